@@ -1,0 +1,52 @@
+//! Human-readable bytecode (`ruff run --dump=bytecode`).
+
+use std::fmt::Write;
+
+use super::{FuncProto, Op};
+use crate::runtime::format::display;
+
+pub fn disassemble(proto: &FuncProto) -> String {
+    let mut out = String::new();
+    write_proto(&mut out, proto);
+    out
+}
+
+fn write_proto(out: &mut String, proto: &FuncProto) {
+    let _ = writeln!(
+        out,
+        "== {} (arity {}, slots {}, line {}) ==",
+        proto.name, proto.arity, proto.num_slots, proto.line
+    );
+    for (i, op) in proto.code.iter().enumerate() {
+        let _ = write!(out, "{i:4}  ");
+        let comment = match op {
+            Op::Const(k) | Op::MakeEnum(k) | Op::IsVariant(k) | Op::GetField(k) | Op::Fail(k) => {
+                Some(display(&proto.consts[*k as usize]))
+            }
+            Op::CallMethod(k, _) | Op::CallMethodWb(k, _) => {
+                Some(display(&proto.consts[*k as usize]))
+            }
+            Op::Closure(p) => Some(proto.protos[*p as usize].name.to_string()),
+            Op::MakeStruct(s) => Some(proto.structs[*s as usize].name.to_string()),
+            Op::LoadBuiltin(b) => Some(crate::runtime::builtins::def(*b).name.to_string()),
+            Op::StorePath(p) => Some(proto.paths[*p as usize].name.to_string()),
+            _ => None,
+        };
+        let _ = write!(out, "{op:?}");
+        if let Some(c) = comment {
+            let _ = write!(out, "    ; {c}");
+        }
+        out.push('\n');
+    }
+    for (i, l) in proto.loops.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  loop {i}: {:?} header {} exit {}",
+            l.kind, l.header, l.exit
+        );
+    }
+    for p in &proto.protos {
+        out.push('\n');
+        write_proto(out, p);
+    }
+}

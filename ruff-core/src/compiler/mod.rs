@@ -1,0 +1,1 @@
+//! Syntax tree → bytecode: resolve names to slots/upvalues/globals, then emit.

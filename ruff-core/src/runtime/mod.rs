@@ -1,0 +1,8 @@
+//! The runtime: values, objects, the dispatch loop and the builtins. The
+//! runtime never sees the syntax tree; it runs `bytecode`.
+
+pub mod builtins;
+pub mod error;
+pub mod format;
+pub mod host;
+pub mod value;

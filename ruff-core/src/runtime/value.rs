@@ -1,0 +1,279 @@
+//! Runtime values. `Value` is 16 bytes: a tag plus an immediate (null, bool,
+//! int, float) or an `Rc` to a heap object. Collections are copy-on-write:
+//! writers call `Rc::make_mut`, which copies only when the collection is
+//! shared, so a uniquely held array/dict/string is updated in place.
+
+use std::fmt;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+
+use crate::bytecode::FuncProto;
+
+/// A Ruff string. Owned `String` behind an `Rc` so `s = s + "x"` can append
+/// in place when the string is uniquely held.
+pub type RStr = Rc<String>;
+
+/// Insertion-ordered dict with typed keys and a fast hasher.
+pub type DictMap = IndexMap<Key, Value, FxBuildHasher>;
+
+/// A dict key: ints stay ints, so `1` and `"1"` are different keys.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Key {
+    Int(i64),
+    Str(RStr),
+}
+
+impl Key {
+    /// The key as a value (for `keys()`, iteration).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Key::Int(i) => Value::Int(*i),
+            Key::Str(s) => Value::Str(s.clone()),
+        }
+    }
+
+    /// Keys sort as §9 says: ints ascending, then strings by code point.
+    pub fn sort_cmp(&self, other: &Key) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (self, other) {
+            (Key::Int(a), Key::Int(b)) => a.cmp(b),
+            (Key::Int(_), Key::Str(_)) => Ordering::Less,
+            (Key::Str(_), Key::Int(_)) => Ordering::Greater,
+            (Key::Str(a), Key::Str(b)) => a.as_str().cmp(b.as_str()),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(RStr),
+    Array(Rc<Vec<Value>>),
+    Dict(Rc<DictMap>),
+    /// A user function or closure.
+    Func(Rc<Closure>),
+    /// A builtin, by index into `builtins::REGISTRY`.
+    Builtin(u16),
+    Struct(Rc<StructObj>),
+    Enum(Rc<EnumObj>),
+    /// A caught error (`except e`).
+    Error(Rc<ErrorObj>),
+}
+
+/// A captured variable shared between a frame and its closures.
+pub type Cell = Rc<std::cell::RefCell<Value>>;
+
+/// A function prototype plus the cells it captured.
+pub struct Closure {
+    pub proto: Rc<FuncProto>,
+    pub upvalues: Box<[Cell]>,
+}
+
+/// The static description of a `struct` declaration (built by the compiler).
+#[derive(Debug)]
+pub struct StructDef {
+    pub name: Rc<str>,
+    /// Field names in declaration order; instances store values in this order.
+    pub fields: Vec<Rc<str>>,
+    /// Methods by name. Every method's slot 0 is the receiver.
+    pub methods: Vec<Method>,
+}
+
+#[derive(Debug)]
+pub struct Method {
+    pub name: Rc<str>,
+    pub proto: Rc<FuncProto>,
+    /// Declared with a `self` parameter: changes are written back to the
+    /// variable the method was called on.
+    pub has_self: bool,
+}
+
+impl StructDef {
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| &**f == name)
+    }
+
+    pub fn method(&self, name: &str) -> Option<&Method> {
+        self.methods.iter().find(|m| &*m.name == name)
+    }
+}
+
+#[derive(Clone)]
+pub struct StructObj {
+    pub def: Rc<StructDef>,
+    pub fields: Vec<Value>,
+}
+
+#[derive(Clone)]
+pub struct EnumObj {
+    /// `Result`, `Option`, or the user enum's name.
+    pub enum_name: Rc<str>,
+    pub variant: Rc<str>,
+    pub payload: Option<Value>,
+}
+
+#[derive(Clone)]
+pub struct ErrorObj {
+    /// The thrown value as text.
+    pub message: RStr,
+    /// The line of the `throw` or failing operation (1-based).
+    pub line: i64,
+    /// Names of the active functions, outermost first.
+    pub stack: Vec<RStr>,
+    /// The value originally thrown (a string for VM errors).
+    pub thrown: Value,
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(Rc::new(s.into()))
+    }
+
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(Rc::new(items))
+    }
+
+    pub fn dict(map: DictMap) -> Value {
+        Value::Dict(Rc::new(map))
+    }
+
+    pub fn new_enum(enum_name: &str, variant: &str, payload: Option<Value>) -> Value {
+        Value::Enum(Rc::new(EnumObj {
+            enum_name: enum_name.into(),
+            variant: variant.into(),
+            payload,
+        }))
+    }
+
+    pub fn ok(v: Value) -> Value {
+        Value::new_enum("Result", "Ok", Some(v))
+    }
+
+    pub fn err(v: Value) -> Value {
+        Value::new_enum("Result", "Err", Some(v))
+    }
+
+    pub fn some(v: Value) -> Value {
+        Value::new_enum("Option", "Some", Some(v))
+    }
+
+    pub fn none() -> Value {
+        Value::new_enum("Option", "None", None)
+    }
+
+    /// `type(v)` (§2).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::Array(_) => "array",
+            Value::Dict(_) => "dict",
+            Value::Func(_) | Value::Builtin(_) => "function",
+            Value::Struct(_) => "struct",
+            Value::Enum(_) => "enum",
+            Value::Error(_) => "error",
+        }
+    }
+
+    /// Falsey: `false`, `null`, `0`, `0.0`, `""`, `[]`, `{}` (§2).
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Array(a) => !a.is_empty(),
+            Value::Dict(d) => !d.is_empty(),
+            _ => true,
+        }
+    }
+
+    pub fn as_key(&self) -> Option<Key> {
+        match self {
+            Value::Int(i) => Some(Key::Int(*i)),
+            Value::Str(s) => Some(Key::Str(s.clone())),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
+/// Deep equality (§4): arrays element-wise, dicts by contents, structs by type
+/// and fields; `1 == 1.0`; different kinds are unequal.
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+                (*a as f64) == *b
+            }
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => Rc::ptr_eq(a, b) || a == b,
+            (Value::Dict(a), Value::Dict(b)) => {
+                Rc::ptr_eq(a, b)
+                    || (a.len() == b.len() && a.iter().all(|(k, v)| b.get(k) == Some(v)))
+            }
+            (Value::Func(a), Value::Func(b)) => Rc::ptr_eq(a, b),
+            (Value::Builtin(a), Value::Builtin(b)) => a == b,
+            (Value::Struct(a), Value::Struct(b)) => {
+                Rc::ptr_eq(a, b) || (Rc::ptr_eq(&a.def, &b.def) && a.fields == b.fields)
+            }
+            (Value::Enum(a), Value::Enum(b)) => {
+                a.enum_name == b.enum_name && a.variant == b.variant && a.payload == b.payload
+            }
+            (Value::Error(a), Value::Error(b)) => {
+                a.message == b.message && a.line == b.line && a.stack == b.stack
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", super::format::display(self))
+    }
+}
+
+impl fmt::Debug for Closure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<function {}>", self.proto.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn int_and_string_keys_differ() {
+        let mut m = DictMap::default();
+        m.insert(Key::Int(1), Value::Int(1));
+        m.insert(Key::Str(Rc::new("1".into())), Value::Int(2));
+        assert_eq!(m.len(), 2);
+    }
+}

@@ -1,0 +1,1 @@
+//! Source text → tokens. (Owned by the lexer/parser work.)

@@ -1,0 +1,1 @@
+//! Token kinds produced by the lexer. (Owned by the lexer/parser work.)
