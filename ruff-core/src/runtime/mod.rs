@@ -6,3 +6,5 @@ pub mod error;
 pub mod format;
 pub mod host;
 pub mod value;
+pub mod ops;
+pub mod vm;
