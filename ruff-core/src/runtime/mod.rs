@@ -2,6 +2,7 @@
 //! runtime never sees the syntax tree; it runs `bytecode`.
 
 pub mod builtins;
+pub mod cow;
 pub mod error;
 pub mod format;
 pub mod host;

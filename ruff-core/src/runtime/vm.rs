@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use smallvec::SmallVec;
 
 use super::builtins;
+use super::cow;
 use super::error::{RtError, RtResult};
 use super::host::Host;
 use super::ops;
@@ -486,9 +487,9 @@ impl Vm {
     fn extend_top(&mut self, other: Value) -> RtResult<()> {
         let top = self.stack.last_mut().expect("collection under spread");
         match (top, other) {
-            (Value::Array(a), Value::Array(b)) => Rc::make_mut(a).extend(b.iter().cloned()),
+            (Value::Array(a), Value::Array(b)) => cow::make_mut(a).extend(b.iter().cloned()),
             (Value::Dict(a), Value::Dict(b)) => {
-                let a = Rc::make_mut(a);
+                let a = cow::make_mut(a);
                 for (k, v) in b.iter() {
                     a.insert(k.clone(), v.clone());
                 }
@@ -802,7 +803,7 @@ impl Vm {
                 Op::ArrayPush => {
                     let v = pop!();
                     if let Some(Value::Array(a)) = self.stack.last_mut() {
-                        Rc::make_mut(a).push(v);
+                        cow::make_mut(a).push(v);
                     }
                 }
                 Op::ArrayExtend | Op::DictExtend => {
@@ -818,7 +819,7 @@ impl Vm {
                     let k = pop!();
                     let k = tri!(ops::key(&k));
                     if let Some(Value::Dict(d)) = self.stack.last_mut() {
-                        Rc::make_mut(d).insert(k, v);
+                        cow::make_mut(d).insert(k, v);
                     }
                 }
                 Op::MakeStruct(i) => {
