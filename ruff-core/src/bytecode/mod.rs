@@ -60,6 +60,8 @@ pub struct LoopInfo {
     pub span: Span,
     /// The loop's header line (`while cond {`), for hints.
     pub header_span: Span,
+    /// 1-based line of `header_span` (telemetry names loops by it).
+    pub header_line: u32,
 }
 
 /// A compiled function.
@@ -85,4 +87,6 @@ pub struct FuncProto {
     pub span: Span,
     /// 1-based line of the declaration.
     pub line: u32,
+    /// Tier-up counters, type feedback and compiled code (see `jit`).
+    pub jit: crate::jit::ProtoJit,
 }
