@@ -102,11 +102,7 @@ pub fn write_display(out: &mut String, v: &Value) {
             }
         }
         Value::Error(e) => {
-            let _ = write!(
-                out,
-                "Error {{ line: {}, message: {}, stack: [",
-                e.line, e.message
-            );
+            let _ = write!(out, "Error {{ line: {}, message: {}, stack: [", e.line, e.message);
             for (i, name) in e.stack.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
