@@ -1,10 +1,9 @@
 //! Array builtins (all but `range` also methods). Value semantics: each
 //! returns a new array, but the argument array is taken by value and changed
-//! through `Rc::make_mut`, so a uniquely held array is updated in place and
+//! through `cow::make_mut`, so a uniquely held array is updated in place and
 //! `arr = push(arr, x)` in a loop is amortised O(1).
 
 use std::collections::HashSet;
-use std::rc::Rc;
 
 use super::helpers::{
     array_arg, builtin, check_array_size, count_arg, int_arg, resolve_index, take, take_array,
@@ -12,6 +11,7 @@ use super::helpers::{
 };
 use super::{type_error, BuiltinDef};
 use crate::rt_bail;
+use crate::runtime::cow;
 use crate::runtime::error::RtResult;
 use crate::runtime::host::Host;
 use crate::runtime::value::{Key, Value};
@@ -135,7 +135,7 @@ pub static DEFS: &[BuiltinDef] = &[
 
 fn push_impl(name: &str, args: &mut [Value]) -> RtResult<Value> {
     let mut rc = take_array(name, args, 0)?;
-    Rc::make_mut(&mut rc).push(take(&mut args[1]));
+    cow::make_mut(&mut rc).push(take(&mut args[1]));
     Ok(Value::Array(rc))
 }
 
@@ -152,7 +152,7 @@ fn pop(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         rt_bail!("pop() expects a non-empty array, got an empty one");
     }
     let mut rc = take_array("pop", args, 0)?;
-    let last = Rc::make_mut(&mut rc).pop().unwrap_or(Value::Null);
+    let last = cow::make_mut(&mut rc).pop().unwrap_or(Value::Null);
     Ok(Value::array(vec![Value::Array(rc), last]))
 }
 
@@ -169,7 +169,7 @@ fn insert(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         rt_bail!("insert() index out of bounds: {i} (the array has {len} elements)");
     };
     let mut rc = take_array("insert", args, 0)?;
-    Rc::make_mut(&mut rc).insert(at, take(&mut args[2]));
+    cow::make_mut(&mut rc).insert(at, take(&mut args[2]));
     Ok(Value::Array(rc))
 }
 
@@ -180,7 +180,7 @@ fn remove_at(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         rt_bail!("remove_at() index out of bounds: {i} (the array has {len} elements)");
     };
     let mut rc = take_array("remove_at", args, 0)?;
-    Rc::make_mut(&mut rc).remove(at);
+    cow::make_mut(&mut rc).remove(at);
     Ok(Value::Array(rc))
 }
 
@@ -207,7 +207,7 @@ fn sort(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         }
     }
     let mut rc = take_array("sort", args, 0)?;
-    Rc::make_mut(&mut rc).sort_by(|a, b| value_cmp(a, b).unwrap_or(std::cmp::Ordering::Equal));
+    cow::make_mut(&mut rc).sort_by(|a, b| value_cmp(a, b).unwrap_or(std::cmp::Ordering::Equal));
     Ok(Value::Array(rc))
 }
 
@@ -289,7 +289,7 @@ fn take_(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     let n = count_arg("take", &args[1], "count")?;
     let mut rc = take_array("take", args, 0)?;
     if n < rc.len() {
-        Rc::make_mut(&mut rc).truncate(n);
+        cow::make_mut(&mut rc).truncate(n);
     }
     Ok(Value::Array(rc))
 }
@@ -299,7 +299,7 @@ fn skip(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     let n = count_arg("skip", &args[1], "count")?;
     let mut rc = take_array("skip", args, 0)?;
     if n > 0 {
-        let v = Rc::make_mut(&mut rc);
+        let v = cow::make_mut(&mut rc);
         v.drain(..n.min(v.len()));
     }
     Ok(Value::Array(rc))

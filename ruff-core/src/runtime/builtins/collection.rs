@@ -9,6 +9,7 @@ use super::helpers::{
     builtin, char_len, char_slice, int_arg, key_of, slice_bounds, str_arg, take, take_array, METHOD,
 };
 use super::{type_error, BuiltinDef};
+use crate::runtime::cow;
 use crate::runtime::error::RtResult;
 use crate::runtime::host::Host;
 use crate::runtime::value::Value;
@@ -157,7 +158,7 @@ fn reverse(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         Value::Str(s) => Ok(Value::str(s.chars().rev().collect::<String>())),
         Value::Array(_) => {
             let mut rc = take_array("reverse", args, 0)?;
-            Rc::make_mut(&mut rc).reverse();
+            cow::make_mut(&mut rc).reverse();
             Ok(Value::Array(rc))
         }
         v => Err(type_error("reverse", "an array or string", v)),
@@ -173,7 +174,7 @@ fn concat(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
                 }
             }
             let mut rc = take_array("concat", args, 0)?;
-            let out = Rc::make_mut(&mut rc);
+            let out = cow::make_mut(&mut rc);
             for v in &mut args[1..] {
                 if let Value::Array(more) = take(v) {
                     // Move the elements when this argument is the only holder.

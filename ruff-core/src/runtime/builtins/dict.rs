@@ -1,7 +1,7 @@
 //! Dict builtins (all also methods). `keys`, `values` and `items` list the
 //! entries in sorted key order (ints ascending, then strings by code point),
 //! the order `print` uses; the dict itself keeps insertion order. Functions
-//! that change a dict take it by value and use `Rc::make_mut`, so a uniquely
+//! that change a dict take it by value and use `cow::make_mut`, so a uniquely
 //! held dict is updated in place.
 
 use std::rc::Rc;
@@ -10,6 +10,7 @@ use super::helpers::{
     builtin, dict_arg, key_of, resolve_index, take, take_array, take_dict, METHOD,
 };
 use super::{type_error, BuiltinDef};
+use crate::runtime::cow;
 use crate::runtime::error::RtResult;
 use crate::runtime::host::Host;
 use crate::runtime::value::{DictMap, Key, Value};
@@ -162,7 +163,7 @@ fn merge_into(name: &str, args: &mut [Value]) -> RtResult<Value> {
         dict_arg(name, v, "only dicts to merge")?;
     }
     let mut rc = take_dict(name, args, 0)?;
-    let out = Rc::make_mut(&mut rc);
+    let out = cow::make_mut(&mut rc);
     for v in &mut args[1..] {
         if let Value::Dict(more) = take(v) {
             match Rc::try_unwrap(more) {
@@ -185,7 +186,7 @@ fn update(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     dict_arg("update", &args[0], "a dict")?;
     let key = key_of(&args[1])?;
     let mut rc = take_dict("update", args, 0)?;
-    Rc::make_mut(&mut rc).insert(key, take(&mut args[2]));
+    cow::make_mut(&mut rc).insert(key, take(&mut args[2]));
     Ok(Value::Dict(rc))
 }
 
@@ -209,12 +210,12 @@ fn clear(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     match &args[0] {
         Value::Dict(_) => {
             let mut rc = take_dict("clear", args, 0)?;
-            Rc::make_mut(&mut rc).clear();
+            cow::make_mut(&mut rc).clear();
             Ok(Value::Dict(rc))
         }
         Value::Array(_) => {
             let mut rc = take_array("clear", args, 0)?;
-            Rc::make_mut(&mut rc).clear();
+            cow::make_mut(&mut rc).clear();
             Ok(Value::Array(rc))
         }
         v => Err(type_error("clear", "a dict or array", v)),
@@ -228,7 +229,7 @@ fn remove(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     // Copy (if shared) only when there is something to remove.
     let removed = if rc.contains_key(&key) {
         // shift_remove keeps the insertion order of the remaining keys.
-        Rc::make_mut(&mut rc).shift_remove(&key)
+        cow::make_mut(&mut rc).shift_remove(&key)
     } else {
         None
     };

@@ -132,6 +132,8 @@ fn to_serde(name: &str, v: &Value, depth: usize) -> RtResult<J> {
         Value::Func(_) | Value::Builtin(_) => {
             rt_bail!("{name}() cannot convert a function to JSON")
         }
+        // Never seen by Ruff code; read through it as `format` does.
+        Value::Cell(c) => to_serde(name, &c.borrow(), depth)?,
     })
 }
 
