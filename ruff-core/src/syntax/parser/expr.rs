@@ -358,48 +358,7 @@ impl Parser<'_> {
                     span: tok.span,
                 }
             }
-            LParen => {
-                self.bump();
-                if self.at(RParen) {
-                    self.error_expected("an expression inside `()`");
-                    self.bump();
-                    return error_expr(self.span_from(start));
-                }
-                let inner = self.group_expr();
-                self.expect(RParen, "to close `(`");
-                // The span includes the parentheses: diagnostics about
-                // `(a + b)` should underline what the user wrote.
-                Expr {
-                    kind: inner.kind,
-                    span: self.span_from(start),
-                }
-            }
-            LBracket => {
-                self.bump();
-                let items = self.with_context(false, true, |p| {
-                    p.comma_list(RBracket, "in the array", |p| {
-                        Some(if p.eat(Ellipsis) {
-                            ArrayItem::Spread(p.expr())
-                        } else {
-                            ArrayItem::Item(p.expr())
-                        })
-                    })
-                });
-                Expr {
-                    kind: ExprKind::Array(items),
-                    span: self.span_from(start),
-                }
-            }
-            LBrace => {
-                self.bump();
-                let items = self.with_context(false, true, |p| {
-                    p.comma_list(RBrace, "in the dict", |p| p.dict_item())
-                });
-                Expr {
-                    kind: ExprKind::Dict(items),
-                    span: self.span_from(start),
-                }
-            }
+            LParen | LBracket | LBrace => self.bracketed(),
             Func => {
                 let func = self.func(false);
                 Expr {
@@ -418,6 +377,46 @@ impl Parser<'_> {
                 self.error_expected("an expression");
                 error_expr(self.here())
             }
+        }
+    }
+
+    /// `(expr)`, `[items]` or `{dict}`. Kept out of `primary` (and out of
+    /// line) so that the frame recursion goes through stays small: these
+    /// are the constructs that nest hundreds deep.
+    #[inline(never)]
+    fn bracketed(&mut self) -> Expr {
+        use TokenKind::*;
+        let open = self.bump();
+        let start = open.span.start;
+        let kind = match open.kind {
+            LParen => {
+                if self.at(RParen) {
+                    self.error_expected("an expression inside `()`");
+                    self.bump();
+                    return error_expr(self.span_from(start));
+                }
+                let inner = self.group_expr();
+                self.expect(RParen, "to close `(`");
+                // The span includes the parentheses: diagnostics about
+                // `(a + b)` should underline what the user wrote.
+                inner.kind
+            }
+            LBracket => ExprKind::Array(self.with_context(false, true, |p| {
+                p.comma_list(RBracket, "in the array", |p| {
+                    Some(if p.eat(Ellipsis) {
+                        ArrayItem::Spread(p.expr())
+                    } else {
+                        ArrayItem::Item(p.expr())
+                    })
+                })
+            })),
+            _ => ExprKind::Dict(self.with_context(false, true, |p| {
+                p.comma_list(RBrace, "in the dict", |p| p.dict_item())
+            })),
+        };
+        Expr {
+            kind,
+            span: self.span_from(start),
         }
     }
 
