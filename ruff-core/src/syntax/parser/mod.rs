@@ -41,7 +41,7 @@ use super::lexer::Lexer;
 use super::span::Span;
 use super::token::{Token, TokenKind};
 use super::{Parsed, MAX_NESTING, MAX_SOURCE_BYTES};
-use crate::diagnostics::{codes, Diagnostic};
+use crate::diagnostics::{codes, Diagnostic, Label};
 
 pub fn parse(source: &str) -> Parsed {
     if source.len() > MAX_SOURCE_BYTES {
@@ -213,6 +213,20 @@ impl<'src> Parser<'src> {
         );
     }
 
+    /// Adds a secondary label to the error just reported at the current
+    /// token (e.g. where an unclosed bracket was opened).
+    fn label_last_error(&mut self, span: Span, message: &str) {
+        let at = self.tok.span.start;
+        if let Some(e) = self.errors.last_mut() {
+            if e.span.start == at && e.labels.is_empty() {
+                e.labels.push(Label {
+                    span,
+                    message: message.to_string(),
+                });
+            }
+        }
+    }
+
     fn unsupported(&mut self, span: Span) {
         let keyword = self.text(span);
         self.error_at(
@@ -247,13 +261,57 @@ impl<'src> Parser<'src> {
 
     // ----- recovery -----
 
+    /// The current token starts a line and can only begin a new statement:
+    /// a statement keyword, `case`, `func name`, or `name` followed by an
+    /// assignment operator. No expression continues with such a token, so
+    /// recovery uses it to close brackets left open (`f(a` then `x := 1` on
+    /// the next line) instead of swallowing the rest of the file.
+    fn at_new_statement(&mut self) -> bool {
+        use TokenKind::*;
+        if !self.tok.nl_before {
+            return false;
+        }
+        match self.kind() {
+            Let | Mut | Const | If | While | For | Loop | Return | Break | Continue | Struct
+            | Enum | Match | Try | Throw | Case => true,
+            Func => self.nth(1).kind == Ident,
+            Ident => matches!(
+                self.nth(1).kind,
+                ColonEq | Eq | PlusEq | MinusEq | StarEq | SlashEq | PercentEq
+            ),
+            _ => false,
+        }
+    }
+
+    /// Reports a missing operand when the token after the operator at
+    /// `op` (`+`, `:=`, ...) is the start of the next statement: `a := 1 +`
+    /// at the end of a line would otherwise take the next line's target as
+    /// its operand.
+    fn operand_missing(&mut self, op: Span) -> bool {
+        if !self.at_new_statement() {
+            return false;
+        }
+        let op_text = self.text(op);
+        self.error_at(
+            codes::SYNTAX,
+            format!("expected an expression after `{op_text}` at the end of the line"),
+            op,
+        );
+        true
+    }
+
     /// Skips to the end of the current statement: a newline, `;` or `}`
     /// outside any brackets opened while skipping, or the end of file.
     /// Stray `)` and `]` are skipped; a `}` is left for the enclosing block.
+    /// A line that can only start a statement ends the skip even inside
+    /// brackets, which were then left unclosed.
     fn sync_stmt(&mut self) {
         let mut depth = 0usize;
         loop {
             use TokenKind::*;
+            if self.at_new_statement() {
+                return;
+            }
             match self.kind() {
                 Eof => return,
                 LParen | LBracket | LBrace | StrHead(_) => depth += 1,
@@ -276,6 +334,9 @@ impl<'src> Parser<'src> {
         let mut depth = 0usize;
         loop {
             use TokenKind::*;
+            if self.at_new_statement() {
+                return;
+            }
             match self.kind() {
                 Eof => return,
                 LBrace if depth == 0 && self.no_struct => return,
