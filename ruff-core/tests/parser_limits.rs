@@ -179,3 +179,25 @@ fn oversized_source_is_refused() {
     assert_eq!(parsed.errors[0].code, codes::LIMIT);
     assert!(parsed.program.stmts.is_empty());
 }
+
+#[test]
+fn error_count_is_capped() {
+    use ruff_core::syntax::parser::MAX_ERRORS;
+    for junk in ["@\n", "x := )\n", "\"\\q\" "] {
+        let src = junk.repeat(100_000);
+        let parsed = parse(&src);
+        assert_eq!(parsed.errors.len(), MAX_ERRORS + 1, "{junk:?}");
+        let last = parsed.errors.last().unwrap();
+        assert_eq!(last.code, codes::LIMIT);
+        assert!(last.message.starts_with("too many errors"));
+    }
+}
+
+#[test]
+fn many_statements_parse_in_one_pass() {
+    // 50,000 lines: any quadratic behaviour would make this test crawl.
+    let src = "x := f(a, [1, 2], {\"k\": v}) + y.z ?? 0\n".repeat(50_000);
+    let parsed = parse(&src);
+    assert!(parsed.errors.is_empty());
+    assert_eq!(parsed.program.stmts.len(), 50_000);
+}

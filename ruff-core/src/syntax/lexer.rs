@@ -14,6 +14,7 @@
 //! The lexer never fails: problems are recorded as `codes::LEX` diagnostics
 //! and lexing continues.
 
+use super::parser::MAX_ERRORS;
 use super::span::Span;
 use super::token::{keyword, Token, TokenKind};
 use crate::diagnostics::{codes, Diagnostic};
@@ -64,6 +65,9 @@ impl<'src> Lexer<'src> {
     }
 
     fn error(&mut self, message: impl Into<String>, start: usize, end: usize) {
+        if self.errors.len() >= MAX_ERRORS {
+            return;
+        }
         self.errors.push(Diagnostic::error(
             codes::LEX,
             message,

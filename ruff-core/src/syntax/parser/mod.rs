@@ -43,6 +43,11 @@ use super::token::{Token, TokenKind};
 use super::{Parsed, MAX_NESTING, MAX_SOURCE_BYTES};
 use crate::diagnostics::{codes, Diagnostic, Label};
 
+/// At most this many diagnostics are reported per file. Parsing goes on
+/// (the tree stays complete), but a 64 MiB file of garbage must not
+/// allocate a diagnostic per byte, and nobody reads the thousandth error.
+pub const MAX_ERRORS: usize = 1000;
+
 pub fn parse(source: &str) -> Parsed {
     if source.len() > MAX_SOURCE_BYTES {
         return Parsed {
@@ -108,6 +113,15 @@ impl<'src> Parser<'src> {
         errors.extend(self.errors);
         // Lexer and parser errors interleave; present them in file order.
         errors.sort_by_key(|d| d.span.start);
+        if errors.len() >= MAX_ERRORS {
+            errors.truncate(MAX_ERRORS);
+            let at = errors.last().map_or(Span::default(), |d| d.span);
+            errors.push(Diagnostic::error(
+                codes::LIMIT,
+                format!("too many errors; only the first {MAX_ERRORS} are shown"),
+                at,
+            ));
+        }
         Parsed { program, errors }
     }
 
@@ -197,7 +211,13 @@ impl<'src> Parser<'src> {
         {
             return;
         }
-        self.errors.push(Diagnostic::error(code, message, span));
+        self.push_error(Diagnostic::error(code, message, span));
+    }
+
+    fn push_error(&mut self, diagnostic: Diagnostic) {
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(diagnostic);
+        }
     }
 
     /// "expected WHAT, found TOKEN" at the current token.

@@ -146,7 +146,7 @@ impl Parser<'_> {
             }
         }
         if self.tok.kind != TokenKind::Error {
-            self.errors.push(
+            self.push_error(
                 Diagnostic::error(
                     codes::SYNTAX,
                     format!("expected `}}` {context}, found {found}"),
@@ -252,7 +252,7 @@ impl Parser<'_> {
     /// assignment) and skips the rest.
     fn reject_chained_assignment(&mut self) {
         if assign_op(self.kind()).is_some() {
-            self.errors.push(
+            self.push_error(
                 Diagnostic::error(
                     codes::CHAINED_ASSIGNMENT,
                     "chained assignment is not allowed: an assignment is a statement, not a value",
@@ -291,7 +291,7 @@ impl Parser<'_> {
             _ => false,
         };
         if !valid {
-            self.errors.push(
+            self.push_error(
                 Diagnostic::error(
                     codes::INVALID_ASSIGNMENT_TARGET,
                     "invalid assignment target: only a name, an index `a[i]` or a field `a.b` can be assigned",
@@ -317,7 +317,7 @@ impl Parser<'_> {
         if !self.eat(TokenKind::ColonEq) {
             if self.at(TokenKind::Eq) {
                 // Keep going: the intent is clear and the value may hold more errors.
-                self.errors.push(
+                self.push_error(
                     Diagnostic::error(
                         codes::SYNTAX,
                         "expected `:=` in a declaration, found `=`",
