@@ -414,3 +414,26 @@ fn crlf_and_bom() {
         "(:= a 1)\n(:= b \"x\\ny\")"
     );
 }
+
+#[test]
+fn incomplete_code_keeps_useful_structure() {
+    // What an editor sees while someone types: the tree keeps the parts
+    // that are there, so completion and hover still work.
+    let (tree, errors) = with_errors("x := user.");
+    assert_eq!(tree, "(:= x (. user ))");
+    assert_eq!(
+        errors,
+        ["E0002: expected a field name after `.`, found end of file"]
+    );
+    let (tree, _) = with_errors("print(\"a\", 1\nx := 2");
+    assert_eq!(tree, "(call print \"a\" 1)\n(:= x 2)");
+    let (tree, _) = with_errors("a := 1 +\nb := 2");
+    assert_eq!(tree, "(:= a (+ 1 ERR))\n(:= b 2)");
+    let (tree, errors) = with_errors("while { }");
+    assert_eq!(tree, "(while ERR {})");
+    assert_eq!(errors, ["E0002: expected an expression, found `{`"]);
+    let (tree, _) = with_errors("d := {\"k\" 1}");
+    assert_eq!(tree, "(:= d {\"k\": 1})");
+    let (tree, _) = with_errors("s := \"open\nnext := 1");
+    assert_eq!(tree, "(:= s \"open\")\n(:= next 1)");
+}

@@ -236,7 +236,7 @@ impl Parser<'_> {
                 }
                 _ => {
                     let optional = self.bump().kind == TokenKind::QuestionDot;
-                    let name = self.field_name();
+                    let name = self.field_name(if optional { "?." } else { "." });
                     ExprKind::Field {
                         object: Box::new(expr),
                         name,
@@ -256,12 +256,12 @@ impl Parser<'_> {
     /// The name after `.` or `?.`. Keywords are allowed (`err.match` reads a
     /// dict key like any other). A missing name gives an empty one so that
     /// tools still see `obj.` as a field access on `obj`.
-    fn field_name(&mut self) -> Ident {
+    fn field_name(&mut self, dot: &str) -> Ident {
         if self.at(TokenKind::Ident) || self.kind().is_keyword() {
             let tok = self.bump();
             return self.ident(tok.span);
         }
-        self.error_expected("a field name after `.`");
+        self.error_expected(&format!("a field name after `{dot}`"));
         Ident {
             name: String::new(),
             span: self.here(),
@@ -360,6 +360,12 @@ impl Parser<'_> {
                     kind: ExprKind::Ident(name),
                     span: tok.span,
                 }
+            }
+            // In a head, `{` is the block: `while {}` lacks its condition
+            // rather than testing an empty dict.
+            LBrace if self.no_struct => {
+                self.error_expected("an expression");
+                error_expr(self.here())
             }
             LParen | LBracket | LBrace => self.bracketed(),
             Func => {
