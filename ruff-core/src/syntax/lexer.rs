@@ -13,6 +13,17 @@
 //!
 //! The lexer never fails: problems are recorded as `codes::LEX` diagnostics
 //! and lexing continues.
+//!
+//! Decisions where LANGUAGE.md is silent:
+//! - Strings may span lines (the newline is part of the string; `\r\n` is
+//!   read as `\n`). An unterminated string is reported at its opening quote
+//!   and, for recovery, ends at its first line break rather than swallowing
+//!   the rest of the file.
+//! - `////...` is a plain comment (a separator line); only `///` starts a
+//!   doc comment, and one space after it is dropped.
+//! - A UTF-8 byte order mark at the start of the file is skipped.
+//! - Integer literals are decimal only; `_` may appear anywhere after the
+//!   first digit.
 
 use super::parser::MAX_ERRORS;
 use super::span::Span;
