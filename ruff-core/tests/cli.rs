@@ -110,7 +110,10 @@ fn missing_file_is_an_io_error() {
 fn unknown_subcommand_is_a_usage_error() {
     let out = output(ruff().arg("frobnicate"));
     assert_eq!(out.status.code(), Some(2), "stderr: {}", text(&out.stderr));
-    assert!(!out.stderr.is_empty(), "a usage error should explain itself");
+    assert!(
+        !out.stderr.is_empty(),
+        "a usage error should explain itself"
+    );
     assert_no_panic(&out);
 }
 
@@ -209,7 +212,10 @@ fn static_error_on_run_is_rendered_with_location() {
     let path = script("static_error.ruff", "print(\"never\")\nx := (1 + * 2)\n");
     let out = output(ruff().arg("run").arg(&path));
     assert_eq!(out.status.code(), Some(3), "stderr: {}", text(&out.stderr));
-    assert!(out.stdout.is_empty(), "nothing may run before a static error");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing may run before a static error"
+    );
     let stderr = text(&out.stderr);
     assert!(stderr.contains("error[E0002]"), "{stderr}");
     assert!(stderr.contains("static_error.ruff:2:"), "{stderr}");
@@ -293,11 +299,7 @@ fn max_depth_limits_recursion() {
     assert_eq!(text(&out.stdout), "100\n");
 
     for jit in ["--jit=off", "--jit=always"] {
-        let out = output(
-            ruff()
-                .args(["run", jit, "--max-depth", "50"])
-                .arg(&path),
-        );
+        let out = output(ruff().args(["run", jit, "--max-depth", "50"]).arg(&path));
         assert_eq!(
             out.status.code(),
             Some(4),

@@ -100,7 +100,11 @@ fn load(root: &Path, path: PathBuf) -> Program {
         None => 0,
     };
     let args = read_opt(&side("args"))
-        .map(|t| t.lines().map(|l| l.trim_end_matches('\r').to_string()).collect())
+        .map(|t| {
+            t.lines()
+                .map(|l| l.trim_end_matches('\r').to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let stdin = fs::read(side("stdin")).ok();
     Program {
@@ -192,8 +196,18 @@ fn run(program: &Program, mode: &str, flag: Option<&str>) -> Outcome {
             buf
         })
     };
-    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
 
     let start = Instant::now();
     let code = loop {
