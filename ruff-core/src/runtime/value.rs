@@ -67,6 +67,12 @@ pub enum Value {
     Cell(Cell),
 }
 
+impl Default for Value {
+    fn default() -> Value {
+        Value::Null
+    }
+}
+
 /// Written by hand so the scalar cases inline into the dispatch loop (the
 /// derived impl is an out-of-line call).
 impl Clone for Value {
