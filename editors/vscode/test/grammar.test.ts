@@ -250,6 +250,12 @@ describe('tokenizing Ruff', () => {
     assertScope(t!, '||', 'keyword.operator.logical');
   });
 
+  it('reads E as the constant except as an enum name', () => {
+    const [t] = tokenize('x := E * 2; y := E::A');
+    assertScope(t!, 'E', 'support.constant.math', 0);
+    assertScope(t!, 'E', 'entity.name.type', 1);
+  });
+
   it('marks builtins only where they are called', () => {
     const [t] = tokenize('sum := 0; sum += len(xs)');
     assertNoScope(t!, 'sum', 'support.function');
