@@ -30,6 +30,7 @@ fn write_proto(out: &mut String, proto: &FuncProto) {
             Op::MakeStruct(s) => Some(proto.structs[*s as usize].name.to_string()),
             Op::LoadBuiltin(b) => Some(crate::runtime::builtins::def(*b).name.to_string()),
             Op::StorePath(p) => Some(proto.paths[*p as usize].name.to_string()),
+            Op::UpdateVar(u) => Some(format!("{:?}", proto.updates[*u as usize].kind)),
             _ => None,
         };
         let _ = write!(out, "{op:?}");

@@ -73,7 +73,10 @@ pub enum Res {
     /// `PI`, `E`, `None`.
     Constant,
     /// A bare field name inside a method: field `index` of struct `strukt`.
-    Field { strukt: u32, index: u32 },
+    Field {
+        strukt: u32,
+        index: u32,
+    },
     Undefined,
 }
 
@@ -472,6 +475,13 @@ impl Resolver {
                 });
             }
             StmtKind::Return(value) => {
+                if self.cur_func() == MAIN_FUNC {
+                    self.out.diagnostics.push(Diagnostic::error(
+                        codes::RETURN_OUTSIDE_FUNCTION,
+                        "`return` outside of a function",
+                        stmt.span,
+                    ));
+                }
                 if let Some(v) = value {
                     self.expr(v);
                 }
@@ -614,10 +624,7 @@ impl Resolver {
 
     fn check_variant(&mut self, en: &Ident, variant: &Ident) {
         if let Some(e) = self.out.enum_named(&en.name) {
-            if !self.out.enums[e as usize]
-                .variants
-                .contains(&variant.name)
-            {
+            if !self.out.enums[e as usize].variants.contains(&variant.name) {
                 self.out.diagnostics.push(Diagnostic::warning(
                     codes::UNKNOWN_FIELD,
                     format!("Enum {} has no variant {}", en.name, variant.name),

@@ -207,26 +207,6 @@ pub unsafe extern "C" fn load_global(ctx: *mut JitCtx, g: u64, dst: u64) -> Ret2
 
 /// # Safety
 /// Called by compiled code with its live context.
-pub unsafe extern "C" fn move_global(ctx: *mut JitCtx, g: u64, dst: u64) -> Ret2 {
-    // SAFETY: see the contract.
-    let vm = unsafe { vm(ctx) };
-    match vm.globals[g as usize].as_mut() {
-        Some(v) => {
-            if let Value::Func(_) = v {
-                vm.jit.function_rebound();
-            }
-            let v = std::mem::replace(vm.globals[g as usize].as_mut().expect("checked"), Value::Null);
-            produce(vm, dst, v)
-        }
-        None => {
-            let e = vm.undefined_global(g as u32);
-            fail(ctx, vm, e)
-        }
-    }
-}
-
-/// # Safety
-/// Called by compiled code with its live context.
 pub unsafe extern "C" fn store_global(ctx: *mut JitCtx, g: u64, src: u64) {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
@@ -345,6 +325,25 @@ pub unsafe extern "C" fn call_method(ctx: *mut JitCtx, at: u64, name: u64, argc:
     set_len(vm, at + argc as usize + 1);
     let depth = vm.frames.len();
     if let Err(e) = vm.call_method(&name, argc as usize, false) {
+        return fail(ctx, vm, e);
+    }
+    finish_call(ctx, vm, depth, at)
+}
+
+/// `UpdateVar`: the interpreter's own in-place update of a variable, with
+/// the operands in slots `first..`; the result goes to slot `first`.
+///
+/// # Safety
+/// Called by compiled code; `closure` is the running closure.
+pub unsafe extern "C" fn update_var(ctx: *mut JitCtx, closure: u64, base: u64, u: u64, first: u64) -> Ret2 {
+    // SAFETY: see the contract.
+    let (vm, closure) = unsafe { (vm(ctx), &*(closure as *const Closure)) };
+    let desc = &closure.proto.updates[u as usize];
+    let nops = super::types::update_operands(&desc.kind);
+    let at = first as usize;
+    set_len(vm, at + nops);
+    let depth = vm.frames.len();
+    if let Err(e) = vm.update_var(base as usize, closure, desc) {
         return fail(ctx, vm, e);
     }
     finish_call(ctx, vm, depth, at)

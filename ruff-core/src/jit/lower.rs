@@ -209,7 +209,15 @@ pub(crate) fn compile_osr(vm: &mut Vm, c: &Rc<Closure>, li: usize, generic: bool
         }
     }
     for op in &proto.code {
-        if let Op::LoadGlobal(g) | Op::StoreGlobal(g) | Op::MoveGlobal(g) = *op {
+        let g = match *op {
+            Op::LoadGlobal(g) | Op::StoreGlobal(g) => Some(g),
+            Op::UpdateVar(u) => match proto.updates[u as usize].var {
+                crate::bytecode::VarRef::Global(g) => Some(g),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(g) = g {
             let typed = matches!(vm.globals[g as usize], Some(Value::Int(_) | Value::Float(_) | Value::Bool(_)));
             if typed && !generic && !path_globals.contains(&g) && !promoted.iter().any(|(pg, _)| *pg == g) {
                 promoted.push((g, n + promoted.len()));
@@ -250,7 +258,7 @@ pub(crate) fn compile_osr(vm: &mut Vm, c: &Rc<Closure>, li: usize, generic: bool
     }
     let dirty_globals = promoted
         .iter()
-        .map(|(g, _)| proto.code.iter().any(|op| matches!(op, Op::StoreGlobal(x) | Op::MoveGlobal(x) if x == g)))
+        .map(|(g, _)| proto.code.iter().any(|op| matches!(op, Op::StoreGlobal(x) if x == g)))
         .collect();
     let stats = Rc::new(UnitStats {
         proto: proto.clone(),
@@ -1092,13 +1100,18 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     /// An exit before instruction `ip` if `cond` holds.
     fn exit_if(&mut self, cond: V, ip: usize, reason: ExitReason) {
+        let st = self.stack.clone();
+        self.exit_if_st(cond, ip, reason, &st);
+    }
+
+    /// An exit before `ip` with operand stack `st` if `cond` holds.
+    fn exit_if_st(&mut self, cond: V, ip: usize, reason: ExitReason, st: &[Sv]) {
         let ok = self.b.create_block();
         let fail = self.b.create_block();
         self.b.set_cold_block(fail);
         self.b.ins().brif(cond, fail, &[], ok, &[]);
         self.b.switch_to_block(fail);
-        let st = self.stack.clone();
-        self.emit_exit(ip, &st, reason, Ty::Bot, true);
+        self.emit_exit(ip, st, reason, Ty::Bot, true);
         self.b.switch_to_block(ok);
     }
 
@@ -1159,7 +1172,8 @@ impl<'a, 'u> Lower<'a, 'u> {
                 }
                 self.stack.push(top);
             }
-            Op::LoadLocal(s) | Op::MoveLocal(s) => {
+            Op::UpdateVar(u) => self.update_var(ip, u)?,
+            Op::LoadLocal(s) => {
                 let s = s as usize;
                 let ty = self.u.an.locals[s];
                 match self.vars[s] {
@@ -1175,8 +1189,7 @@ impl<'a, 'u> Lower<'a, 'u> {
                     None => {
                         let from = self.slot_of_local(s);
                         let to = self.slot_of_pos(self.stack.len());
-                        let f = if matches!(op, Op::MoveLocal(_)) { h::move_slot as *const () as usize } else { h::copy_slot as *const () as usize };
-                        self.call(f, &[from, to], 2);
+                        self.call(h::copy_slot as *const () as usize, &[from, to], 2);
                         self.touched = true;
                         self.stack.push(Sv::Boxed);
                     }
@@ -1216,7 +1229,7 @@ impl<'a, 'u> Lower<'a, 'u> {
                 let (uv, src) = (self.iconst(u as i64), self.slot_of_pos(p));
                 self.call(h::store_upval as *const () as usize, &[self.cl, uv, src], 0);
             }
-            Op::LoadGlobal(g) | Op::MoveGlobal(g) => {
+            Op::LoadGlobal(g) => {
                 if let Some(&(_, i)) = self.u.promoted.iter().find(|(pg, _)| *pg == g) {
                     let var = self.vars[i].ok_or((Refusal::Internal, ip))?;
                     let v = self.b.use_var(var);
@@ -1225,14 +1238,13 @@ impl<'a, 'u> Lower<'a, 'u> {
                         Ty::Float => Sv::F(v),
                         _ => Sv::B(v),
                     });
-                } else if matches!(op, Op::LoadGlobal(_)) && super::global_func(self.u.vm, g).is_some() {
+                } else if super::global_func(self.u.vm, g).is_some() {
                     self.stack.push(Sv::Func(g));
                 } else {
                     self.set_ip(ip);
                     let gv = self.iconst(g as i64);
                     let dst = self.slot_of_pos(self.stack.len());
-                    let f = if matches!(op, Op::LoadGlobal(_)) { h::load_global as *const () as usize } else { h::move_global as *const () as usize };
-                    let (tg, pl) = self.call2(f, &[gv, dst]);
+                    let (tg, pl) = self.call2(h::load_global as *const () as usize, &[gv, dst]);
                     self.touched = true;
                     self.check_error(tg);
                     self.push_result(ip, produced, tg, pl);
@@ -1548,6 +1560,79 @@ impl<'a, 'u> Lower<'a, 'u> {
         Ok(true)
     }
 
+    /// `UpdateVar`: inline arithmetic on an unboxed variable, else the
+    /// interpreter's own update through a helper (the variable boxed first).
+    fn update_var(&mut self, ip: usize, u: u32) -> Result<(), Fail> {
+        let desc = &self.u.proto.updates[u as usize];
+        let nops = super::types::update_operands(&desc.kind);
+        let var = match desc.var {
+            crate::bytecode::VarRef::Local(s) => Some((s as usize, None)),
+            crate::bytecode::VarRef::Global(g) => self.u.promoted.iter().find(|(pg, _)| *pg == g).map(|&(g, i)| (i, Some(g))),
+            _ => None,
+        };
+        let var_ty = var.map_or(Ty::Any, |(i, _)| self.u.an.locals[i]);
+        let p = self.stack.len() - nops;
+        let operand_ty = match self.stack.get(p) {
+            Some(Sv::I(_)) => Ty::Int,
+            Some(Sv::F(_)) => Ty::Float,
+            _ => Ty::Any,
+        };
+        if super::types::inline_update(&desc.kind, var_ty, operand_ty) {
+            let (i, _) = var.expect("inline updates have a variable");
+            let v = self.b.use_var(self.vars[i].ok_or((Refusal::Internal, ip))?);
+            let cur = if var_ty == Ty::Int { Sv::I(v) } else { Sv::F(v) };
+            let op = match desc.kind {
+                crate::bytecode::UpdateKind::Arith('+') => Op::Add,
+                crate::bytecode::UpdateKind::Arith('-') => Op::Sub,
+                crate::bytecode::UpdateKind::Arith('*') => Op::Mul,
+                crate::bytecode::UpdateKind::Arith('/') => Op::Div,
+                _ => Op::Mod,
+            };
+            // Lowered as `var OP operand`; an exit re-runs the UpdateVar.
+            let operand = self.pop(ip)?;
+            self.stack.push(cur);
+            self.stack.push(operand);
+            let n = self.stack.len();
+            let saved = self.stack.clone();
+            self.stack.truncate(n - 2);
+            self.stack.push(operand);
+            let exit_stack = self.stack.clone();
+            self.stack = saved;
+            return self.inline_arith(ip, op, exit_stack).map(|_| ());
+        }
+        // Box the variable where the interpreter keeps it, then let it update.
+        if let Some((i, g)) = var {
+            if let Some(var) = self.vars[i] {
+                let v = self.b.use_var(var);
+                let sv = match var_ty {
+                    Ty::Int => Sv::I(v),
+                    Ty::Float => Sv::F(v),
+                    _ => Sv::B(v),
+                };
+                let dst = match g {
+                    Some(g) => self.iconst(-1 - g as i64),
+                    None => self.slot_of_local(i),
+                };
+                self.box_into(dst, sv);
+            } else if var_ty == Ty::Null {
+                let dst = self.slot_of_local(i);
+                self.box_into(dst, Sv::Null);
+            }
+        }
+        self.pin_funcs(p);
+        self.materialize_range(p);
+        self.flush_globals();
+        self.set_ip(ip);
+        let (uv, first) = (self.iconst(u as i64), self.slot_of_pos(p));
+        let (tg, _) = self.call2(h::update_var as *const () as usize, &[self.cl, self.base, uv, first]);
+        self.touched = true;
+        self.check_error(tg);
+        self.stack.truncate(p);
+        self.stack.push(Sv::Boxed);
+        self.reload_globals(ip);
+        Ok(())
+    }
+
     fn store_local(&mut self, ip: usize, s: usize, sv: Sv) -> Result<(), Fail> {
         let ty = self.u.an.locals[s];
         if let Some(var) = self.vars[s] {
@@ -1617,6 +1702,13 @@ impl<'a, 'u> Lower<'a, 'u> {
     }
 
     fn arith(&mut self, ip: usize, op: Op) -> Result<bool, Fail> {
+        let st = self.stack.clone();
+        self.inline_arith(ip, op, st)
+    }
+
+    /// Arithmetic on the top two entries; exits go to the interpreter at
+    /// `ip` with operand stack `exit_stack`.
+    fn inline_arith(&mut self, ip: usize, op: Op, exit_stack: Vec<Sv>) -> Result<bool, Fail> {
         let n = self.stack.len();
         let (a, b) = (self.stack[n - 2], self.stack[n - 1]);
         match (a, b) {
@@ -1628,17 +1720,17 @@ impl<'a, 'u> Lower<'a, 'u> {
                             Op::Sub => self.b.ins().ssub_overflow(x, y),
                             _ => self.b.ins().smul_overflow(x, y),
                         };
-                        self.exit_if(of, ip, ExitReason::Overflow);
+                        self.exit_if_st(of, ip, ExitReason::Overflow, &exit_stack);
                         r
                     }
                     _ => {
                         let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
-                        self.exit_if(zero, ip, ExitReason::DivisionByZero);
+                        self.exit_if_st(zero, ip, ExitReason::DivisionByZero, &exit_stack);
                         let m1 = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
                         if matches!(op, Op::Div) {
                             let min = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
                             let bad = self.b.ins().band(m1, min);
-                            self.exit_if(bad, ip, ExitReason::Overflow);
+                            self.exit_if_st(bad, ip, ExitReason::Overflow, &exit_stack);
                             self.b.ins().sdiv(x, y)
                         } else {
                             // x % -1 is 0 (and must not trap for i64::MIN).
@@ -1663,7 +1755,7 @@ impl<'a, 'u> Lower<'a, 'u> {
                     _ => {
                         let z = self.b.ins().f64const(0.0);
                         let zero = self.b.ins().fcmp(FloatCC::Equal, y, z);
-                        self.exit_if(zero, ip, ExitReason::DivisionByZero);
+                        self.exit_if_st(zero, ip, ExitReason::DivisionByZero, &exit_stack);
                         if matches!(op, Op::Div) {
                             self.b.ins().fdiv(x, y)
                         } else {
@@ -1690,8 +1782,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             }
             _ => {
                 // bool/null operands: the interpreter raises the error.
-                let st = self.stack.clone();
-                self.emit_exit(ip, &st, ExitReason::Unsupported, Ty::Bot, true);
+                self.emit_exit(ip, &exit_stack, ExitReason::Unsupported, Ty::Bot, true);
                 return Ok(false);
             }
         }

@@ -7,7 +7,7 @@
 //! cannot infer (`Index`, `Call`, ...) take the type the interpreter's
 //! feedback saw, guarded at run time.
 
-use crate::bytecode::{FuncProto, Op, VarRef};
+use crate::bytecode::{FuncProto, Op, UpdateKind, VarRef};
 use crate::runtime::value::Value;
 
 use super::feedback::kind;
@@ -135,6 +135,22 @@ pub fn unsupported(op: Op) -> Option<Refusal> {
         Op::SliceFrom(_) => Refusal::Destructure,
         _ => return None,
     })
+}
+
+/// Operands of an `UpdateVar` on the stack (the variable itself is not).
+pub fn update_operands(k: &UpdateKind) -> usize {
+    match k {
+        UpdateKind::Arith(_) => 1,
+        UpdateKind::Builtin { argc, .. } | UpdateKind::Method { argc, .. } => (*argc as usize).saturating_sub(1),
+    }
+}
+
+/// `x += n` on an unboxed number: compiled inline, the variable untouched
+/// until the store that follows.
+pub fn inline_update(k: &UpdateKind, var: Ty, operand: Ty) -> bool {
+    matches!(k, UpdateKind::Arith(_))
+        && matches!(var, Ty::Int | Ty::Float)
+        && matches!(operand, Ty::Int | Ty::Float)
 }
 
 /// Instructions always compiled as an exit (they only raise errors).
@@ -278,14 +294,35 @@ fn step(
             let t = *st.stack.last().ok_or(Refusal::StackShape)?;
             st.stack.push(t);
         }
-        Op::LoadLocal(s) | Op::MoveLocal(s) => {
+        Op::LoadLocal(s) => {
             let s = s as usize;
-            if st.null[s] && matches!(op, Op::LoadLocal(_)) {
+            if st.null[s] {
                 widen(locals, s, Ty::Null, changed);
             }
             st.stack.push(locals[s]);
-            if matches!(op, Op::MoveLocal(_)) {
-                st.null[s] = true;
+        }
+        Op::UpdateVar(u) => {
+            let desc = &proto.updates[u as usize];
+            let nops = update_operands(&desc.kind);
+            if st.stack.len() < nops {
+                return Err(Refusal::StackShape);
+            }
+            let operand = st.stack[st.stack.len() - nops..].first().copied().unwrap_or(Ty::Any);
+            st.stack.truncate(st.stack.len() - nops);
+            let var = match desc.var {
+                VarRef::Local(s) => Some(s as usize),
+                VarRef::Global(g) => promoted(g),
+                _ => None,
+            };
+            let var_ty = var.map_or(Ty::Any, |i| locals[i]);
+            if inline_update(&desc.kind, var_ty, operand) {
+                st.stack.push(arith_ty(var_ty, operand));
+            } else {
+                // The variable's value is taken out (null) until the store.
+                if let Some(i) = var {
+                    st.null[i] = true;
+                }
+                st.stack.push(Ty::Any);
             }
         }
         Op::StoreLocal(s) => {
@@ -306,19 +343,16 @@ fn step(
         Op::StoreUpval(_) => {
             pop!();
         }
-        Op::LoadGlobal(g) | Op::MoveGlobal(g) => {
+        Op::LoadGlobal(g) => {
             if let Some(i) = promoted(g) {
-                if st.null[i] && matches!(op, Op::LoadGlobal(_)) {
+                if st.null[i] {
                     widen(locals, i, Ty::Null, changed);
                 }
                 st.stack.push(locals[i]);
-                if matches!(op, Op::MoveGlobal(_)) {
-                    st.null[i] = true;
-                }
-            } else if matches!(op, Op::LoadGlobal(_)) && (env.func_global)(g) {
+            } else if (env.func_global)(g) {
                 st.stack.push(Ty::Func(g));
             } else {
-                let t = if matches!(op, Op::LoadGlobal(_)) { fb(ip) } else { Ty::Any };
+                let t = fb(ip);
                 a.produced[ip] = t;
                 st.stack.push(t);
             }

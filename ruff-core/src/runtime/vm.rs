@@ -16,7 +16,7 @@ use super::error::{RtError, RtResult};
 use super::host::Host;
 use super::ops;
 use super::value::{Closure, EnumObj, ErrorObj, RStr, StructObj, Value};
-use crate::bytecode::{Capture, FuncProto, Op, VarRef};
+use crate::bytecode::{Capture, FuncProto, Op, UpdateKind, VarRef, VarUpdate};
 use crate::compiler::Compiled;
 use crate::syntax::{LineIndex, Span};
 
@@ -270,7 +270,13 @@ impl Vm {
         }
     }
 
-    fn push_frame(&mut self, closure: Rc<Closure>, base: usize, ret: usize, wb: usize) -> RtResult<()> {
+    fn push_frame(
+        &mut self,
+        closure: Rc<Closure>,
+        base: usize,
+        ret: usize,
+        wb: usize,
+    ) -> RtResult<()> {
         if self.frames.len() + self.jit.native_depth() >= self.options.max_depth {
             return Err(RtError::msg("Stack overflow"));
         }
@@ -403,22 +409,119 @@ impl Vm {
         }))
     }
 
-    pub(crate) fn store_path(&mut self, frame_base: usize, closure: &Closure, p: u32, proto: &FuncProto) -> RtResult<()> {
+    pub(crate) fn store_path(
+        &mut self,
+        frame_base: usize,
+        closure: &Closure,
+        p: u32,
+        proto: &FuncProto,
+    ) -> RtResult<()> {
         let desc = &proto.paths[p as usize];
         let depth = desc.depth as usize;
         let keys: SmallVec<[Value; 4]> = self.stack.drain(self.stack.len() - depth..).collect();
         let v = self.stack.pop().unwrap_or(Value::Null);
         match desc.var {
-            VarRef::Local(s) => ops::set_path(&mut self.stack[frame_base + s as usize], &keys, desc.field_mask, v),
+            VarRef::Local(s) => ops::set_path(
+                &mut self.stack[frame_base + s as usize],
+                &keys,
+                desc.field_mask,
+                v,
+            ),
             VarRef::Cell(s) => match &self.stack[frame_base + s as usize] {
                 Value::Cell(c) => ops::set_path(&mut c.borrow_mut(), &keys, desc.field_mask, v),
                 _ => Err(RtError::msg(format!("Undefined variable: {}", desc.name))),
             },
-            VarRef::Upval(u) => ops::set_path(&mut closure.upvalues[u as usize].borrow_mut(), &keys, desc.field_mask, v),
+            VarRef::Upval(u) => ops::set_path(
+                &mut closure.upvalues[u as usize].borrow_mut(),
+                &keys,
+                desc.field_mask,
+                v,
+            ),
             VarRef::Global(g) => match &mut self.globals[g as usize] {
                 Some(root) => ops::set_path(root, &keys, desc.field_mask, v),
                 None => Err(RtError::msg(format!("Undefined variable: {}", desc.name))),
             },
+        }
+    }
+
+    /// Take a variable's value out (leaving null) for `UpdateVar`.
+    fn take_var(&mut self, frame_base: usize, closure: &Closure, var: VarRef, name: &str) -> RtResult<Value> {
+        Ok(match var {
+            VarRef::Local(s) => std::mem::take(&mut self.stack[frame_base + s as usize]),
+            VarRef::Cell(s) => match &self.stack[frame_base + s as usize] {
+                Value::Cell(c) => c.take(),
+                _ => Value::Null,
+            },
+            VarRef::Upval(u) => closure.upvalues[u as usize].take(),
+            VarRef::Global(g) => match &mut self.globals[g as usize] {
+                Some(v) => std::mem::take(v),
+                None => return Err(RtError::msg(format!("Undefined variable: {name}"))),
+            },
+        })
+    }
+
+    /// Put a value back into a variable (after a failed `UpdateVar`).
+    fn put_var(&mut self, frame_base: usize, closure: &Closure, var: VarRef, v: Value) {
+        match var {
+            VarRef::Local(s) => self.stack[frame_base + s as usize] = v,
+            VarRef::Cell(s) => {
+                if let Value::Cell(c) = &self.stack[frame_base + s as usize] {
+                    c.replace(v);
+                }
+            }
+            VarRef::Upval(u) => {
+                closure.upvalues[u as usize].replace(v);
+            }
+            VarRef::Global(g) => self.globals[g as usize] = Some(v),
+        }
+    }
+
+    pub(crate) fn update_var(&mut self, frame_base: usize, closure: &Closure, desc: &VarUpdate) -> RtResult<()> {
+        let value = self.take_var(frame_base, closure, desc.var, &desc.name)?;
+        let (id, argc) = match &desc.kind {
+            UpdateKind::Arith(op) => {
+                let rhs = self.stack.pop().unwrap_or(Value::Null);
+                return match ops::arith_update(*op, value, rhs) {
+                    Ok(v) => {
+                        self.stack.push(v);
+                        Ok(())
+                    }
+                    Err((orig, e)) => {
+                        self.put_var(frame_base, closure, desc.var, orig);
+                        Err(e)
+                    }
+                };
+            }
+            UpdateKind::Builtin { id, argc } => (*id, *argc as usize),
+            UpdateKind::Method { name, argc } => {
+                let user_method = matches!(&value, Value::Struct(s) if s.def.method(name).is_some());
+                match builtins::lookup_method(name) {
+                    Some(id) if !user_method => (id, *argc as usize),
+                    _ => {
+                        // A struct's own method: an ordinary call, with the
+                        // variable keeping its value meanwhile.
+                        self.put_var(frame_base, closure, desc.var, value.clone());
+                        let at = self.stack.len() - (*argc as usize - 1);
+                        self.stack.insert(at, value);
+                        return self.call_method(name, *argc as usize - 1, false);
+                    }
+                }
+            }
+        };
+        let rest = self.stack.len() - (argc - 1);
+        let mut args: SmallVec<[Value; 4]> = std::iter::once(value)
+            .chain(self.stack.drain(rest..))
+            .collect();
+        match builtins::call(id, self, &mut args) {
+            Ok(v) => {
+                self.stack.push(v);
+                Ok(())
+            }
+            Err(e) => {
+                let orig = std::mem::take(&mut args[0]);
+                self.put_var(frame_base, closure, desc.var, orig);
+                Err(e)
+            }
         }
     }
 
@@ -477,7 +580,9 @@ impl Vm {
                     .into_iter()
                     .find(|v| !matches!(v, Value::Int(_)))
                     .map_or("null", |v| v.type_name());
-                return Err(RtError::msg(format!("range() expects int arguments, got {bad}")));
+                return Err(RtError::msg(format!(
+                    "range() expects int arguments, got {bad}"
+                )));
             }
         }
         self.stack[slot] = start;
@@ -508,10 +613,16 @@ impl Vm {
                 }
             }
             (Value::Array(_), other) => {
-                return Err(RtError::msg(format!("Cannot spread {} into an array", other.type_name())))
+                return Err(RtError::msg(format!(
+                    "Cannot spread {} into an array",
+                    other.type_name()
+                )))
             }
             (_, other) => {
-                return Err(RtError::msg(format!("Cannot spread {} into a dict", other.type_name())))
+                return Err(RtError::msg(format!(
+                    "Cannot spread {} into a dict",
+                    other.type_name()
+                )))
             }
         }
         Ok(())
@@ -525,12 +636,14 @@ impl Vm {
         let mut ip: usize;
         let mut base: usize;
         let mut closure: *const Closure;
+        let mut code: *const Op;
         macro_rules! load_frame {
             () => {{
                 let f = self.frames.last().expect("a frame is running");
                 ip = f.ip;
                 base = f.base;
                 closure = Rc::as_ptr(&f.closure);
+                code = f.closure.proto.code.as_ptr();
             }};
         }
         macro_rules! save_ip {
@@ -553,6 +666,23 @@ impl Vm {
                 }
             };
         }
+        // Pushes write the value straight into the stack's memory; going
+        // through `Vec::push` made LLVM build every value in one shared
+        // scratch slot (a store-forwarding stall on each push).
+        macro_rules! push {
+            ($v:expr) => {{
+                let v: Value = $v;
+                if self.stack.len() == self.stack.capacity() {
+                    self.stack.reserve(1);
+                }
+                let n = self.stack.len();
+                // SAFETY: capacity checked above.
+                unsafe {
+                    std::ptr::write(self.stack.as_mut_ptr().add(n), v);
+                    self.stack.set_len(n + 1);
+                }
+            }};
+        }
         macro_rules! pop {
             () => {
                 self.stack.pop().unwrap_or(Value::Null)
@@ -563,32 +693,30 @@ impl Vm {
             // SAFETY: see the comment on the cached state above.
             let cl: &Closure = unsafe { &*closure };
             let proto: &FuncProto = &cl.proto;
-            let op = proto.code[ip];
+            // SAFETY: every function's code ends in `Return` and jump
+            // targets are inside the code, so `ip` stays in bounds.
+            let op = unsafe { *code.add(ip) };
             ip += 1;
             match op {
-                Op::Const(k) => self.stack.push(proto.consts[k as usize].clone()),
-                Op::Int(n) => self.stack.push(Value::Int(n as i64)),
-                Op::Null => self.stack.push(Value::Null),
-                Op::True => self.stack.push(Value::Bool(true)),
-                Op::False => self.stack.push(Value::Bool(false)),
+                Op::Const(k) => push!(proto.consts[k as usize].clone()),
+                Op::Int(n) => push!(Value::Int(n as i64)),
+                Op::Null => push!(Value::Null),
+                Op::True => push!(Value::Bool(true)),
+                Op::False => push!(Value::Bool(false)),
                 Op::Pop => {
                     self.stack.pop();
                 }
                 Op::Dup => {
                     let v = self.stack.last().cloned().unwrap_or(Value::Null);
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::LoadLocal(s) => {
                     let v = self.stack[base + s as usize].clone();
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::StoreLocal(s) => {
                     let v = pop!();
-                    self.stack[base + s as usize] = v;
-                }
-                Op::MoveLocal(s) => {
-                    let v = std::mem::replace(&mut self.stack[base + s as usize], Value::Null);
-                    self.stack.push(v);
+                    self.store_slot(base + s as usize, v);
                 }
                 Op::StoreNewCell(s) => {
                     let v = pop!();
@@ -600,7 +728,7 @@ impl Vm {
                         other => other.clone(),
                     };
                     proto.jit.note(ip - 1, &v);
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::StoreCell(s) => {
                     let v = pop!();
@@ -616,7 +744,7 @@ impl Vm {
                 Op::LoadUpval(u) => {
                     let v = cl.upvalues[u as usize].borrow().clone();
                     proto.jit.note(ip - 1, &v);
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::StoreUpval(u) => {
                     let v = pop!();
@@ -627,31 +755,32 @@ impl Vm {
                     Some(v) => {
                         proto.jit.note(ip - 1, v);
                         let v = v.clone();
-                        self.stack.push(v);
+                        push!(v);
                     }
                     None => tri!(Err(self.undefined_global(g))),
                 },
                 Op::StoreGlobal(g) => {
                     let v = pop!();
-                    let slot = &mut self.globals[g as usize];
-                    if let Some(Value::Func(_)) = slot {
+                    if let Some(Value::Func(_)) = &self.globals[g as usize] {
                         self.jit.function_rebound();
                     }
-                    *slot = Some(v);
-                }
-                Op::MoveGlobal(g) => match self.globals[g as usize].as_mut() {
-                    Some(v) => {
-                        if let Value::Func(_) = v {
-                            self.jit.function_rebound();
+                    match &mut self.globals[g as usize] {
+                        Some(slot) if slot.is_scalar() => {
+                            // SAFETY: a scalar needs no drop.
+                            unsafe { std::ptr::write(slot, v) }
                         }
-                        let v = std::mem::replace(v, Value::Null);
-                        self.stack.push(v);
+                        slot => *slot = Some(v),
                     }
-                    None => tri!(Err(self.undefined_global(g))),
-                },
-                Op::LoadBuiltin(b) => self.stack.push(Value::Builtin(b)),
+                }
+                Op::LoadBuiltin(b) => push!(Value::Builtin(b)),
 
                 Op::Add => {
+                    if let Some((x, y)) = self.top2_ints() {
+                        if let Some(r) = x.checked_add(y) {
+                            self.replace_top2_scalars(Value::Int(r));
+                            continue;
+                        }
+                    }
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
@@ -662,9 +791,15 @@ impl Vm {
                         (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
                         _ => tri!(ops::add(a, b)),
                     };
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Sub => {
+                    if let Some((x, y)) = self.top2_ints() {
+                        if let Some(r) = x.checked_sub(y) {
+                            self.replace_top2_scalars(Value::Int(r));
+                            continue;
+                        }
+                    }
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
@@ -674,9 +809,15 @@ impl Vm {
                         (Value::Float(x), Value::Float(y)) => Value::Float(x - y),
                         _ => tri!(ops::arith("-", a, b)),
                     };
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Mul => {
+                    if let Some((x, y)) = self.top2_ints() {
+                        if let Some(r) = x.checked_mul(y) {
+                            self.replace_top2_scalars(Value::Int(r));
+                            continue;
+                        }
+                    }
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
@@ -686,13 +827,13 @@ impl Vm {
                         (Value::Float(x), Value::Float(y)) => Value::Float(x * y),
                         _ => tri!(ops::arith("*", a, b)),
                     };
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Div => {
                     let b = pop!();
                     let a = pop!();
                     let r = tri!(ops::arith("/", a, b));
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Mod => {
                     let b = pop!();
@@ -701,28 +842,38 @@ impl Vm {
                         (Value::Int(x), Value::Int(y)) if *y > 0 => Value::Int(x % y),
                         _ => tri!(ops::arith("%", a, b)),
                     };
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Neg => {
                     let a = pop!();
                     let r = tri!(ops::negate(a));
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Not => {
                     let a = pop!();
-                    self.stack.push(Value::Bool(!a.truthy()));
+                    push!(Value::Bool(!a.truthy()));
                 }
                 Op::ToBool => {
                     let a = pop!();
-                    self.stack.push(Value::Bool(a.truthy()));
+                    push!(Value::Bool(a.truthy()));
                 }
                 Op::Eq | Op::Ne => {
                     let b = pop!();
                     let a = pop!();
                     let eq = a == b;
-                    self.stack.push(Value::Bool(eq == (op == Op::Eq)));
+                    push!(Value::Bool(eq == (op == Op::Eq)));
                 }
                 Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                    if let Some((x, y)) = self.top2_ints() {
+                        let r = match op {
+                            Op::Lt => x < y,
+                            Op::Le => x <= y,
+                            Op::Gt => x > y,
+                            _ => x >= y,
+                        };
+                        self.replace_top2_scalars(Value::Bool(r));
+                        continue;
+                    }
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
@@ -742,11 +893,19 @@ impl Vm {
                             tri!(ops::compare(sym, &a, &b))
                         }
                     };
-                    self.stack.push(Value::Bool(r));
+                    push!(Value::Bool(r));
                 }
 
                 Op::Jump(t) => ip = t as usize,
                 Op::JumpIfFalse(t) => {
+                    if let Some(Value::Bool(b)) = self.stack.last() {
+                        let b = *b;
+                        self.drop_top_scalar();
+                        if !b {
+                            ip = t as usize;
+                        }
+                        continue;
+                    }
                     let c = pop!();
                     let truthy = match c {
                         Value::Bool(b) => b,
@@ -803,7 +962,11 @@ impl Vm {
                         Value::Str(s) => s.clone(),
                         _ => Rc::new(String::new()),
                     };
-                    tri!(self.call_method(&name, argc as usize, matches!(op, Op::CallMethodWb(..))));
+                    tri!(self.call_method(
+                        &name,
+                        argc as usize,
+                        matches!(op, Op::CallMethodWb(..))
+                    ));
                     load_frame!();
                 }
                 Op::Return => {
@@ -815,7 +978,8 @@ impl Vm {
                     }
                     let wb = if frame.wb_receiver != 0 {
                         let recv = std::mem::replace(&mut self.stack[frame.base], Value::Null);
-                        let changed = frame.wb_receiver != 1 && receiver_id(&recv) != frame.wb_receiver;
+                        let changed =
+                            frame.wb_receiver != 1 && receiver_id(&recv) != frame.wb_receiver;
                         Some((recv, changed))
                     } else {
                         None
@@ -827,21 +991,22 @@ impl Vm {
                     if let Some(caller) = self.frames.last() {
                         caller.closure.proto.jit.note(caller.ip.wrapping_sub(1), &result);
                     }
-                    self.stack.push(result);
+                    push!(result);
                     if let Some((recv, changed)) = wb {
-                        self.stack.push(recv);
-                        self.stack.push(Value::Bool(changed));
+                        push!(recv);
+                        push!(Value::Bool(changed));
                     }
                     load_frame!();
                 }
                 Op::Closure(p) => {
                     let v = self.make_closure(base, cl, &proto.protos[p as usize]);
-                    self.stack.push(v);
+                    push!(v);
                 }
 
                 Op::MakeArray(n) => {
-                    let items: Vec<Value> = self.stack.drain(self.stack.len() - n as usize..).collect();
-                    self.stack.push(Value::array(items));
+                    let items: Vec<Value> =
+                        self.stack.drain(self.stack.len() - n as usize..).collect();
+                    push!(Value::array(items));
                 }
                 Op::ArrayPush => {
                     let v = pop!();
@@ -855,7 +1020,7 @@ impl Vm {
                 }
                 Op::MakeDict(n) => {
                     let d = tri!(self.make_dict(n as usize));
-                    self.stack.push(d);
+                    push!(d);
                 }
                 Op::DictInsert => {
                     let v = pop!();
@@ -869,7 +1034,7 @@ impl Vm {
                     let def = proto.structs[i as usize].clone();
                     let n = def.fields.len();
                     let fields: Vec<Value> = self.stack.drain(self.stack.len() - n..).collect();
-                    self.stack.push(Value::Struct(Rc::new(StructObj { def, fields })));
+                    push!(Value::Struct(Rc::new(StructObj { def, fields })));
                 }
                 Op::MakeEnum(k) => {
                     let payload = pop!();
@@ -881,14 +1046,14 @@ impl Vm {
                         })),
                         other => other.clone(),
                     };
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::EnumPayload => {
                     let v = match pop!() {
                         Value::Enum(e) => e.payload.clone().unwrap_or(Value::Null),
                         _ => Value::Null,
                     };
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::IsVariant(k) => {
                     let v = pop!();
@@ -898,7 +1063,7 @@ impl Vm {
                         }
                         _ => false,
                     };
-                    self.stack.push(Value::Bool(is));
+                    push!(Value::Bool(is));
                 }
                 Op::Index => {
                     let k = pop!();
@@ -910,7 +1075,7 @@ impl Vm {
                         _ => tri!(ops::index(&obj, &k)),
                     };
                     proto.jit.note(ip - 1, &v);
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::GetField(k) => {
                     let obj = pop!();
@@ -920,43 +1085,74 @@ impl Vm {
                     };
                     let v = tri!(ops::get_field(&obj, &name));
                     proto.jit.note(ip - 1, &v);
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::SliceFrom(n) => {
                     let v = match pop!() {
-                        Value::Array(a) => Value::array(a.iter().skip(n as usize).cloned().collect()),
+                        Value::Array(a) => {
+                            Value::array(a.iter().skip(n as usize).cloned().collect())
+                        }
                         other => tri!(Err(RtError::msg(format!(
                             "Cannot destructure {} as an array",
                             other.type_name()
                         )))),
                     };
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::StorePath(p) => tri!(self.store_path(base, cl, p, proto)),
+                Op::UpdateVar(u) => {
+                    // Fast path: int arithmetic on an int variable.
+                    let desc = &proto.updates[u as usize];
+                    if let UpdateKind::Arith(c) = desc.kind {
+                        let cur = match desc.var {
+                            VarRef::Local(s) => Some(&self.stack[base + s as usize]),
+                            VarRef::Global(g) => self.globals[g as usize].as_ref(),
+                            _ => None,
+                        };
+                        if let (Some(Value::Int(x)), Some(Value::Int(y))) = (cur, self.stack.last()) {
+                            let r = match c {
+                                '+' => x.checked_add(*y),
+                                '-' => x.checked_sub(*y),
+                                '*' => x.checked_mul(*y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                let n = self.stack.len();
+                                self.stack[n - 1] = Value::Int(r);
+                                continue;
+                            }
+                        }
+                    }
+                    save_ip!();
+                    tri!(self.update_var(base, cl, &proto.updates[u as usize]));
+                    load_frame!();
+                }
                 Op::Concat(n) => {
                     let v = ops::concat(&self.stack[self.stack.len() - n as usize..]);
                     self.stack.truncate(self.stack.len() - n as usize);
-                    self.stack.push(v);
+                    push!(v);
                 }
 
                 Op::IterPrep(s) => tri!(self.iter_prep(base + s as usize)),
                 Op::IterNext(s, exit) => match self.iter_next(base + s as usize) {
                     Some(v) => {
                         proto.jit.note(ip - 1, &v);
-                        self.stack.push(v)
+                        push!(v)
                     }
                     None => ip = exit as usize,
                 },
                 Op::RangePrep(s) => tri!(self.range_prep(base + s as usize)),
                 Op::RangeNext(s, exit) => {
                     let slot = base + s as usize;
-                    if let (Value::Int(cur), Value::Int(end), Value::Int(step)) =
-                        (&self.stack[slot], &self.stack[slot + 1], &self.stack[slot + 2])
-                    {
+                    if let (Value::Int(cur), Value::Int(end), Value::Int(step)) = (
+                        &self.stack[slot],
+                        &self.stack[slot + 1],
+                        &self.stack[slot + 2],
+                    ) {
                         let (cur, end, step) = (*cur, *end, *step);
                         if (step > 0 && cur < end) || (step < 0 && cur > end) {
                             self.stack[slot] = Value::Int(cur.checked_add(step).unwrap_or(end));
-                            self.stack.push(Value::Int(cur));
+                            push!(Value::Int(cur));
                         } else {
                             ip = exit as usize;
                         }
@@ -985,8 +1181,54 @@ impl Vm {
         }
     }
 
+    /// The two topmost values if both are ints.
+    #[inline(always)]
+    fn top2_ints(&self) -> Option<(i64, i64)> {
+        match self.stack.as_slice() {
+            [.., Value::Int(a), Value::Int(b)] => Some((*a, *b)),
+            _ => None,
+        }
+    }
+
+    /// Replace the two topmost values, both scalars, by `v`.
+    #[inline(always)]
+    fn replace_top2_scalars(&mut self, v: Value) {
+        let n = self.stack.len();
+        debug_assert!(n >= 2 && self.stack[n - 1].is_scalar() && self.stack[n - 2].is_scalar());
+        // SAFETY: the caller checked both are scalars (no drop glue to run)
+        // and that there are two of them.
+        unsafe {
+            self.stack.set_len(n - 1);
+            std::ptr::write(self.stack.as_mut_ptr().add(n - 2), v);
+        }
+    }
+
+    /// Drop the topmost value, a scalar.
+    #[inline(always)]
+    fn drop_top_scalar(&mut self) {
+        let n = self.stack.len();
+        debug_assert!(n >= 1 && self.stack[n - 1].is_scalar());
+        // SAFETY: checked by the caller: a scalar needs no drop.
+        unsafe { self.stack.set_len(n - 1) }
+    }
+
+    /// Overwrite a slot, skipping drop glue when the old value is a scalar.
+    #[inline(always)]
+    fn store_slot(&mut self, idx: usize, v: Value) {
+        let slot = &mut self.stack[idx];
+        if slot.is_scalar() {
+            // SAFETY: a scalar needs no drop.
+            unsafe { std::ptr::write(slot, v) }
+        } else {
+            *slot = v;
+        }
+    }
+
     pub(crate) fn undefined_global(&self, g: u32) -> RtError {
-        RtError::msg(format!("Undefined variable: {}", self.global_names[g as usize]))
+        RtError::msg(format!(
+            "Undefined variable: {}",
+            self.global_names[g as usize]
+        ))
     }
 }
 
