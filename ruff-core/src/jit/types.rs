@@ -483,7 +483,10 @@ fn step(
                 st.null[i as usize] = false;
             }
         }
-        Op::IterNext(_, exit) => {
+        Op::IterNext(s, exit) => {
+            // The iteration state is the helper's: keep it boxed.
+            widen(locals, s as usize, Ty::Any, changed);
+            widen(locals, s as usize + 1, Ty::Any, changed);
             branch = Some((exit as usize, st.clone()));
             let t = fb(ip);
             a.produced[ip] = t;
