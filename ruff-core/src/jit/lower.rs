@@ -354,7 +354,7 @@ fn analyze_unit(
         call_ret: &call_ret,
         loop_range,
     };
-    analyze(proto, start, entry, null, &env).map_err(|r| (r, start))
+    analyze(proto, start, entry, null, &env)
 }
 
 /// Compile (for the argument types seen by the analysis) the cold functions

@@ -158,7 +158,8 @@ fn always_exits(op: Op) -> bool {
     matches!(op, Op::Throw | Op::Fail(_))
 }
 
-pub fn analyze(proto: &FuncProto, start: usize, entry: &[Ty], entry_null: &[bool], env: &Env) -> Result<Analysis, Refusal> {
+/// On refusal, also the instruction that caused it.
+pub fn analyze(proto: &FuncProto, start: usize, entry: &[Ty], entry_null: &[bool], env: &Env) -> Result<Analysis, (Refusal, usize)> {
     let mut locals = entry.to_vec();
     let n = proto.code.len();
     // Iterate until the locals' types are stable: each pass may widen them.
@@ -182,7 +183,7 @@ pub fn analyze(proto: &FuncProto, start: usize, entry: &[Ty], entry_null: &[bool
             let in_loop = env.loop_range.is_none_or(|(h, e)| ip >= h && ip < e);
             if let Some(r) = unsupported(op) {
                 if in_loop {
-                    return Err(r);
+                    return Err((r, ip));
                 }
                 a.exit_ops[ip] = true;
                 continue;
@@ -191,9 +192,9 @@ pub fn analyze(proto: &FuncProto, start: usize, entry: &[Ty], entry_null: &[bool
                 a.exit_ops[ip] = true;
                 continue;
             }
-            let succ = step(proto, ip, op, st, &mut a, &mut locals, &mut changed, env)?;
+            let succ = step(proto, ip, op, st, &mut a, &mut locals, &mut changed, env).map_err(|r| (r, ip))?;
             for (target, s) in succ {
-                merge(&mut a.states, &mut work, target, s)?;
+                merge(&mut a.states, &mut work, target, s).map_err(|r| (r, ip))?;
             }
         }
         if !changed {
@@ -201,7 +202,7 @@ pub fn analyze(proto: &FuncProto, start: usize, entry: &[Ty], entry_null: &[bool
             return Ok(a);
         }
     }
-    Err(Refusal::NoFixpoint)
+    Err((Refusal::NoFixpoint, start))
 }
 
 fn merge(states: &mut [Option<State>], work: &mut Vec<usize>, target: usize, s: State) -> Result<(), Refusal> {
