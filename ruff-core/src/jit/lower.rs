@@ -1978,19 +1978,26 @@ impl<'a, 'u> Lower<'a, 'u> {
     /// A call's result `(tag, payload)` replaces callee and arguments.
     fn after_call(&mut self, ip: usize, p: usize, ty: Ty, tg: V, pl: V, direct: bool) {
         self.stack.truncate(p);
-        if !ty.is_unboxed() && direct {
+        if !direct {
+            // The call helper wrote the result to its slot too.
+            self.push_result(ip, ty, tg, pl);
+        } else if !ty.is_unboxed() {
             // Immediates from a native callee are not in the slot yet.
             let at = self.slot_of_pos(p);
             self.call(h::put as *const () as usize, &[at, tg, pl], 0);
             self.touched = true;
-        }
-        if direct && ty.is_unboxed() {
-            // A failed guard needs the value in its slot: box it on that path.
-            let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
+            self.stack.push(Sv::Boxed);
+        } else {
+            let mut bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
+            if self.u.stress {
+                let s = self.stress_tick();
+                bad = self.b.ins().bor(bad, s);
+            }
             let ok = self.b.create_block();
             let fail = self.b.create_block();
             self.b.set_cold_block(fail);
             self.b.ins().brif(bad, fail, &[], ok, &[]);
+            // A failed guard needs the value in its slot: box it on that path.
             self.b.switch_to_block(fail);
             let at = self.slot_of_pos(p);
             self.call(h::put as *const () as usize, &[at, tg, pl], 0);
@@ -1998,8 +2005,12 @@ impl<'a, 'u> Lower<'a, 'u> {
             st.push(Sv::Boxed);
             self.emit_exit(ip + 1, &st, ExitReason::TypeGuard, ty, true);
             self.b.switch_to_block(ok);
+            self.stack.push(match ty {
+                Ty::Int => Sv::I(pl),
+                Ty::Bool => Sv::B(pl),
+                _ => Sv::F(self.b.ins().bitcast(t::F64, MemFlags::new(), pl)),
+            });
         }
-        self.push_result(ip, ty, tg, pl);
         self.reload_globals(ip);
     }
 }

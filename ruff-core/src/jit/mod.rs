@@ -121,6 +121,9 @@ pub struct Jit {
     compiling: Vec<*const FuncProto>,
     /// Everything compiled, for the exit summary.
     units: Vec<Rc<UnitStats>>,
+    /// Code replaced after too many exits (kept: it may still be running).
+    retired_fns: Vec<Rc<CompiledFn>>,
+    retired_loops: Vec<Rc<CompiledLoop>>,
 }
 
 impl Jit {
@@ -159,6 +162,8 @@ impl Jit {
             keep: Vec::new(),
             compiling: Vec::new(),
             units: Vec::new(),
+            retired_fns: Vec::new(),
+            retired_loops: Vec::new(),
         }
     }
 
@@ -511,14 +516,20 @@ fn compile_loop(vm: &mut Vm, c: &Rc<Closure>, li: usize, count: u64) -> Option<R
 /// loop recompiles without speculation, or blacklist it if it already was.
 pub(crate) fn too_many_exits(vm: &mut Vm, stats: &UnitStats) {
     let proto = &stats.proto;
+    // Old code may still be running (or be called directly by other native
+    // code): its exit descriptors must stay valid, so it is retired, not freed.
     let tier = match stats.loop_index {
         None => {
             proto.jit.entry.set(None);
-            *proto.jit.code.borrow_mut() = None;
+            if let Some(old) = proto.jit.code.borrow_mut().take() {
+                vm.jit.retired_fns.push(old);
+            }
             &proto.jit.tier
         }
         Some(li) => {
-            *proto.jit.loops[li].osr.borrow_mut() = None;
+            if let Some(old) = proto.jit.loops[li].osr.borrow_mut().take() {
+                vm.jit.retired_loops.push(old);
+            }
             &proto.jit.loops[li].tier
         }
     };
