@@ -38,15 +38,29 @@ fn show(e: &E) -> String {
 fn expr() -> impl Strategy<Value = E> {
     let leaf = prop_oneof![
         (-20i64..20).prop_map(E::Int),
-        prop_oneof![Just(0i64), Just(i64::MAX), Just(i64::MIN + 1), Just(3_037_000_500)].prop_map(E::Int),
+        prop_oneof![
+            Just(0i64),
+            Just(i64::MAX),
+            Just(i64::MIN + 1),
+            Just(3_037_000_500)
+        ]
+        .prop_map(E::Int),
         (-8i32..8).prop_map(|f| E::Float(f as f64 * 0.75)),
         prop_oneof![Just("a"), Just("b"), Just("x"), Just("y"), Just("k")].prop_map(E::Var),
     ];
     leaf.prop_recursive(3, 16, 2, |inner| {
         prop_oneof![
-            (inner.clone(), prop_oneof![Just("+"), Just("-"), Just("*"), Just("/"), Just("%")], inner.clone())
+            (
+                inner.clone(),
+                prop_oneof![Just("+"), Just("-"), Just("*"), Just("/"), Just("%")],
+                inner.clone()
+            )
                 .prop_map(|(a, op, b)| E::Bin(Box::new(a), op, Box::new(b))),
-            (inner.clone(), prop_oneof![Just("<"), Just("<="), Just("=="), Just("!="), Just(">")], inner.clone())
+            (
+                inner.clone(),
+                prop_oneof![Just("<"), Just("<="), Just("=="), Just("!="), Just(">")],
+                inner.clone()
+            )
                 .prop_map(|(a, op, b)| E::Bin(Box::new(a), op, Box::new(b))),
             inner.clone().prop_map(|a| E::Neg(Box::new(a))),
             inner.clone().prop_map(|a| E::Index(Box::new(a))),
@@ -73,7 +87,11 @@ fn stmt() -> impl Strategy<Value = S> {
     ];
     simple.prop_recursive(2, 12, 3, |inner| {
         prop_oneof![
-            (expr(), prop::collection::vec(inner.clone(), 1..3), prop::collection::vec(inner.clone(), 0..2))
+            (
+                expr(),
+                prop::collection::vec(inner.clone(), 1..3),
+                prop::collection::vec(inner.clone(), 0..2)
+            )
                 .prop_map(|(c, t, e)| S::If(c, t, e)),
             (1u8..12, prop::collection::vec(inner, 1..3)).prop_map(|(n, b)| S::For(n, b)),
         ]
@@ -85,8 +103,16 @@ fn show_stmts(ss: &[S], indent: usize, out: &mut String) {
     for s in ss {
         match s {
             S::Assign(v, e) => out.push_str(&format!("{pad}{v} = {}\n", show(e))),
-            S::SetIndex(i, v) => out.push_str(&format!("{pad}arr[abs(to_int({})) % 4] := {}\n", show(i), show(v))),
-            S::SetDict(k, v) => out.push_str(&format!("{pad}d[abs(to_int({})) % 3] := {}\n", show(k), show(v))),
+            S::SetIndex(i, v) => out.push_str(&format!(
+                "{pad}arr[abs(to_int({})) % 4] := {}\n",
+                show(i),
+                show(v)
+            )),
+            S::SetDict(k, v) => out.push_str(&format!(
+                "{pad}d[abs(to_int({})) % 3] := {}\n",
+                show(k),
+                show(v)
+            )),
             S::If(c, t, e) => {
                 out.push_str(&format!("{pad}if {} {{\n", show(c)));
                 show_stmts(t, indent + 1, out);
@@ -148,8 +174,16 @@ fn interpreter_and_jit_agree_on_random_programs() {
             for mode in [&["--jit=always"][..], &["--jit-threshold", "3"][..]] {
                 let jit = run(&path, mode);
                 prop_assert_eq!(
-                    (String::from_utf8_lossy(&off.0), String::from_utf8_lossy(&off.1), off.2),
-                    (String::from_utf8_lossy(&jit.0), String::from_utf8_lossy(&jit.1), jit.2),
+                    (
+                        String::from_utf8_lossy(&off.0),
+                        String::from_utf8_lossy(&off.1),
+                        off.2
+                    ),
+                    (
+                        String::from_utf8_lossy(&jit.0),
+                        String::from_utf8_lossy(&jit.1),
+                        jit.2
+                    ),
                     "mode {:?}, program:\n{}",
                     mode,
                     src

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 fn find(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -55,7 +57,10 @@ fn corpus_survives_forced_exits() {
     // runs; skip only those.
     programs.retain(|p| {
         let src = std::fs::read_to_string(p).unwrap_or_default();
-        !src.contains("write_file") && !src.contains("now()") && !src.contains("clock()") && !src.contains("performance_now")
+        !src.contains("write_file")
+            && !src.contains("now()")
+            && !src.contains("clock()")
+            && !src.contains("performance_now")
     });
     let failures = std::sync::Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -66,7 +71,12 @@ fn corpus_survives_forced_exits() {
                 let Some(p) = programs.get(i) else { break };
                 // A deterministic "random" N per program in 1..=7.
                 let n = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 61;
-                let stress = ["--jit-threshold".into(), "1".into(), "--jit-stress-exits".into(), (n + 1).to_string()];
+                let stress = [
+                    "--jit-threshold".into(),
+                    "1".into(),
+                    "--jit-stress-exits".into(),
+                    (n + 1).to_string(),
+                ];
                 let off = run(p, &["--jit=off".into()]);
                 let jit = run(p, &stress);
                 if off != jit {
@@ -86,6 +96,15 @@ fn corpus_survives_forced_exits() {
         }
     });
     let failures = failures.into_inner().expect("lock");
-    assert!(programs.len() > 100, "corpus not found at {}", root.display());
-    assert!(failures.is_empty(), "{} programs differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        programs.len() > 100,
+        "corpus not found at {}",
+        root.display()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} programs differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -56,7 +56,11 @@ fn summary<'a>(all: &'a [Value], function: &str, loop_line: Option<u64>) -> &'a 
 
 #[test]
 fn every_event_is_versioned() {
-    let (_, all) = run("versioned.ruff", "func f(x) { return x + 1 }\nmut i := 0\nwhile i < 300 { i = f(i) }\n", &[]);
+    let (_, all) = run(
+        "versioned.ruff",
+        "func f(x) { return x + 1 }\nmut i := 0\nwhile i < 300 { i = f(i) }\n",
+        &[],
+    );
     assert!(!all.is_empty());
     assert!(all.iter().all(|e| e["v"] == 1), "{all:#?}");
 }

@@ -130,10 +130,22 @@ mod tests {
         assert_eq!(&c.depth as *const _ as usize - base, off::DEPTH as usize);
         assert_eq!(&c.limit as *const _ as usize - base, off::LIMIT as usize);
         assert_eq!(&c.shadow as *const _ as usize - base, off::SHADOW as usize);
-        assert_eq!(&c.vm_frames as *const _ as usize - base, off::VM_FRAMES as usize);
-        assert_eq!(&c.fn_epoch as *const _ as usize - base, off::FN_EPOCH as usize);
-        assert_eq!(&c.stress_left as *const _ as usize - base, off::STRESS_LEFT as usize);
-        assert_eq!(&c.stress_every as *const _ as usize - base, off::STRESS_EVERY as usize);
+        assert_eq!(
+            &c.vm_frames as *const _ as usize - base,
+            off::VM_FRAMES as usize
+        );
+        assert_eq!(
+            &c.fn_epoch as *const _ as usize - base,
+            off::FN_EPOCH as usize
+        );
+        assert_eq!(
+            &c.stress_left as *const _ as usize - base,
+            off::STRESS_LEFT as usize
+        );
+        assert_eq!(
+            &c.stress_every as *const _ as usize - base,
+            off::STRESS_EVERY as usize
+        );
         assert_eq!(std::mem::size_of::<Shadow>(), off::SHADOW_SIZE as usize);
     }
 }

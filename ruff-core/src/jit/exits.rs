@@ -101,7 +101,10 @@ fn note_exit(vm: &mut Vm, ex: &ExitInfo, observed: Ty) {
     }
     // Errors end the frame anyway; only exits that keep recurring count
     // towards giving up on the code.
-    let recurring = !matches!(ex.reason, ExitReason::Overflow | ExitReason::DivisionByZero | ExitReason::Interrupt);
+    let recurring = !matches!(
+        ex.reason,
+        ExitReason::Overflow | ExitReason::DivisionByZero | ExitReason::Interrupt
+    );
     if recurring && stats.exits.get() == super::policy::MAX_EXITS {
         super::too_many_exits(vm, stats);
     }
@@ -200,7 +203,11 @@ pub fn active_frames(vm: &Vm) -> Vec<(&FuncProto, Span)> {
         // SAFETY: shadow entries of live native frames point to protos the
         // code cache keeps alive.
         let p: &FuncProto = unsafe { &*s.proto };
-        let span = p.spans.get((s.ip as usize).saturating_sub(1)).copied().unwrap_or_default();
+        let span = p
+            .spans
+            .get((s.ip as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or_default();
         (p, span)
     };
     let mut n = 0;
@@ -225,7 +232,9 @@ pub fn active_frames(vm: &Vm) -> Vec<(&FuncProto, Span)> {
 /// Forget a pending unwind as a run result.
 pub(crate) fn pending_from(u: Unwind) -> crate::runtime::error::RtError {
     match u {
-        Unwind::Error(e) => crate::runtime::error::RtError::Thrown(crate::runtime::value::Value::Error(e)),
+        Unwind::Error(e) => {
+            crate::runtime::error::RtError::Thrown(crate::runtime::value::Value::Error(e))
+        }
         Unwind::Fatal(f) => f,
     }
 }

@@ -99,6 +99,11 @@ impl ProtoJit {
 
 impl std::fmt::Debug for ProtoJit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ProtoJit {{ calls: {}, tier: {:?} }}", self.calls.get(), self.tier.get())
+        write!(
+            f,
+            "ProtoJit {{ calls: {}, tier: {:?} }}",
+            self.calls.get(),
+            self.tier.get()
+        )
     }
 }

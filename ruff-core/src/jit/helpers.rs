@@ -91,8 +91,10 @@ fn fail(ctx: *mut JitCtx, vm: &mut Vm, err: RtError) -> Ret2 {
     Ret2::new(tag::ERROR, 0)
 }
 
-pub fn unwind_to_pending(ctx: *mut JitCtx, u: Unwind) -> Ret2 {
-    // SAFETY: `ctx` is live (see `vm`).
+/// # Safety
+/// `ctx` is the live context passed to native code.
+pub unsafe fn unwind_to_pending(ctx: *mut JitCtx, u: Unwind) -> Ret2 {
+    // SAFETY: per the contract.
     unsafe { (*ctx).pending = Some(super::exits::pending_from(u)) };
     Ret2::new(tag::ERROR, 0)
 }
@@ -301,7 +303,8 @@ fn finish_call(ctx: *mut JitCtx, vm: &mut Vm, depth: usize, at: usize) -> Ret2 {
                 vm.stack.push(v);
                 r
             }
-            Err(u) => unwind_to_pending(ctx, u),
+            // SAFETY: `ctx` is live.
+            Err(u) => unsafe { unwind_to_pending(ctx, u) },
         }
     } else {
         let r = encode(&vm.stack[at]);
@@ -335,7 +338,13 @@ pub unsafe extern "C" fn call_method(ctx: *mut JitCtx, at: u64, name: u64, argc:
 ///
 /// # Safety
 /// Called by compiled code; `closure` is the running closure.
-pub unsafe extern "C" fn update_var(ctx: *mut JitCtx, closure: u64, base: u64, u: u64, first: u64) -> Ret2 {
+pub unsafe extern "C" fn update_var(
+    ctx: *mut JitCtx,
+    closure: u64,
+    base: u64,
+    u: u64,
+    first: u64,
+) -> Ret2 {
     // SAFETY: see the contract.
     let (vm, closure) = unsafe { (vm(ctx), &*(closure as *const Closure)) };
     let desc = &closure.proto.updates[u as usize];
@@ -408,7 +417,13 @@ pub unsafe extern "C" fn get_field(ctx: *mut JitCtx, a: u64, name: u64) -> Ret2 
 /// # Safety
 /// Called by compiled code; `closure` is the running closure, `p` the index
 /// of the path in its prototype.
-pub unsafe extern "C" fn store_path(ctx: *mut JitCtx, closure: u64, base: u64, p: u64, v: u64) -> Ret2 {
+pub unsafe extern "C" fn store_path(
+    ctx: *mut JitCtx,
+    closure: u64,
+    base: u64,
+    p: u64,
+    v: u64,
+) -> Ret2 {
     // SAFETY: see the contract.
     let (vm, closure) = unsafe { (vm(ctx), &*(closure as *const Closure)) };
     let desc: &PathDesc = &closure.proto.paths[p as usize];
@@ -456,7 +471,14 @@ pub unsafe extern "C" fn make_struct(ctx: *mut JitCtx, def: u64, first: u64) -> 
     let n = def.fields.len();
     set_len(vm, first as usize + n);
     let fields: Vec<Value> = vm.stack.drain(first as usize..).collect();
-    produce(vm, first, Value::Struct(Rc::new(StructObj { def: def.clone(), fields })))
+    produce(
+        vm,
+        first,
+        Value::Struct(Rc::new(StructObj {
+            def: def.clone(),
+            fields,
+        })),
+    )
 }
 
 /// `array + [v]` (array in slot `a`, v in `a + 1`).
@@ -509,7 +531,13 @@ pub unsafe extern "C" fn concat(ctx: *mut JitCtx, first: u64, n: u64) -> Ret2 {
 ///
 /// # Safety
 /// Called by compiled code; pointers come from the running closure.
-pub unsafe extern "C" fn make_closure(ctx: *mut JitCtx, closure: u64, base: u64, proto: u64, dst: u64) -> Ret2 {
+pub unsafe extern "C" fn make_closure(
+    ctx: *mut JitCtx,
+    closure: u64,
+    base: u64,
+    proto: u64,
+    dst: u64,
+) -> Ret2 {
     // SAFETY: see the contract.
     let (vm, parent, proto) = unsafe {
         (
@@ -601,4 +629,3 @@ pub unsafe extern "C" fn iter_next(ctx: *mut JitCtx, s: u64, dst: u64) -> Ret2 {
 pub extern "C" fn fmod(a: f64, b: f64) -> f64 {
     a % b
 }
-

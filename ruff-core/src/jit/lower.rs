@@ -10,10 +10,17 @@
 //! loop compiled from its header for on-stack replacement (OSR), entered
 //! with the frame's current locals.
 
+// Exit descriptors are boxed one by one: compiled code holds their
+// addresses, which must not move when the vector grows.
+#![allow(clippy::vec_box)]
+
 use std::rc::Rc;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types as t, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData as MemFlags, SigRef, Type, Value as V};
+use cranelift_codegen::ir::{
+    types as t, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData as MemFlags, SigRef, Type,
+    Value as V,
+};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
@@ -72,7 +79,12 @@ struct Unit<'a> {
 }
 
 /// Compile a function for the interpreter's argument types `args`.
-pub(crate) fn compile_method(vm: &mut Vm, c: &Rc<Closure>, args: &[Ty], generic: bool) -> Result<(CompiledFn, usize), Fail> {
+pub(crate) fn compile_method(
+    vm: &mut Vm,
+    c: &Rc<Closure>,
+    args: &[Ty],
+    generic: bool,
+) -> Result<(CompiledFn, usize), Fail> {
     let proto = c.proto.clone();
     let n = proto.num_slots as usize;
     let mut entry = vec![Ty::Bot; n];
@@ -140,13 +152,27 @@ pub(crate) fn compile_method(vm: &mut Vm, c: &Rc<Closure>, args: &[Ty], generic:
     ))
 }
 
-type Built = (*const u8, cranelift_module::FuncId, super::feedback::GenericEntry, Vec<Box<ExitInfo>>, usize);
+type Built = (
+    *const u8,
+    cranelift_module::FuncId,
+    super::feedback::GenericEntry,
+    Vec<Box<ExitInfo>>,
+    usize,
+);
 
-fn build_method(unit: &Unit, module: &mut super::module::CodeModule, params: &[Ty], dump: bool, perf: &str) -> Result<Built, Fail> {
+fn build_method(
+    unit: &Unit,
+    module: &mut super::module::CodeModule,
+    params: &[Ty],
+    dump: bool,
+    perf: &str,
+) -> Result<Built, Fail> {
     let mut sig_params = vec![t::I64, t::I64, t::I64];
     sig_params.extend(params.iter().filter(|p| p.is_unboxed()).map(|p| cl_ty(*p)));
     let spec_sig = module.signature(&sig_params, &[t::I64, t::I64]);
-    let spec_id = module.declare(&spec_sig).map_err(|_| (Refusal::Codegen, 0))?;
+    let spec_id = module
+        .declare(&spec_sig)
+        .map_err(|_| (Refusal::Codegen, 0))?;
     let mut ctx = Context::new();
     ctx.func.signature = spec_sig.clone();
     let mut fbc = FunctionBuilderContext::new();
@@ -158,18 +184,30 @@ fn build_method(unit: &Unit, module: &mut super::module::CodeModule, params: &[T
         l.finish(module.frontend)
     };
     if dump {
-        eprintln!("; jit-ir {} (specialized entry)\n{}", perf, ctx.func.display());
+        eprintln!(
+            "; jit-ir {} (specialized entry)\n{}",
+            perf,
+            ctx.func.display()
+        );
     }
-    let size = module.define(spec_id, &mut ctx).map_err(|_| (Refusal::Codegen, 0))?;
+    let size = module
+        .define(spec_id, &mut ctx)
+        .map_err(|_| (Refusal::Codegen, 0))?;
     // The generic entry: check the parameters' types, unbox, call.
     let gen_sig = module.signature(&[t::I64, t::I64, t::I64], &[t::I64, t::I64]);
-    let gen_id = module.declare(&gen_sig).map_err(|_| (Refusal::Codegen, 0))?;
+    let gen_id = module
+        .declare(&gen_sig)
+        .map_err(|_| (Refusal::Codegen, 0))?;
     let mut gctx = Context::new();
     gctx.func.signature = gen_sig;
     let spec_ref = module.module.declare_func_in_func(spec_id, &mut gctx.func);
     generic_entry(&mut gctx, &mut fbc, params, spec_ref, module);
-    let gsize = module.define(gen_id, &mut gctx).map_err(|_| (Refusal::Codegen, 0))?;
-    let spec = module.finalize(spec_id, size, perf).map_err(|_| (Refusal::Codegen, 0))?;
+    let gsize = module
+        .define(gen_id, &mut gctx)
+        .map_err(|_| (Refusal::Codegen, 0))?;
+    let spec = module
+        .finalize(spec_id, size, perf)
+        .map_err(|_| (Refusal::Codegen, 0))?;
     let gen_ptr = module
         .finalize(gen_id, gsize, &format!("{perf}#entry"))
         .map_err(|_| (Refusal::Codegen, 0))?;
@@ -180,7 +218,12 @@ fn build_method(unit: &Unit, module: &mut super::module::CodeModule, params: &[T
 
 /// Compile the code of `c`'s function from the header of loop `li`, for
 /// the current values of the frame's locals.
-pub(crate) fn compile_osr(vm: &mut Vm, c: &Rc<Closure>, li: usize, generic: bool) -> Result<(CompiledLoop, usize), Fail> {
+pub(crate) fn compile_osr(
+    vm: &mut Vm,
+    c: &Rc<Closure>,
+    li: usize,
+    generic: bool,
+) -> Result<(CompiledLoop, usize), Fail> {
     let proto = c.proto.clone();
     let info = &proto.loops[li];
     let header = info.header as usize;
@@ -218,8 +261,15 @@ pub(crate) fn compile_osr(vm: &mut Vm, c: &Rc<Closure>, li: usize, generic: bool
             _ => None,
         };
         if let Some(g) = g {
-            let typed = matches!(vm.globals[g as usize], Some(Value::Int(_) | Value::Float(_) | Value::Bool(_)));
-            if typed && !generic && !path_globals.contains(&g) && !promoted.iter().any(|(pg, _)| *pg == g) {
+            let typed = matches!(
+                vm.globals[g as usize],
+                Some(Value::Int(_) | Value::Float(_) | Value::Bool(_))
+            );
+            if typed
+                && !generic
+                && !path_globals.contains(&g)
+                && !promoted.iter().any(|(pg, _)| *pg == g)
+            {
                 promoted.push((g, n + promoted.len()));
             }
         }
@@ -228,10 +278,22 @@ pub(crate) fn compile_osr(vm: &mut Vm, c: &Rc<Closure>, li: usize, generic: bool
         let mut e = entry.clone();
         let mut nl = null.clone();
         for (g, _) in &promoted {
-            e.push(Ty::of_value(vm.globals[*g as usize].as_ref().expect("typed")));
+            e.push(Ty::of_value(
+                vm.globals[*g as usize].as_ref().expect("typed"),
+            ));
             nl.push(false);
         }
-        let an = analyze_unit(vm, &proto, header, &e, &nl, &promoted, generic, Some(range), Ty::Any)?;
+        let an = analyze_unit(
+            vm,
+            &proto,
+            header,
+            &e,
+            &nl,
+            &promoted,
+            generic,
+            Some(range),
+            Ty::Any,
+        )?;
         let bad: Vec<u32> = promoted
             .iter()
             .filter(|(_, i)| !an.locals[*i].is_unboxed())
@@ -249,16 +311,33 @@ pub(crate) fn compile_osr(vm: &mut Vm, c: &Rc<Closure>, li: usize, generic: bool
     let mut e = entry.clone();
     let mut nl = null.clone();
     for (g, _) in &promoted {
-        e.push(Ty::of_value(vm.globals[*g as usize].as_ref().expect("typed")));
+        e.push(Ty::of_value(
+            vm.globals[*g as usize].as_ref().expect("typed"),
+        ));
         nl.push(false);
     }
-    let an = analyze_unit(vm, &proto, header, &e, &nl, &promoted, generic, Some(range), Ty::Any)?;
+    let an = analyze_unit(
+        vm,
+        &proto,
+        header,
+        &e,
+        &nl,
+        &promoted,
+        generic,
+        Some(range),
+        Ty::Any,
+    )?;
     if promoted.iter().any(|(_, i)| !an.locals[*i].is_unboxed()) {
         return Err((Refusal::Internal, header));
     }
     let dirty_globals = promoted
         .iter()
-        .map(|(g, _)| proto.code.iter().any(|op| matches!(op, Op::StoreGlobal(x) if x == g)))
+        .map(|(g, _)| {
+            proto
+                .code
+                .iter()
+                .any(|op| matches!(op, Op::StoreGlobal(x) if x == g))
+        })
         .collect();
     let stats = Rc::new(UnitStats {
         proto: proto.clone(),
@@ -267,7 +346,10 @@ pub(crate) fn compile_osr(vm: &mut Vm, c: &Rc<Closure>, li: usize, generic: bool
         native_entries: Default::default(),
         generic,
     });
-    let mut cm = vm.jit.take_module().map_err(|_| (Refusal::Codegen, header))?;
+    let mut cm = vm
+        .jit
+        .take_module()
+        .map_err(|_| (Refusal::Codegen, header))?;
     let unit = Unit {
         vm,
         proto: &proto,
@@ -283,7 +365,13 @@ pub(crate) fn compile_osr(vm: &mut Vm, c: &Rc<Closure>, li: usize, generic: bool
     };
     let dump = vm.jit.tools.dump_ir;
     let line = info.header_line;
-    let perf = format!("ruff:{}@{}:{}#loop{}", proto.name, vm.source().name, line, li);
+    let perf = format!(
+        "ruff:{}@{}:{}#loop{}",
+        proto.name,
+        vm.source().name,
+        line,
+        li
+    );
     let r = build_osr(&unit, &mut cm, header, &null, dump, &perf);
     let keep = unit.keep_alive();
     vm.jit.put_module(cm);
@@ -309,7 +397,9 @@ fn build_osr(
     perf: &str,
 ) -> Result<(super::feedback::GenericEntry, Vec<Box<ExitInfo>>, usize), Fail> {
     let sig = module.signature(&[t::I64, t::I64, t::I64], &[t::I64, t::I64]);
-    let id = module.declare(&sig).map_err(|_| (Refusal::Codegen, header))?;
+    let id = module
+        .declare(&sig)
+        .map_err(|_| (Refusal::Codegen, header))?;
     let mut ctx = Context::new();
     ctx.func.signature = sig;
     let mut fbc = FunctionBuilderContext::new();
@@ -322,8 +412,12 @@ fn build_osr(
     if dump {
         eprintln!("; jit-ir {}\n{}", perf, ctx.func.display());
     }
-    let size = module.define(id, &mut ctx).map_err(|_| (Refusal::Codegen, header))?;
-    let ptr = module.finalize(id, size, perf).map_err(|_| (Refusal::Codegen, header))?;
+    let size = module
+        .define(id, &mut ctx)
+        .map_err(|_| (Refusal::Codegen, header))?;
+    let ptr = module
+        .finalize(id, size, perf)
+        .map_err(|_| (Refusal::Codegen, header))?;
     // SAFETY: finalized code with the `GenericEntry` signature.
     let entry_fn: super::feedback::GenericEntry = unsafe { std::mem::transmute(ptr) };
     Ok((entry_fn, exits, size))
@@ -344,7 +438,13 @@ fn analyze_unit(
     let func_global = |g: u32| super::global_func(vm, g).is_some();
     let call_ret = |g: u32| match super::global_func(vm, g) {
         Some(c) if Rc::ptr_eq(&c.proto, proto) => self_ret,
-        Some(c) => c.proto.jit.code.borrow().as_ref().map_or(Ty::Any, |code| code.ret),
+        Some(c) => c
+            .proto
+            .jit
+            .code
+            .borrow()
+            .as_ref()
+            .map_or(Ty::Any, |code| code.ret),
         None => Ty::Any,
     };
     let env = Env {
@@ -450,19 +550,31 @@ fn tag_of(t: Ty) -> u64 {
 
 /// The generic entry: `(ctx, closure, base)`; parameters are boxed in
 /// their slots. Returns `NOT_ENTERED` if one has the wrong type.
-fn generic_entry(ctx: &mut Context, fbc: &mut FunctionBuilderContext, params: &[Ty], spec: FuncRef, module: &super::module::CodeModule) {
+fn generic_entry(
+    ctx: &mut Context,
+    fbc: &mut FunctionBuilderContext,
+    params: &[Ty],
+    spec: FuncRef,
+    module: &super::module::CodeModule,
+) {
     let cc = module.call_conv;
     let mut b = FunctionBuilder::new(&mut ctx.func, fbc);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
-    let (cx, cl, base) = (b.block_params(entry)[0], b.block_params(entry)[1], b.block_params(entry)[2]);
+    let (cx, cl, base) = (
+        b.block_params(entry)[0],
+        b.block_params(entry)[1],
+        b.block_params(entry)[2],
+    );
     let mut sig = cranelift_codegen::ir::Signature::new(cc);
     for p in [t::I64, t::I64] {
         sig.params.push(cranelift_codegen::ir::AbiParam::new(p));
     }
-    sig.returns.push(cranelift_codegen::ir::AbiParam::new(t::I64));
-    sig.returns.push(cranelift_codegen::ir::AbiParam::new(t::I64));
+    sig.returns
+        .push(cranelift_codegen::ir::AbiParam::new(t::I64));
+    sig.returns
+        .push(cranelift_codegen::ir::AbiParam::new(t::I64));
     let get_sig = b.import_signature(sig);
     let mut args = vec![cx, cl, base];
     let reject = b.create_block();
@@ -518,7 +630,12 @@ struct Lower<'a, 'u> {
 }
 
 impl<'a, 'u> Lower<'a, 'u> {
-    fn new(b: FunctionBuilder<'a>, u: &'u Unit<'u>, self_ref: Option<FuncRef>, cc: cranelift_codegen::isa::CallConv) -> Self {
+    fn new(
+        b: FunctionBuilder<'a>,
+        u: &'u Unit<'u>,
+        self_ref: Option<FuncRef>,
+        cc: cranelift_codegen::isa::CallConv,
+    ) -> Self {
         let n = u.proto.code.len();
         let nslots = u.proto.num_slots as usize;
         Lower {
@@ -542,7 +659,10 @@ impl<'a, 'u> Lower<'a, 'u> {
         }
     }
 
-    fn finish(mut self, frontend: cranelift_codegen::isa::TargetFrontendConfig) -> Vec<Box<ExitInfo>> {
+    fn finish(
+        mut self,
+        frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    ) -> Vec<Box<ExitInfo>> {
         self.b.seal_all_blocks();
         self.b.finalize(frontend);
         std::mem::take(&mut self.exits)
@@ -559,8 +679,15 @@ impl<'a, 'u> Lower<'a, 'u> {
             return *s;
         }
         let mut sig = cranelift_codegen::ir::Signature::new(self.cc);
-        sig.params.extend(params.iter().map(|p| cranelift_codegen::ir::AbiParam::new(*p)));
-        sig.returns.extend(rets.iter().map(|p| cranelift_codegen::ir::AbiParam::new(*p)));
+        sig.params.extend(
+            params
+                .iter()
+                .map(|p| cranelift_codegen::ir::AbiParam::new(*p)),
+        );
+        sig.returns.extend(
+            rets.iter()
+                .map(|p| cranelift_codegen::ir::AbiParam::new(*p)),
+        );
         let s = self.b.import_signature(sig);
         self.sigs.push((params.to_vec(), rets.to_vec(), s));
         s
@@ -593,7 +720,9 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     fn set_ip(&mut self, ip: usize) {
         let v = self.b.ins().iconst(t::I32, ip as i64 + 1);
-        self.b.ins().store(MemFlags::trusted(), v, self.shadow, off::SHADOW_IP);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), v, self.shadow, off::SHADOW_IP);
     }
 
     fn err_block(&mut self) -> Block {
@@ -685,7 +814,10 @@ impl<'a, 'u> Lower<'a, 'u> {
             self.stack.push(Sv::Boxed);
             return;
         }
-        let mut bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
+        let mut bad = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
         if self.u.stress {
             let s = self.stress_tick();
             bad = self.b.ins().bor(bad, s);
@@ -708,26 +840,57 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     /// `--jit-stress-exits`: true every N-th call.
     fn stress_tick(&mut self) -> V {
-        let left = self.b.ins().load(t::I64, MemFlags::trusted(), self.cx, off::STRESS_LEFT);
+        let left = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::STRESS_LEFT);
         let dec = self.b.ins().iadd_imm_s(left, -1);
         let zero = self.b.ins().icmp_imm_s(IntCC::Equal, dec, 0);
-        let every = self.b.ins().load(t::I64, MemFlags::trusted(), self.cx, off::STRESS_EVERY);
+        let every = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::STRESS_EVERY);
         let next = self.b.ins().select(zero, every, dec);
-        self.b.ins().store(MemFlags::trusted(), next, self.cx, off::STRESS_LEFT);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), next, self.cx, off::STRESS_LEFT);
         zero
     }
 
     /// Leave native code for the interpreter at instruction `ip` with the
     /// operand stack `st`: box everything live, then resume (method code)
     /// or return `EXIT` (OSR code). Terminates the current block.
-    fn emit_exit(&mut self, ip: usize, st: &[Sv], reason: ExitReason, expected: Ty, write_globals: bool) {
+    fn emit_exit(
+        &mut self,
+        ip: usize,
+        st: &[Sv],
+        reason: ExitReason,
+        expected: Ty,
+        write_globals: bool,
+    ) {
         let saved = std::mem::replace(&mut self.stack, st.to_vec());
         self.materialize_range(0);
         self.stack = saved;
-        let null = self.u.an.states.get(ip).and_then(|s| s.as_ref()).map(|s| s.null.clone());
+        let null = self
+            .u
+            .an
+            .states
+            .get(ip)
+            .and_then(|s| s.as_ref())
+            .map(|s| s.null.clone());
         self.write_back_locals(null.as_deref(), write_globals);
-        let span = self.u.proto.spans.get(ip.min(self.u.proto.spans.len() - 1)).copied().unwrap_or_default();
-        let line = if span == Default::default() { 0 } else { self.u.vm.line_of(span) };
+        let span = self
+            .u
+            .proto
+            .spans
+            .get(ip.min(self.u.proto.spans.len() - 1))
+            .copied()
+            .unwrap_or_default();
+        let line = if span == Default::default() {
+            0
+        } else {
+            self.u.vm.line_of(span)
+        };
         let info = Box::new(ExitInfo {
             ip: ip as u32,
             sp: st.len() as u32,
@@ -744,7 +907,10 @@ impl<'a, 'u> Lower<'a, 'u> {
             let (tg, pl) = self.call2(exits::osr_exit as *const () as usize, &[self.base, ptr]);
             self.b.ins().return_(&[tg, pl]);
         } else {
-            let (tg, pl) = self.call2(exits::resume as *const () as usize, &[self.cl, self.base, ptr]);
+            let (tg, pl) = self.call2(
+                exits::resume as *const () as usize,
+                &[self.cl, self.base, ptr],
+            );
             self.epilogue(false);
             self.b.ins().return_(&[tg, pl]);
         }
@@ -785,7 +951,9 @@ impl<'a, 'u> Lower<'a, 'u> {
     /// Method code: restore the depth counter, release the frame's slots.
     fn epilogue(&mut self, release: bool) {
         if let Some(d) = self.depth0 {
-            self.b.ins().store(MemFlags::trusted(), d, self.cx, off::DEPTH);
+            self.b
+                .ins()
+                .store(MemFlags::trusted(), d, self.cx, off::DEPTH);
         }
         if release && self.touched {
             let len = self.base;
@@ -819,7 +987,10 @@ impl<'a, 'u> Lower<'a, 'u> {
             let ty = self.u.an.locals[i];
             let src = self.iconst(-1 - g as i64);
             let (tg, pl) = self.call2(h::get as *const () as usize, &[src]);
-            let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
+            let bad = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
             let ok = self.b.create_block();
             let fail = self.b.create_block();
             self.b.set_cold_block(fail);
@@ -828,7 +999,11 @@ impl<'a, 'u> Lower<'a, 'u> {
             let st = self.stack.clone();
             self.emit_exit(ip + 1, &st, ExitReason::TypeGuard, ty, false);
             self.b.switch_to_block(ok);
-            let v = if ty == Ty::Float { self.b.ins().bitcast(t::F64, MemFlags::new(), pl) } else { pl };
+            let v = if ty == Ty::Float {
+                self.b.ins().bitcast(t::F64, MemFlags::new(), pl)
+            } else {
+                pl
+            };
             let var = self.vars[i].expect("promoted globals are typed");
             self.b.def_var(var, v);
         }
@@ -863,9 +1038,18 @@ impl<'a, 'u> Lower<'a, 'u> {
         let ps = self.b.block_params(entry).to_vec();
         (self.cx, self.cl, self.base) = (ps[0], ps[1], ps[2]);
         // Prologue: the recursion limit, then this frame's shadow entry.
-        let d = self.b.ins().load(t::I64, MemFlags::trusted(), self.cx, off::DEPTH);
-        let limit = self.b.ins().load(t::I64, MemFlags::trusted(), self.cx, off::LIMIT);
-        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, d, limit);
+        let d = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::DEPTH);
+        let limit = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::LIMIT);
+        let over = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, d, limit);
         let body = self.b.create_block();
         let overflow = self.b.create_block();
         self.b.set_cold_block(overflow);
@@ -876,17 +1060,29 @@ impl<'a, 'u> Lower<'a, 'u> {
         self.b.ins().return_(&[tg, z]);
         self.b.switch_to_block(body);
         let d1 = self.b.ins().iadd_imm_s(d, 1);
-        self.b.ins().store(MemFlags::trusted(), d1, self.cx, off::DEPTH);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), d1, self.cx, off::DEPTH);
         self.depth0 = Some(d);
-        let sh = self.b.ins().load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
+        let sh = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
         let offs = self.b.ins().imul_imm_s(d1, off::SHADOW_SIZE);
         self.shadow = self.b.ins().iadd(sh, offs);
         let pp = self.iconst(Rc::as_ptr(self.u.proto) as i64);
         self.b.ins().store(MemFlags::trusted(), pp, self.shadow, 0);
-        let vf = self.b.ins().load(t::I32, MemFlags::trusted(), self.cx, off::VM_FRAMES);
-        self.b.ins().store(MemFlags::trusted(), vf, self.shadow, off::SHADOW_VM_FRAMES);
+        let vf = self
+            .b
+            .ins()
+            .load(t::I32, MemFlags::trusted(), self.cx, off::VM_FRAMES);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), vf, self.shadow, off::SHADOW_VM_FRAMES);
         let one = self.b.ins().iconst(t::I32, 1);
-        self.b.ins().store(MemFlags::trusted(), one, self.shadow, off::SHADOW_IP);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), one, self.shadow, off::SHADOW_IP);
         if self.u.telemetry {
             self.bump(&self.u.stats.native_entries as *const _ as usize);
         }
@@ -912,16 +1108,22 @@ impl<'a, 'u> Lower<'a, 'u> {
         self.b.switch_to_block(entry);
         let ps = self.b.block_params(entry).to_vec();
         (self.cx, self.cl, self.base) = (ps[0], ps[1], ps[2]);
-        let d = self.b.ins().load(t::I64, MemFlags::trusted(), self.cx, off::DEPTH);
-        let sh = self.b.ins().load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
+        let d = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::DEPTH);
+        let sh = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
         let offs = self.b.ins().imul_imm_s(d, off::SHADOW_SIZE);
         self.shadow = self.b.ins().iadd(sh, offs);
         self.declare_vars();
         let reject = self.b.create_block();
         self.b.set_cold_block(reject);
         // Entry guard: the locals must have the types the code assumes.
-        for i in 0..self.u.an.locals.len() {
-            let ty = self.u.an.locals[i];
+        let locals = self.u.an.locals.clone();
+        for (i, &ty) in locals.iter().enumerate() {
             let is_local = i < self.nslots;
             if is_local && null[i] {
                 if let Some(var) = self.vars[i] {
@@ -944,7 +1146,11 @@ impl<'a, 'u> Lower<'a, 'u> {
             self.b.ins().brif(ok, next, &[], reject, &[]);
             self.b.switch_to_block(next);
             if let Some(var) = self.vars[i] {
-                let v = if ty == Ty::Float { self.b.ins().bitcast(t::F64, MemFlags::new(), pl) } else { pl };
+                let v = if ty == Ty::Float {
+                    self.b.ins().bitcast(t::F64, MemFlags::new(), pl)
+                } else {
+                    pl
+                };
                 self.b.def_var(var, v);
             }
         }
@@ -973,7 +1179,11 @@ impl<'a, 'u> Lower<'a, 'u> {
         leader[start] = true;
         for (ip, op) in code.iter().enumerate() {
             let targets: &[u32] = match op {
-                Op::Jump(t) | Op::Loop(t) | Op::JumpIfFalse(t) | Op::JumpIfTrue(t) | Op::JumpIfNotNull(t) => &[*t],
+                Op::Jump(t)
+                | Op::Loop(t)
+                | Op::JumpIfFalse(t)
+                | Op::JumpIfTrue(t)
+                | Op::JumpIfNotNull(t) => &[*t],
                 Op::IterNext(_, t) | Op::RangeNext(_, t) => &[*t],
                 _ => &[],
             };
@@ -988,11 +1198,10 @@ impl<'a, 'u> Lower<'a, 'u> {
                 }
             }
         }
-        for ip in 0..code.len() {
-            if !leader[ip] {
+        for (ip, _) in leader.iter().enumerate().filter(|(_, l)| **l) {
+            let Some(st) = &self.u.an.states[ip] else {
                 continue;
-            }
-            let Some(st) = &self.u.an.states[ip] else { continue };
+            };
             let blk = self.b.create_block();
             for ty in &st.stack {
                 if ty.is_unboxed() {
@@ -1011,17 +1220,30 @@ impl<'a, 'u> Lower<'a, 'u> {
     }
 
     fn block_args(&mut self, target: usize) -> Result<(Block, Vec<BlockArg>), Fail> {
-        let blk = self.blocks.get(target).copied().flatten().ok_or((Refusal::Internal, target))?;
-        let tys = self.u.an.states[target].as_ref().ok_or((Refusal::Internal, target))?.stack.clone();
+        let blk = self
+            .blocks
+            .get(target)
+            .copied()
+            .flatten()
+            .ok_or((Refusal::Internal, target))?;
+        let tys = self.u.an.states[target]
+            .as_ref()
+            .ok_or((Refusal::Internal, target))?
+            .stack
+            .clone();
         if tys.len() != self.stack.len() {
             return Err((Refusal::Internal, target));
         }
         let mut args = Vec::new();
         for (p, ty) in tys.iter().enumerate() {
             match (ty, self.stack[p]) {
-                (Ty::Int, Sv::I(v)) | (Ty::Float, Sv::F(v)) | (Ty::Bool, Sv::B(v)) => args.push(BlockArg::Value(v)),
+                (Ty::Int, Sv::I(v)) | (Ty::Float, Sv::F(v)) | (Ty::Bool, Sv::B(v)) => {
+                    args.push(BlockArg::Value(v))
+                }
                 (Ty::Null, Sv::Null) => {}
-                (t, _) if t.is_unboxed() || *t == Ty::Null => return Err((Refusal::Internal, target)),
+                (t, _) if t.is_unboxed() || *t == Ty::Null => {
+                    return Err((Refusal::Internal, target))
+                }
                 _ => self.materialize(p),
             }
         }
@@ -1032,7 +1254,11 @@ impl<'a, 'u> Lower<'a, 'u> {
         let blk = self.blocks[ip].expect("leader block");
         self.b.switch_to_block(blk);
         let params = self.b.block_params(blk).to_vec();
-        let tys = self.u.an.states[ip].as_ref().expect("reachable").stack.clone();
+        let tys = self.u.an.states[ip]
+            .as_ref()
+            .expect("reachable")
+            .stack
+            .clone();
         let mut k = 0;
         self.stack = tys
             .iter()
@@ -1210,7 +1436,10 @@ impl<'a, 'u> Lower<'a, 'u> {
                 self.touched = true;
             }
             Op::LoadCell(s) => {
-                let (slot, dst) = (self.slot_of_local(s as usize), self.slot_of_pos(self.stack.len()));
+                let (slot, dst) = (
+                    self.slot_of_local(s as usize),
+                    self.slot_of_pos(self.stack.len()),
+                );
                 let (tg, pl) = self.call2(h::load_cell as *const () as usize, &[slot, dst]);
                 self.touched = true;
                 self.push_result(ip, produced, tg, pl);
@@ -1309,7 +1538,11 @@ impl<'a, 'u> Lower<'a, 'u> {
                     }
                     a => self.truth(a),
                 };
-                let r = if matches!(op, Op::Not) { self.b.ins().bxor_imm_s(truth, 1) } else { truth };
+                let r = if matches!(op, Op::Not) {
+                    self.b.ins().bxor_imm_s(truth, 1)
+                } else {
+                    truth
+                };
                 self.stack.push(Sv::B(r));
             }
             Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => return self.compare(ip, op),
@@ -1367,7 +1600,10 @@ impl<'a, 'u> Lower<'a, 'u> {
                 self.materialize_range(p);
                 self.flush_globals();
                 self.set_ip(ip);
-                let (at, name) = (self.slot_of_pos(p), self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64));
+                let (at, name) = (
+                    self.slot_of_pos(p),
+                    self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64),
+                );
                 let n = self.iconst(argc as i64);
                 let (tg, _) = self.call2(h::call_method as *const () as usize, &[at, name, n]);
                 self.touched = true;
@@ -1410,13 +1646,22 @@ impl<'a, 'u> Lower<'a, 'u> {
             }
             Op::Closure(p) => {
                 let dst = self.slot_of_pos(self.stack.len());
-                let pp = self.iconst(&self.u.proto.protos[p as usize] as *const Rc<FuncProto> as i64);
-                self.call(h::make_closure as *const () as usize, &[self.cl, self.base, pp, dst], 2);
+                let pp =
+                    self.iconst(&self.u.proto.protos[p as usize] as *const Rc<FuncProto> as i64);
+                self.call(
+                    h::make_closure as *const () as usize,
+                    &[self.cl, self.base, pp, dst],
+                    2,
+                );
                 self.touched = true;
                 self.stack.push(Sv::Boxed);
             }
             Op::MakeArray(n) | Op::MakeDict(n) | Op::Concat(n) => {
-                let count = if matches!(op, Op::MakeDict(_)) { 2 * n as usize } else { n as usize };
+                let count = if matches!(op, Op::MakeDict(_)) {
+                    2 * n as usize
+                } else {
+                    n as usize
+                };
                 let p = self.stack.len() - count;
                 self.materialize_range(p);
                 self.set_ip(ip);
@@ -1440,7 +1685,11 @@ impl<'a, 'u> Lower<'a, 'u> {
                 self.materialize_range(p);
                 self.set_ip(ip);
                 let a = self.slot_of_pos(p);
-                let f = if matches!(op, Op::ArrayPush) { h::array_push as *const () as usize } else { h::dict_insert as *const () as usize };
+                let f = if matches!(op, Op::ArrayPush) {
+                    h::array_push as *const () as usize
+                } else {
+                    h::dict_insert as *const () as usize
+                };
                 let (tg, _) = self.call2(f, &[a]);
                 self.touched = true;
                 self.check_error(tg);
@@ -1480,7 +1729,10 @@ impl<'a, 'u> Lower<'a, 'u> {
                 let p = self.stack.len() - 1;
                 self.materialize(p);
                 self.set_ip(ip);
-                let (a, name) = (self.slot_of_pos(p), self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64));
+                let (a, name) = (
+                    self.slot_of_pos(p),
+                    self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64),
+                );
                 let (tg, pl) = self.call2(h::get_field as *const () as usize, &[a, name]);
                 self.touched = true;
                 self.check_error(tg);
@@ -1493,7 +1745,10 @@ impl<'a, 'u> Lower<'a, 'u> {
                 self.materialize_range(p);
                 self.set_ip(ip);
                 let (pv, v) = (self.iconst(pi as i64), self.slot_of_pos(p));
-                let (tg, _) = self.call2(h::store_path as *const () as usize, &[self.cl, self.base, pv, v]);
+                let (tg, _) = self.call2(
+                    h::store_path as *const () as usize,
+                    &[self.cl, self.base, pv, v],
+                );
                 self.touched = true;
                 self.check_error(tg);
                 self.stack.truncate(p);
@@ -1509,7 +1764,10 @@ impl<'a, 'u> Lower<'a, 'u> {
                 self.stack.pop();
             }
             Op::IterNext(s, exit) => {
-                let (slot, dst) = (self.slot_of_local(s as usize), self.slot_of_pos(self.stack.len()));
+                let (slot, dst) = (
+                    self.slot_of_local(s as usize),
+                    self.slot_of_pos(self.stack.len()),
+                );
                 let (tg, pl) = self.call2(h::iter_next as *const () as usize, &[slot, dst]);
                 self.touched = true;
                 let done = self.b.ins().icmp_imm_s(IntCC::Equal, tg, tag::DONE as i64);
@@ -1521,7 +1779,9 @@ impl<'a, 'u> Lower<'a, 'u> {
             }
             Op::RangePrep(s) => {
                 let n = self.stack.len();
-                let (Sv::I(a), Sv::I(e), Sv::I(st)) = (self.stack[n - 3], self.stack[n - 2], self.stack[n - 1]) else {
+                let (Sv::I(a), Sv::I(e), Sv::I(st)) =
+                    (self.stack[n - 3], self.stack[n - 2], self.stack[n - 1])
+                else {
                     let st = self.stack.clone();
                     self.emit_exit(ip, &st, ExitReason::Unsupported, Ty::Bot, true);
                     return Ok(false);
@@ -1567,7 +1827,12 @@ impl<'a, 'u> Lower<'a, 'u> {
         let nops = super::types::update_operands(&desc.kind);
         let var = match desc.var {
             crate::bytecode::VarRef::Local(s) => Some((s as usize, None)),
-            crate::bytecode::VarRef::Global(g) => self.u.promoted.iter().find(|(pg, _)| *pg == g).map(|&(g, i)| (i, Some(g))),
+            crate::bytecode::VarRef::Global(g) => self
+                .u
+                .promoted
+                .iter()
+                .find(|(pg, _)| *pg == g)
+                .map(|&(g, i)| (i, Some(g))),
             _ => None,
         };
         let var_ty = var.map_or(Ty::Any, |(i, _)| self.u.an.locals[i]);
@@ -1580,7 +1845,11 @@ impl<'a, 'u> Lower<'a, 'u> {
         if super::types::inline_update(&desc.kind, var_ty, operand_ty) {
             let (i, _) = var.expect("inline updates have a variable");
             let v = self.b.use_var(self.vars[i].ok_or((Refusal::Internal, ip))?);
-            let cur = if var_ty == Ty::Int { Sv::I(v) } else { Sv::F(v) };
+            let cur = if var_ty == Ty::Int {
+                Sv::I(v)
+            } else {
+                Sv::F(v)
+            };
             let op = match desc.kind {
                 crate::bytecode::UpdateKind::Arith('+') => Op::Add,
                 crate::bytecode::UpdateKind::Arith('-') => Op::Sub,
@@ -1624,7 +1893,10 @@ impl<'a, 'u> Lower<'a, 'u> {
         self.flush_globals();
         self.set_ip(ip);
         let (uv, first) = (self.iconst(u as i64), self.slot_of_pos(p));
-        let (tg, _) = self.call2(h::update_var as *const () as usize, &[self.cl, self.base, uv, first]);
+        let (tg, _) = self.call2(
+            h::update_var as *const () as usize,
+            &[self.cl, self.base, uv, first],
+        );
         self.touched = true;
         self.check_error(tg);
         self.stack.truncate(p);
@@ -1855,7 +2127,13 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     fn back_edge(&mut self, ip: usize, target: usize) -> Result<(), Fail> {
         if self.u.telemetry {
-            if let Some(li) = self.u.proto.loops.iter().position(|l| l.header as usize == target) {
+            if let Some(li) = self
+                .u
+                .proto
+                .loops
+                .iter()
+                .position(|l| l.header as usize == target)
+            {
                 self.bump(&self.u.proto.jit.loops[li].native_iterations as *const _ as usize);
             }
         }
@@ -1876,7 +2154,13 @@ impl<'a, 'u> Lower<'a, 'u> {
         let produced = self.u.an.produced[ip];
         self.pin_funcs(p);
         if let Sv::Func(g) = self.stack[p] {
-            if let Some(callee) = self.u.callees.iter().find(|(x, _)| *x == g).map(|(_, c)| c.clone()) {
+            if let Some(callee) = self
+                .u
+                .callees
+                .iter()
+                .find(|(x, _)| *x == g)
+                .map(|(_, c)| c.clone())
+            {
                 if let Some(r) = self.direct_call(ip, p, argc, &callee)? {
                     let (tg, pl) = r;
                     self.after_call(ip, p, produced, tg, pl, true);
@@ -1902,7 +2186,13 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     /// A native call to a compiled function, guarded by the binding epoch
     /// (falling back to the generic call). `None` if the types don't fit.
-    fn direct_call(&mut self, ip: usize, p: usize, argc: usize, callee: &Callee) -> Result<Option<(V, V)>, Fail> {
+    fn direct_call(
+        &mut self,
+        ip: usize,
+        p: usize,
+        argc: usize,
+        callee: &Callee,
+    ) -> Result<Option<(V, V)>, Fail> {
         let params: Vec<Ty> = match &callee.code {
             Some(code) => code.params.clone(),
             None => self.u.self_params.clone(),
@@ -1936,8 +2226,14 @@ impl<'a, 'u> Lower<'a, 'u> {
         }
         self.flush_globals();
         self.set_ip(ip);
-        let epoch_now = self.b.ins().load(t::I64, MemFlags::trusted(), self.cx, off::FN_EPOCH);
-        let same = self.b.ins().icmp_imm_s(IntCC::Equal, epoch_now, self.u.vm.jit.ctx.fn_epoch as i64);
+        let epoch_now = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::FN_EPOCH);
+        let same =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::Equal, epoch_now, self.u.vm.jit.ctx.fn_epoch as i64);
         let fast = self.b.create_block();
         let slow = self.b.create_block();
         let join = self.b.create_block();
@@ -1951,7 +2247,12 @@ impl<'a, 'u> Lower<'a, 'u> {
             (None, Some(f)) => self.b.ins().call(f, &args),
             (Some(code), _) => {
                 let mut ps: Vec<Type> = vec![t::I64, t::I64, t::I64];
-                ps.extend(code.params.iter().filter(|p| p.is_unboxed()).map(|p| cl_ty(*p)));
+                ps.extend(
+                    code.params
+                        .iter()
+                        .filter(|p| p.is_unboxed())
+                        .map(|p| cl_ty(*p)),
+                );
                 let sig = self.sig(&ps, &[t::I64, t::I64]);
                 let fp = self.iconst(code.spec as i64);
                 self.b.ins().call_indirect(sig, fp, &args)
@@ -1961,16 +2262,23 @@ impl<'a, 'u> Lower<'a, 'u> {
         let (tg, pl) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
         // The callee found the recursion limit reached: let the interpreter
         // redo the call and raise `Stack overflow` with the full stack.
-        let over = self.b.ins().icmp_imm_s(IntCC::Equal, tg, tag::OVERFLOW as i64);
+        let over = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, tg, tag::OVERFLOW as i64);
         self.stack = saved.clone();
         self.exit_if(over, ip, ExitReason::StackLimit);
         self.check_error(tg);
-        self.b.ins().jump(join, &[BlockArg::Value(tg), BlockArg::Value(pl)]);
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(tg), BlockArg::Value(pl)]);
         // Slow: the binding changed; call whatever the global holds now.
         self.b.switch_to_block(slow);
         self.stack = saved;
         let (tg2, pl2) = self.generic_call(ip, p, argc);
-        self.b.ins().jump(join, &[BlockArg::Value(tg2), BlockArg::Value(pl2)]);
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(tg2), BlockArg::Value(pl2)]);
         self.b.switch_to_block(join);
         Ok(Some((tgp, plp)))
     }
@@ -1988,7 +2296,10 @@ impl<'a, 'u> Lower<'a, 'u> {
             self.touched = true;
             self.stack.push(Sv::Boxed);
         } else {
-            let mut bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
+            let mut bad = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
             if self.u.stress {
                 let s = self.stress_tick();
                 bad = self.b.ins().bor(bad, s);

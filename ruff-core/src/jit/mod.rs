@@ -9,6 +9,9 @@
 //! `helpers` (the runtime helper table), `module` (Cranelift setup),
 //! `ctx` (the context block native code sees), `refusal` (reason codes).
 
+// Exit descriptors are boxed one by one: compiled code holds their addresses.
+#![allow(clippy::vec_box)]
+
 pub mod ctx;
 pub mod exits;
 pub mod feedback;
@@ -137,7 +140,9 @@ impl Jit {
             ),
         };
         let sink: Option<Box<dyn Sink>> = match &o.jit_tools.telemetry {
-            Some(t) => JsonLinesSink::open(t).ok().map(|s| Box::new(s) as Box<dyn Sink>),
+            Some(t) => JsonLinesSink::open(t)
+                .ok()
+                .map(|s| Box::new(s) as Box<dyn Sink>),
             None => None,
         };
         let telemetry = Telemetry::new(sink);
@@ -218,7 +223,9 @@ fn summarize(jit: &mut Jit, proto: &Rc<FuncProto>, seen: &mut Vec<*const FuncPro
         jit.units
             .iter()
             .filter(|u| Rc::ptr_eq(&u.proto, proto) && u.loop_index == l)
-            .fold((0, 0, false), |(e, n, _), u| (e + u.exits.get(), n + u.native_entries.get(), true))
+            .fold((0, 0, false), |(e, n, _), u| {
+                (e + u.exits.get(), n + u.native_entries.get(), true)
+            })
     };
     let pj = &proto.jit;
     if &*proto.name != "<main>" && (pj.calls.get() > 0 || pj.entry.get().is_some()) {
@@ -267,11 +274,17 @@ fn summarize(jit: &mut Jit, proto: &Rc<FuncProto>, seen: &mut Vec<*const FuncPro
 /// The telemetry name of a function or loop.
 pub fn unit_of(proto: &FuncProto, loop_index: Option<usize>) -> Unit {
     Unit {
-        kind: if loop_index.is_some() { "loop" } else { "function" },
+        kind: if loop_index.is_some() {
+            "loop"
+        } else {
+            "function"
+        },
         function: proto.name.to_string(),
         line: proto.line,
         loop_index,
-        loop_line: loop_index.and_then(|i| proto.loops.get(i)).map(|l| l.header_line),
+        loop_line: loop_index
+            .and_then(|i| proto.loops.get(i))
+            .map(|l| l.header_line),
     }
 }
 
@@ -289,7 +302,11 @@ fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> R
         (*ctx).vm = vm_ptr;
         (*ctx).vm_frames = frames as u64;
         // OSR code stands for the top VM frame: do not count it twice.
-        let below = if osr { frames.saturating_sub(1) } else { frames };
+        let below = if osr {
+            frames.saturating_sub(1)
+        } else {
+            frames
+        };
         (*ctx).limit = max.saturating_sub(below) as u64;
         let r = f(ctx);
         (*ctx).vm = saved.0;
@@ -335,7 +352,12 @@ fn finish_call(vm: &mut Vm, r: Ret2, callee_at: usize) -> RtResult<bool> {
         tag::NOT_ENTERED => Ok(false),
         tag::ERROR => {
             vm.stack.truncate(callee_at);
-            Err(vm.jit.ctx.pending.take().unwrap_or_else(|| RtError::msg("JIT: lost error")))
+            Err(vm
+                .jit
+                .ctx
+                .pending
+                .take()
+                .unwrap_or_else(|| RtError::msg("JIT: lost error")))
         }
         tag::OVERFLOW => Err(RtError::msg("Stack overflow")),
         tag::HEAP => {
@@ -391,7 +413,9 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
         }
     };
     if vm.jit.telemetry.enabled() {
-        code.stats.native_entries.set(code.stats.native_entries.get() + 1);
+        code.stats
+            .native_entries
+            .set(code.stats.native_entries.get() + 1);
     }
     let closure = Rc::as_ptr(&c) as u64;
     let entry = code.entry;
@@ -416,14 +440,23 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
     match r.tag {
         tag::NOT_ENTERED => Ok(None),
         tag::EXIT => Ok(Some(r.payload as usize)),
-        tag::ERROR => Err(vm.jit.ctx.pending.take().unwrap_or_else(|| RtError::msg("JIT: lost error"))),
+        tag::ERROR => Err(vm
+            .jit
+            .ctx
+            .pending
+            .take()
+            .unwrap_or_else(|| RtError::msg("JIT: lost error"))),
         _ => Err(RtError::msg("JIT: unexpected OSR result")),
     }
 }
 
 fn refuse(vm: &mut Vm, proto: &FuncProto, li: Option<usize>, r: Refusal, ip: usize) {
     let span = proto.spans.get(ip).copied().unwrap_or_default();
-    let line = if span == Default::default() { 0 } else { vm.line_of(span) };
+    let line = if span == Default::default() {
+        0
+    } else {
+        vm.line_of(span)
+    };
     vm.jit.telemetry.emit(Event::CompileRefused {
         unit: unit_of(proto, li),
         code: r.code().to_string(),
@@ -435,7 +468,12 @@ fn refuse(vm: &mut Vm, proto: &FuncProto, li: Option<usize>, r: Refusal, ip: usi
 
 /// Compile `c`'s function for arguments of types `args`. Returns the generic
 /// entry, or `None` (refused; the interpreter runs it).
-pub(crate) fn compile_function(vm: &mut Vm, c: &Rc<Closure>, args: &[Ty], count: u32) -> Option<GenericEntry> {
+pub(crate) fn compile_function(
+    vm: &mut Vm,
+    c: &Rc<Closure>,
+    args: &[Ty],
+    count: u32,
+) -> Option<GenericEntry> {
     let proto = c.proto.clone();
     let pj = &proto.jit;
     if vm.jit.compiling.contains(&Rc::as_ptr(&proto)) || proto.is_method {
@@ -465,7 +503,11 @@ pub(crate) fn compile_function(vm: &mut Vm, c: &Rc<Closure>, args: &[Ty], count:
             });
             vm.jit.units.push(code.stats.clone());
             pj.entry.set(Some(entry));
-            pj.tier.set(if generic { Tier::CompiledGeneric } else { Tier::Compiled });
+            pj.tier.set(if generic {
+                Tier::CompiledGeneric
+            } else {
+                Tier::Compiled
+            });
             *pj.code.borrow_mut() = Some(Rc::new(code));
             Some(entry)
         }
@@ -500,7 +542,11 @@ fn compile_loop(vm: &mut Vm, c: &Rc<Closure>, li: usize, count: u64) -> Option<R
             });
             vm.jit.units.push(code.stats.clone());
             let code = Rc::new(code);
-            lj.tier.set(if generic { Tier::CompiledGeneric } else { Tier::Compiled });
+            lj.tier.set(if generic {
+                Tier::CompiledGeneric
+            } else {
+                Tier::Compiled
+            });
             *lj.osr.borrow_mut() = Some(code.clone());
             Some(code)
         }

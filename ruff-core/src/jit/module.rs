@@ -24,7 +24,9 @@ impl CodeModule {
     pub fn new(perf_map: bool) -> Result<CodeModule, String> {
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
-        flags.set("use_colocated_libcalls", "false").map_err(|e| e.to_string())?;
+        flags
+            .set("use_colocated_libcalls", "false")
+            .map_err(|e| e.to_string())?;
         flags.set("is_pic", "false").map_err(|e| e.to_string())?;
         let isa = cranelift_native::builder()
             .map_err(|e| e.to_string())?
@@ -55,7 +57,8 @@ impl CodeModule {
     pub fn signature(&self, params: &[types::Type], returns: &[types::Type]) -> Signature {
         let mut sig = Signature::new(self.call_conv);
         sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+        sig.returns
+            .extend(returns.iter().map(|t| AbiParam::new(*t)));
         sig
     }
 
@@ -77,7 +80,12 @@ impl CodeModule {
     }
 
     /// Make defined functions executable; returns the entry of `id`.
-    pub fn finalize(&mut self, id: FuncId, size: usize, perf_name: &str) -> Result<*const u8, String> {
+    pub fn finalize(
+        &mut self,
+        id: FuncId,
+        size: usize,
+        perf_name: &str,
+    ) -> Result<*const u8, String> {
         self.module
             .finalize_definitions()
             .map_err(|e| e.to_string())?;

@@ -141,7 +141,9 @@ pub fn unsupported(op: Op) -> Option<Refusal> {
 pub fn update_operands(k: &UpdateKind) -> usize {
     match k {
         UpdateKind::Arith(_) => 1,
-        UpdateKind::Builtin { argc, .. } | UpdateKind::Method { argc, .. } => (*argc as usize).saturating_sub(1),
+        UpdateKind::Builtin { argc, .. } | UpdateKind::Method { argc, .. } => {
+            (*argc as usize).saturating_sub(1)
+        }
     }
 }
 
@@ -159,7 +161,13 @@ fn always_exits(op: Op) -> bool {
 }
 
 /// On refusal, also the instruction that caused it.
-pub fn analyze(proto: &FuncProto, start: usize, entry: &[Ty], entry_null: &[bool], env: &Env) -> Result<Analysis, (Refusal, usize)> {
+pub fn analyze(
+    proto: &FuncProto,
+    start: usize,
+    entry: &[Ty],
+    entry_null: &[bool],
+    env: &Env,
+) -> Result<Analysis, (Refusal, usize)> {
     let mut locals = entry.to_vec();
     let n = proto.code.len();
     // Iterate until the locals' types are stable: each pass may widen them.
@@ -192,7 +200,8 @@ pub fn analyze(proto: &FuncProto, start: usize, entry: &[Ty], entry_null: &[bool
                 a.exit_ops[ip] = true;
                 continue;
             }
-            let succ = step(proto, ip, op, st, &mut a, &mut locals, &mut changed, env).map_err(|r| (r, ip))?;
+            let succ = step(proto, ip, op, st, &mut a, &mut locals, &mut changed, env)
+                .map_err(|r| (r, ip))?;
             for (target, s) in succ {
                 merge(&mut a.states, &mut work, target, s).map_err(|r| (r, ip))?;
             }
@@ -205,7 +214,12 @@ pub fn analyze(proto: &FuncProto, start: usize, entry: &[Ty], entry_null: &[bool
     Err((Refusal::NoFixpoint, start))
 }
 
-fn merge(states: &mut [Option<State>], work: &mut Vec<usize>, target: usize, s: State) -> Result<(), Refusal> {
+fn merge(
+    states: &mut [Option<State>],
+    work: &mut Vec<usize>,
+    target: usize,
+    s: State,
+) -> Result<(), Refusal> {
     let Some(slot) = states.get_mut(target) else {
         return Err(Refusal::BadJump);
     };
@@ -266,7 +280,12 @@ fn step(
             Ty::from_feedback(proto.jit.seen(ip))
         }
     };
-    let promoted = |g: u32| env.promoted.iter().find(|(pg, _)| *pg == g).map(|(_, i)| *i);
+    let promoted = |g: u32| {
+        env.promoted
+            .iter()
+            .find(|(pg, _)| *pg == g)
+            .map(|(_, i)| *i)
+    };
     macro_rules! pop {
         () => {
             st.stack.pop().ok_or(Refusal::StackShape)?
@@ -308,7 +327,10 @@ fn step(
             if st.stack.len() < nops {
                 return Err(Refusal::StackShape);
             }
-            let operand = st.stack[st.stack.len() - nops..].first().copied().unwrap_or(Ty::Any);
+            let operand = st.stack[st.stack.len() - nops..]
+                .first()
+                .copied()
+                .unwrap_or(Ty::Any);
             st.stack.truncate(st.stack.len() - nops);
             let var = match desc.var {
                 VarRef::Local(s) => Some(s as usize),

@@ -389,7 +389,12 @@ impl Vm {
         Ok(())
     }
 
-    pub(crate) fn make_closure(&self, frame_base: usize, parent: &Closure, proto: &Rc<FuncProto>) -> Value {
+    pub(crate) fn make_closure(
+        &self,
+        frame_base: usize,
+        parent: &Closure,
+        proto: &Rc<FuncProto>,
+    ) -> Value {
         let upvalues = proto
             .captures
             .iter()
@@ -445,7 +450,13 @@ impl Vm {
     }
 
     /// Take a variable's value out (leaving null) for `UpdateVar`.
-    fn take_var(&mut self, frame_base: usize, closure: &Closure, var: VarRef, name: &str) -> RtResult<Value> {
+    fn take_var(
+        &mut self,
+        frame_base: usize,
+        closure: &Closure,
+        var: VarRef,
+        name: &str,
+    ) -> RtResult<Value> {
         Ok(match var {
             VarRef::Local(s) => std::mem::take(&mut self.stack[frame_base + s as usize]),
             VarRef::Cell(s) => match &self.stack[frame_base + s as usize] {
@@ -476,7 +487,12 @@ impl Vm {
         }
     }
 
-    pub(crate) fn update_var(&mut self, frame_base: usize, closure: &Closure, desc: &VarUpdate) -> RtResult<()> {
+    pub(crate) fn update_var(
+        &mut self,
+        frame_base: usize,
+        closure: &Closure,
+        desc: &VarUpdate,
+    ) -> RtResult<()> {
         let value = self.take_var(frame_base, closure, desc.var, &desc.name)?;
         let (id, argc) = match &desc.kind {
             UpdateKind::Arith(op) => {
@@ -494,7 +510,8 @@ impl Vm {
             }
             UpdateKind::Builtin { id, argc } => (*id, *argc as usize),
             UpdateKind::Method { name, argc } => {
-                let user_method = matches!(&value, Value::Struct(s) if s.def.method(name).is_some());
+                let user_method =
+                    matches!(&value, Value::Struct(s) if s.def.method(name).is_some());
                 match builtins::lookup_method(name) {
                     Some(id) if !user_method => (id, *argc as usize),
                     _ => {
@@ -989,7 +1006,11 @@ impl Vm {
                         return Ok(result);
                     }
                     if let Some(caller) = self.frames.last() {
-                        caller.closure.proto.jit.note(caller.ip.wrapping_sub(1), &result);
+                        caller
+                            .closure
+                            .proto
+                            .jit
+                            .note(caller.ip.wrapping_sub(1), &result);
                     }
                     push!(result);
                     if let Some((recv, changed)) = wb {
@@ -1109,7 +1130,8 @@ impl Vm {
                             VarRef::Global(g) => self.globals[g as usize].as_ref(),
                             _ => None,
                         };
-                        if let (Some(Value::Int(x)), Some(Value::Int(y))) = (cur, self.stack.last()) {
+                        if let (Some(Value::Int(x)), Some(Value::Int(y))) = (cur, self.stack.last())
+                        {
                             let r = match c {
                                 '+' => x.checked_add(*y),
                                 '-' => x.checked_sub(*y),

@@ -27,8 +27,14 @@ pub struct Unit {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// A function reached the call threshold, or a loop the iteration threshold.
-    Hot { unit: Unit, count: u64 },
-    CompileStarted { unit: Unit, generic: bool },
+    Hot {
+        unit: Unit,
+        count: u64,
+    },
+    CompileStarted {
+        unit: Unit,
+        generic: bool,
+    },
     CompileFinished {
         unit: Unit,
         micros: u64,

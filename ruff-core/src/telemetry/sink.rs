@@ -23,7 +23,10 @@ impl JsonLinesSink {
             Box::new(std::io::stderr())
         } else {
             Box::new(std::io::BufWriter::new(
-                std::fs::OpenOptions::new().create(true).append(true).open(target)?,
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(target)?,
             ))
         };
         Ok(JsonLinesSink { out })
