@@ -45,6 +45,8 @@ pub enum ExitReason {
     StackLimit,
     /// OSR code reached `return`: the interpreter returns from the frame.
     Return,
+    /// OSR code left its loop: the interpreter continues after it.
+    LeaveLoop,
 }
 
 impl ExitReason {
@@ -58,6 +60,7 @@ impl ExitReason {
             ExitReason::Stress => "stress",
             ExitReason::StackLimit => "stack-limit",
             ExitReason::Return => "return",
+            ExitReason::LeaveLoop => "leave-loop",
         }
     }
 }
@@ -81,7 +84,7 @@ pub struct ExitInfo {
 /// Count an exit; report it (at counts 1, 2, 4, 8...), and drop the code of
 /// a unit that exits too often.
 fn note_exit(vm: &mut Vm, ex: &ExitInfo, observed: Ty) {
-    if ex.reason == ExitReason::Return {
+    if matches!(ex.reason, ExitReason::Return | ExitReason::LeaveLoop) {
         return;
     }
     let n = ex.count.get() + 1;

@@ -435,6 +435,50 @@ pub unsafe extern "C" fn store_path(
     }
 }
 
+/// `var[key] := v` for a local or global `var` and an int key; `v` is
+/// unboxed (`vtag`, `vpay`) or, for `tag::HEAP`, taken from slot `vslot`.
+///
+/// # Safety
+/// Called by compiled code; `closure` is the running closure, `p` the index
+/// of a one-key index path in its prototype.
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn store_index_int(
+    ctx: *mut JitCtx,
+    closure: u64,
+    base: u64,
+    p: u64,
+    key: i64,
+    vtag: u64,
+    vpay: u64,
+    vslot: u64,
+) -> Ret2 {
+    // SAFETY: see the contract.
+    let (vm, closure) = unsafe { (vm(ctx), &*(closure as *const Closure)) };
+    let desc: &PathDesc = &closure.proto.paths[p as usize];
+    let v = if vtag == tag::HEAP { take(vm, vslot) } else { decode(vtag, vpay) };
+    let target = match desc.var {
+        crate::bytecode::VarRef::Local(s) => slot(vm, base + s as u64),
+        crate::bytecode::VarRef::Global(g) => match &mut vm.globals[g as usize] {
+            Some(root) => root,
+            None => {
+                let e = RtError::msg(format!("Undefined variable: {}", desc.name));
+                return fail(ctx, vm, e);
+            }
+        },
+        _ => unreachable!("compiled only for locals and globals"),
+    };
+    if let Value::Array(a) = target {
+        if key >= 0 && (key as usize) < a.len() {
+            crate::runtime::cow::make_mut(a)[key as usize] = v;
+            return Ret2::new(tag::NULL, 0);
+        }
+    }
+    match ops::set_path(target, &[Value::Int(key)], 0, v) {
+        Ok(()) => Ret2::new(tag::NULL, 0),
+        Err(e) => fail(ctx, vm, e),
+    }
+}
+
 /// `[a1..an]` from slots `first..first + n`.
 ///
 /// # Safety

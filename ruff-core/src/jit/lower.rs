@@ -1356,9 +1356,13 @@ impl<'a, 'u> Lower<'a, 'u> {
     /// Lower instruction `ip`. Returns whether control falls through.
     fn op(&mut self, ip: usize) -> Result<bool, Fail> {
         let op = self.u.proto.code[ip];
-        if self.u.an.exit_ops[ip] {
+        if let Some(kind) = self.u.an.exit_ops[ip] {
             let st = self.stack.clone();
-            self.emit_exit(ip, &st, ExitReason::Unsupported, Ty::Bot, true);
+            let reason = match kind {
+                super::types::ExitKind::Unsupported => ExitReason::Unsupported,
+                super::types::ExitKind::LeaveLoop => ExitReason::LeaveLoop,
+            };
+            self.emit_exit(ip, &st, reason, Ty::Bot, true);
             return Ok(false);
         }
         let produced = self.u.an.produced[ip];
@@ -1740,8 +1744,35 @@ impl<'a, 'u> Lower<'a, 'u> {
                 self.push_result(ip, produced, tg, pl);
             }
             Op::StorePath(pi) => {
-                let depth = self.u.proto.paths[pi as usize].depth as usize;
+                let desc = &self.u.proto.paths[pi as usize];
+                let depth = desc.depth as usize;
                 let p = self.stack.len() - depth - 1;
+                let simple = depth == 1
+                    && desc.field_mask == 0
+                    && matches!(desc.var, crate::bytecode::VarRef::Local(_) | crate::bytecode::VarRef::Global(_));
+                if let (true, Sv::I(key)) = (simple, self.stack[p + 1]) {
+                    // `var[i] := v` with an unboxed index (and value): one call.
+                    let (vt, vp) = match self.stack[p] {
+                        Sv::I(v) => (tag::INT, v),
+                        Sv::B(v) => (tag::BOOL, v),
+                        Sv::F(v) => (tag::FLOAT, self.b.ins().bitcast(t::I64, MemFlags::new(), v)),
+                        Sv::Null => (tag::NULL, self.iconst(0)),
+                        _ => {
+                            self.materialize(p);
+                            (tag::HEAP, self.iconst(0))
+                        }
+                    };
+                    self.set_ip(ip);
+                    let (pv, vs, vt) = (self.iconst(pi as i64), self.slot_of_pos(p), self.iconst(vt as i64));
+                    let (tg, _) = self.call2(
+                        h::store_index_int as *const () as usize,
+                        &[self.cl, self.base, pv, key, vt, vp, vs],
+                    );
+                    self.touched = true;
+                    self.check_error(tg);
+                    self.stack.truncate(p);
+                    return Ok(true);
+                }
                 self.materialize_range(p);
                 self.set_ip(ip);
                 let (pv, v) = (self.iconst(pi as i64), self.slot_of_pos(p));

@@ -389,10 +389,14 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
     if !vm.jit.enabled() || it < vm.jit.osr_threshold {
         return Ok(None);
     }
-    // Past the threshold the interpreter keeps calling here; don't pay
-    // for a counter check per back edge forever when nothing can be done.
-    if vm.jit.loop_threshold != 0 {
+    // Past the threshold the interpreter calls here at every back edge of
+    // this function, so a compiled loop is entered at once and other loops
+    // are counted until they are hot; only a loop that can never be
+    // compiled resets the counter (nothing to do here for a while).
+    let dead = !matches!(lj.tier.get(), Tier::Cold | Tier::WantsGeneric | Tier::Compiled | Tier::CompiledGeneric);
+    if dead && vm.jit.loop_threshold != 0 {
         proto.jit.backedges.set(0);
+        return Ok(None);
     }
     let code = lj.osr.borrow().clone();
     let code = match code {

@@ -122,7 +122,16 @@ pub struct Analysis {
     /// Join of the returned values' types.
     pub ret: Ty,
     /// Instructions compiled as an unconditional exit to the interpreter.
-    pub exit_ops: Vec<bool>,
+    pub exit_ops: Vec<Option<ExitKind>>,
+}
+
+/// Why an instruction is compiled as an unconditional exit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    /// It only raises an error (`throw`, `Fail`): the interpreter does it.
+    Unsupported,
+    /// OSR code reached the end of its loop.
+    LeaveLoop,
 }
 
 /// Instructions the JIT does not compile: refuse the unit when one is in
@@ -177,7 +186,7 @@ pub fn analyze(
             states: vec![None; n],
             produced: vec![Ty::Bot; n],
             ret: Ty::Bot,
-            exit_ops: vec![false; n],
+            exit_ops: vec![None; n],
         };
         let mut changed = false;
         let mut work = vec![start];
@@ -188,16 +197,19 @@ pub fn analyze(
         while let Some(ip) = work.pop() {
             let st = a.states[ip].clone().expect("queued states exist");
             let op = proto.code[ip];
+            // OSR code covers the loop only: leaving it returns to the
+            // interpreter (later code compiles when it gets hot, with the
+            // types it has then).
             let in_loop = env.loop_range.is_none_or(|(h, e)| ip >= h && ip < e);
-            if let Some(r) = unsupported(op) {
-                if in_loop {
-                    return Err((r, ip));
-                }
-                a.exit_ops[ip] = true;
+            if !in_loop {
+                a.exit_ops[ip] = Some(ExitKind::LeaveLoop);
                 continue;
             }
+            if let Some(r) = unsupported(op) {
+                return Err((r, ip));
+            }
             if always_exits(op) {
-                a.exit_ops[ip] = true;
+                a.exit_ops[ip] = Some(ExitKind::Unsupported);
                 continue;
             }
             let succ = step(proto, ip, op, st, &mut a, &mut locals, &mut changed, env)
