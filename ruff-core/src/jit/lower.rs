@@ -1079,10 +1079,8 @@ impl<'a, 'u> Lower<'a, 'u> {
         self.b
             .ins()
             .store(MemFlags::trusted(), vf, self.shadow, off::SHADOW_VM_FRAMES);
-        let one = self.b.ins().iconst(t::I32, 1);
-        self.b
-            .ins()
-            .store(MemFlags::trusted(), one, self.shadow, off::SHADOW_IP);
+        // The shadow entry's instruction is stored before each call out
+        // (`set_ip`); nothing reads it before.
         if self.u.telemetry {
             self.bump(&self.u.stats.native_entries as *const _ as usize);
         }
@@ -2192,7 +2190,7 @@ impl<'a, 'u> Lower<'a, 'u> {
                 .find(|(x, _)| *x == g)
                 .map(|(_, c)| c.clone())
             {
-                if let Some(r) = self.direct_call(ip, p, argc, &callee)? {
+                if let Some(r) = self.direct_call(ip, p, argc, &callee, produced)? {
                     let (tg, pl) = r;
                     self.after_call(ip, p, produced, tg, pl, true);
                     return Ok(true);
@@ -2223,6 +2221,7 @@ impl<'a, 'u> Lower<'a, 'u> {
         p: usize,
         argc: usize,
         callee: &Callee,
+        expected: Ty,
     ) -> Result<Option<(V, V)>, Fail> {
         let params: Vec<Ty> = match &callee.code {
             Some(code) => code.params.clone(),
@@ -2291,6 +2290,14 @@ impl<'a, 'u> Lower<'a, 'u> {
             (None, None) => return Ok(None),
         };
         let (tg, pl) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
+        if expected.is_unboxed() {
+            // The common case first: a result of the expected type.
+            let hit = self.b.ins().icmp_imm_s(IntCC::Equal, tg, tag_of(expected) as i64);
+            let check = self.b.create_block();
+            self.b.set_cold_block(check);
+            self.b.ins().brif(hit, join, &[BlockArg::Value(tg), BlockArg::Value(pl)], check, &[]);
+            self.b.switch_to_block(check);
+        }
         // The callee found the recursion limit reached: let the interpreter
         // redo the call and raise `Stack overflow` with the full stack.
         let over = self
