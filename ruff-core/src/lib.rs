@@ -5,5 +5,6 @@
 pub mod bytecode;
 pub mod compiler;
 pub mod diagnostics;
+pub mod driver;
 pub mod runtime;
 pub mod syntax;

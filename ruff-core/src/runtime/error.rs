@@ -23,6 +23,19 @@ impl RtError {
     }
 }
 
+impl std::fmt::Display for RtError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RtError::Message(m) => f.write_str(m),
+            RtError::Thrown(Value::Error(e)) => f.write_str(&e.message),
+            RtError::Thrown(v) => f.write_str(&super::format::display(v)),
+            RtError::Exit(code) => write!(f, "exit({code})"),
+            RtError::BrokenPipe => f.write_str("Broken pipe"),
+            RtError::Interrupted => f.write_str("Interrupted"),
+        }
+    }
+}
+
 pub type RtResult<T> = Result<T, RtError>;
 
 /// Shorthand for `Err(RtError::Message(format!(...)))`.

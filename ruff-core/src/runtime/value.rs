@@ -63,6 +63,9 @@ pub enum Value {
     Enum(Rc<EnumObj>),
     /// A caught error (`except e`).
     Error(Rc<ErrorObj>),
+    /// Internal: a captured variable's cell in a frame slot. Never visible to
+    /// Ruff code (the VM reads through it with `LoadCell`/`StoreCell`).
+    Cell(Cell),
 }
 
 /// A captured variable shared between a frame and its closures.
@@ -80,8 +83,9 @@ pub struct StructDef {
     pub name: Rc<str>,
     /// Field names in declaration order; instances store values in this order.
     pub fields: Vec<Rc<str>>,
-    /// Methods by name. Every method's slot 0 is the receiver.
-    pub methods: Vec<Method>,
+    /// Methods, set once after they are compiled (methods of one struct may
+    /// build instances of another, so definitions exist before methods).
+    pub methods: std::cell::OnceCell<Vec<Method>>,
 }
 
 #[derive(Debug)]
@@ -99,7 +103,7 @@ impl StructDef {
     }
 
     pub fn method(&self, name: &str) -> Option<&Method> {
-        self.methods.iter().find(|m| &*m.name == name)
+        self.methods.get()?.iter().find(|m| &*m.name == name)
     }
 }
 
@@ -127,6 +131,10 @@ pub struct ErrorObj {
     pub stack: Vec<RStr>,
     /// The value originally thrown (a string for VM errors).
     pub thrown: Value,
+    /// Where it was raised, for the uncaught-error report.
+    pub span: crate::syntax::Span,
+    /// The Ruff call stack when raised, innermost first: (function, line).
+    pub trace: Vec<(RStr, u32)>,
 }
 
 impl Value {
@@ -180,6 +188,7 @@ impl Value {
             Value::Struct(_) => "struct",
             Value::Enum(_) => "enum",
             Value::Error(_) => "error",
+            Value::Cell(_) => "cell",
         }
     }
 

@@ -1,6 +1,5 @@
 //! Output and inspection builtins.
 
-
 use super::{io_error, BuiltinDef};
 use crate::runtime::error::RtResult;
 use crate::runtime::format::write_display;

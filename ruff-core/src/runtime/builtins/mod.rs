@@ -53,7 +53,10 @@ pub fn def(id: u16) -> &'static BuiltinDef {
 
 /// The id of the builtin called `name`.
 pub fn lookup(name: &str) -> Option<u16> {
-    REGISTRY.iter().position(|d| d.name == name).map(|i| i as u16)
+    REGISTRY
+        .iter()
+        .position(|d| d.name == name)
+        .map(|i| i as u16)
 }
 
 /// The id of the builtin callable as a method `.name(...)`.

@@ -1,0 +1,840 @@
+//! Name resolution: the semantic model of a file. Walks the tree once and
+//! records, for every identifier occurrence, what it refers to (a declaration,
+//! a builtin, a field of the method's receiver, or nothing), which locals are
+//! captured by closures, and the static diagnostics (duplicates, loop control
+//! outside loops, undefined names, assignments to `let`, arity, unreachable
+//! code). The emitter, `ruff check` and the language server all read it.
+
+use rustc_hash::FxHashMap;
+
+use crate::diagnostics::{codes, Diagnostic};
+use crate::runtime::builtins;
+use crate::syntax::ast::*;
+use crate::syntax::Span;
+
+pub type DeclId = u32;
+pub type FuncId = u32;
+
+/// The function that holds the top-level code.
+pub const MAIN_FUNC: FuncId = 0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BindingKind {
+    Let,
+    Mut,
+    Const,
+    /// `name := v` with no visible binding: a new mutable binding.
+    Walrus,
+    Param,
+    /// A method's `self` parameter.
+    SelfParam,
+    Func,
+    ForVar,
+    CatchVar,
+    MatchVar,
+}
+
+impl BindingKind {
+    pub fn is_mutable(self) -> bool {
+        !matches!(self, BindingKind::Let | BindingKind::Const)
+    }
+
+    /// Declared with `let`/`mut`/`const`/`func` (duplicates are errors).
+    fn is_explicit(self) -> bool {
+        matches!(
+            self,
+            BindingKind::Let | BindingKind::Mut | BindingKind::Const | BindingKind::Func
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Decl {
+    pub name: String,
+    pub kind: BindingKind,
+    /// Span of the declaring identifier.
+    pub span: Span,
+    /// The function whose frame holds it.
+    pub func: FuncId,
+    /// A top-level binding, stored in the globals table.
+    pub global: bool,
+    /// Read or written by a nested function: lives in a cell.
+    pub captured: bool,
+    /// For `func` declarations: number of parameters.
+    pub arity: Option<usize>,
+    pub doc: Option<String>,
+}
+
+/// What an identifier occurrence refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Res {
+    Decl(DeclId),
+    Builtin(u16),
+    /// `PI`, `E`, `None`.
+    Constant,
+    /// A bare field name inside a method: field `index` of struct `strukt`.
+    Field { strukt: u32, index: u32 },
+    Undefined,
+}
+
+#[derive(Clone, Debug)]
+pub struct FuncInfo {
+    pub name: String,
+    pub parent: Option<FuncId>,
+    pub span: Span,
+    /// Set for methods.
+    pub strukt: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StructInfo {
+    pub name: String,
+    pub span: Span,
+    pub fields: Vec<String>,
+    pub methods: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumInfo {
+    pub name: String,
+    pub span: Span,
+    pub variants: Vec<String>,
+}
+
+/// The resolver's output.
+#[derive(Clone, Debug, Default)]
+pub struct Resolution {
+    pub decls: Vec<Decl>,
+    /// Identifier start offset → what it refers to (uses and declarations).
+    pub uses: FxHashMap<u32, Res>,
+    /// Declaring identifier start offset → declaration.
+    pub decl_at: FxHashMap<u32, DeclId>,
+    pub funcs: Vec<FuncInfo>,
+    /// `FuncDecl::span.start` → function id.
+    pub func_at: FxHashMap<u32, FuncId>,
+    pub structs: Vec<StructInfo>,
+    pub enums: Vec<EnumInfo>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Resolution {
+    pub fn decl(&self, id: DeclId) -> &Decl {
+        &self.decls[id as usize]
+    }
+
+    pub fn res(&self, ident: &Ident) -> Res {
+        self.uses
+            .get(&ident.span.start)
+            .copied()
+            .unwrap_or(Res::Undefined)
+    }
+
+    pub fn struct_named(&self, name: &str) -> Option<u32> {
+        self.structs
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| i as u32)
+    }
+
+    pub fn enum_named(&self, name: &str) -> Option<u32> {
+        self.enums
+            .iter()
+            .position(|e| e.name == name)
+            .map(|i| i as u32)
+    }
+
+    /// Is this identifier a call of the unshadowed builtin `name`?
+    pub fn is_builtin(&self, ident: &Ident, name: &str) -> bool {
+        matches!(self.res(ident), Res::Builtin(id) if builtins::def(id).name == name)
+    }
+}
+
+struct Scope {
+    names: FxHashMap<String, DeclId>,
+    /// A method body: lookups do not see enclosing locals past this scope.
+    barrier: bool,
+}
+
+struct FuncCtx {
+    id: FuncId,
+    loop_depth: u32,
+}
+
+pub fn resolve(program: &Program) -> Resolution {
+    let mut r = Resolver {
+        out: Resolution::default(),
+        scopes: Vec::new(),
+        globals: FxHashMap::default(),
+        funcs: vec![FuncCtx {
+            id: MAIN_FUNC,
+            loop_depth: 0,
+        }],
+    };
+    r.out.funcs.push(FuncInfo {
+        name: "<main>".into(),
+        parent: None,
+        span: Span::default(),
+        strukt: None,
+    });
+    r.declare_types(&program.stmts);
+    r.declare_globals(&program.stmts);
+    r.scopes.push(Scope {
+        names: FxHashMap::default(),
+        barrier: false,
+    });
+    r.stmts(&program.stmts, true);
+    r.out
+}
+
+struct Resolver {
+    out: Resolution,
+    /// Block scopes below the globals, innermost last.
+    scopes: Vec<Scope>,
+    globals: FxHashMap<String, DeclId>,
+    funcs: Vec<FuncCtx>,
+}
+
+impl Resolver {
+    fn cur_func(&self) -> FuncId {
+        self.funcs.last().map_or(MAIN_FUNC, |f| f.id)
+    }
+
+    fn new_decl(&mut self, ident: &Ident, kind: BindingKind, global: bool) -> DeclId {
+        let id = self.out.decls.len() as DeclId;
+        self.out.decls.push(Decl {
+            name: ident.name.clone(),
+            kind,
+            span: ident.span,
+            func: self.cur_func(),
+            global,
+            captured: false,
+            arity: None,
+            doc: None,
+        });
+        self.out.decl_at.insert(ident.span.start, id);
+        self.out.uses.insert(ident.span.start, Res::Decl(id));
+        id
+    }
+
+    fn duplicate(&mut self, ident: &Ident, previous: DeclId) {
+        let prev_span = self.out.decl(previous).span;
+        self.out.diagnostics.push(
+            Diagnostic::error(
+                codes::DUPLICATE_DECLARATION,
+                format!("Duplicate declaration in the same scope: {}", ident.name),
+                ident.span,
+            )
+            .with_label(prev_span, "first declared here"),
+        );
+    }
+
+    /// Structs and enums form a static namespace, visible everywhere.
+    fn declare_types(&mut self, stmts: &[Stmt]) {
+        for stmt in stmts {
+            match &stmt.kind {
+                StmtKind::Struct(s) => self.out.structs.push(StructInfo {
+                    name: s.name.name.clone(),
+                    span: s.name.span,
+                    fields: s.fields.iter().map(|f| f.name.name.clone()).collect(),
+                    methods: s
+                        .methods
+                        .iter()
+                        .filter_map(|m| m.name.as_ref().map(|n| n.name.clone()))
+                        .collect(),
+                }),
+                StmtKind::Enum(e) => self.out.enums.push(EnumInfo {
+                    name: e.name.name.clone(),
+                    span: e.name.span,
+                    variants: e.variants.iter().map(|v| v.name.clone()).collect(),
+                }),
+                _ => {}
+            }
+        }
+    }
+
+    /// Top-level bindings are globals, visible from every function wherever
+    /// they are declared (mutually recursive functions work).
+    fn declare_globals(&mut self, stmts: &[Stmt]) {
+        for stmt in stmts {
+            match &stmt.kind {
+                StmtKind::Decl { kind, pattern, .. } => {
+                    let kind = decl_kind(*kind);
+                    for ident in pattern_names(pattern) {
+                        self.declare_global(ident, kind);
+                    }
+                }
+                StmtKind::Func(f) => {
+                    if let Some(name) = &f.name {
+                        let id = self.declare_global(name, BindingKind::Func);
+                        let d = &mut self.out.decls[id as usize];
+                        d.arity = Some(f.params.len());
+                        d.doc = f.doc.clone();
+                    }
+                }
+                _ => {}
+            }
+        }
+        for stmt in stmts {
+            if let StmtKind::Assign {
+                target,
+                op: AssignOp::Walrus,
+                ..
+            } = &stmt.kind
+            {
+                if let ExprKind::Ident(ident) = &target.kind {
+                    if !self.globals.contains_key(&ident.name) {
+                        let id = self.new_decl(ident, BindingKind::Walrus, true);
+                        self.globals.insert(ident.name.clone(), id);
+                    }
+                }
+            }
+        }
+    }
+
+    fn declare_global(&mut self, ident: &Ident, kind: BindingKind) -> DeclId {
+        if let Some(&prev) = self.globals.get(&ident.name) {
+            if self.out.decl(prev).kind.is_explicit() {
+                self.duplicate(ident, prev);
+            }
+        }
+        let id = self.new_decl(ident, kind, true);
+        self.globals.insert(ident.name.clone(), id);
+        id
+    }
+
+    /// Declare a local in the innermost scope (or reuse the global declared by
+    /// the pre-pass when at the top level of the file).
+    fn declare(&mut self, ident: &Ident, kind: BindingKind) -> DeclId {
+        if self.scopes.len() == 1 && self.cur_func() == MAIN_FUNC {
+            if let Some(&id) = self.out.decl_at.get(&ident.span.start) {
+                return id;
+            }
+        }
+        let scope = self.scopes.last().expect("a scope is always open");
+        if let Some(&prev) = scope.names.get(&ident.name) {
+            if kind.is_explicit() && self.out.decl(prev).kind.is_explicit() {
+                self.duplicate(ident, prev);
+            }
+        }
+        let id = self.new_decl(ident, kind, false);
+        self.scopes
+            .last_mut()
+            .expect("a scope is always open")
+            .names
+            .insert(ident.name.clone(), id);
+        id
+    }
+
+    /// Find the binding a name refers to from here, marking captures.
+    fn lookup(&mut self, name: &str) -> Res {
+        let here = self.cur_func();
+        for scope in self.scopes.iter().rev() {
+            if let Some(&id) = scope.names.get(name) {
+                if self.out.decls[id as usize].func != here {
+                    self.out.decls[id as usize].captured = true;
+                }
+                return Res::Decl(id);
+            }
+            if scope.barrier {
+                break;
+            }
+        }
+        if let Some(strukt) = self.current_struct() {
+            if let Some(index) = self.out.structs[strukt as usize]
+                .fields
+                .iter()
+                .position(|f| f == name)
+            {
+                return Res::Field {
+                    strukt,
+                    index: index as u32,
+                };
+            }
+        }
+        if let Some(&id) = self.globals.get(name) {
+            return Res::Decl(id);
+        }
+        if builtins::constant(name).is_some() {
+            return Res::Constant;
+        }
+        if let Some(id) = builtins::lookup(name) {
+            return Res::Builtin(id);
+        }
+        Res::Undefined
+    }
+
+    fn current_struct(&self) -> Option<u32> {
+        let mut f = Some(self.cur_func());
+        while let Some(id) = f {
+            let info = &self.out.funcs[id as usize];
+            if info.strukt.is_some() {
+                return info.strukt;
+            }
+            f = info.parent;
+        }
+        None
+    }
+
+    fn use_ident(&mut self, ident: &Ident) -> Res {
+        let res = self.lookup(&ident.name);
+        self.out.uses.insert(ident.span.start, res);
+        if res == Res::Undefined {
+            self.out.diagnostics.push(Diagnostic::warning(
+                codes::UNDEFINED_NAME,
+                format!("Undefined variable: {}", ident.name),
+                ident.span,
+            ));
+        }
+        res
+    }
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Scope {
+            names: FxHashMap::default(),
+            barrier: false,
+        });
+    }
+
+    fn pop_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    fn block(&mut self, block: &Block) {
+        self.push_scope();
+        self.stmts(&block.stmts, false);
+        self.pop_scope();
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt], top: bool) {
+        // Top-level functions are hoisted: declared by the pre-pass.
+        // Nested functions are declared where they appear.
+        let _ = top;
+        let mut ended = false;
+        for stmt in stmts {
+            if ended {
+                self.out.diagnostics.push(Diagnostic::warning(
+                    codes::UNREACHABLE,
+                    "Unreachable code",
+                    stmt.span,
+                ));
+                ended = false;
+            }
+            self.stmt(stmt);
+            if matches!(
+                stmt.kind,
+                StmtKind::Return(_) | StmtKind::Break | StmtKind::Continue | StmtKind::Throw(_)
+            ) {
+                ended = true;
+            }
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match &stmt.kind {
+            StmtKind::Expr(e) => self.expr(e),
+            StmtKind::Decl {
+                kind,
+                pattern,
+                value,
+            } => {
+                self.expr(value);
+                self.bind_pattern(pattern, decl_kind(*kind));
+            }
+            StmtKind::Assign { target, op, value } => self.assign(target, *op, value),
+            StmtKind::If {
+                cond,
+                then_block,
+                else_branch,
+            } => {
+                self.expr(cond);
+                self.block(then_block);
+                if let Some(e) = else_branch {
+                    self.stmt(e);
+                }
+            }
+            StmtKind::Block(b) => self.block(b),
+            StmtKind::While { cond, body } => {
+                self.expr(cond);
+                self.loop_body(|r| r.block(body));
+            }
+            StmtKind::Loop { body } => self.loop_body(|r| r.block(body)),
+            StmtKind::For {
+                pattern,
+                iterable,
+                body,
+            } => {
+                self.expr(iterable);
+                self.loop_body(|r| {
+                    r.push_scope();
+                    r.bind_pattern(pattern, BindingKind::ForVar);
+                    r.block(body);
+                    r.pop_scope();
+                });
+            }
+            StmtKind::Return(value) => {
+                if let Some(v) = value {
+                    self.expr(v);
+                }
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                if self.funcs.last().is_some_and(|f| f.loop_depth == 0) {
+                    let word = if stmt.kind == StmtKind::Break {
+                        "break"
+                    } else {
+                        "continue"
+                    };
+                    self.out.diagnostics.push(Diagnostic::error(
+                        codes::LOOP_CONTROL_OUTSIDE_LOOP,
+                        format!("`{word}` outside of a loop"),
+                        stmt.span,
+                    ));
+                }
+            }
+            StmtKind::Throw(e) => self.expr(e),
+            StmtKind::Try {
+                body,
+                err_name,
+                handler,
+                ..
+            } => {
+                self.block(body);
+                self.push_scope();
+                if let Some(name) = err_name {
+                    self.declare(name, BindingKind::CatchVar);
+                }
+                self.block(handler);
+                self.pop_scope();
+            }
+            StmtKind::Match { scrutinee, arms } => {
+                self.expr(scrutinee);
+                for arm in arms {
+                    self.push_scope();
+                    self.pattern(&arm.pattern);
+                    if let Some(g) = &arm.guard {
+                        self.expr(g);
+                    }
+                    self.block(&arm.body);
+                    self.pop_scope();
+                }
+            }
+            StmtKind::Func(f) => {
+                let at_top = self.scopes.len() == 1 && self.cur_func() == MAIN_FUNC;
+                if let Some(name) = &f.name {
+                    if !at_top {
+                        let id = self.declare(name, BindingKind::Func);
+                        self.out.decls[id as usize].arity = Some(f.params.len());
+                        self.out.decls[id as usize].doc = f.doc.clone();
+                    }
+                }
+                self.function(f, None);
+            }
+            StmtKind::Struct(s) => {
+                let strukt = self.out.struct_named(&s.name.name);
+                for field in &s.fields {
+                    if let Some(d) = &field.default {
+                        self.expr(d);
+                    }
+                }
+                for m in &s.methods {
+                    self.function(m, strukt);
+                }
+            }
+            StmtKind::Enum(_) | StmtKind::Unsupported { .. } | StmtKind::Error => {}
+        }
+    }
+
+    fn loop_body(&mut self, f: impl FnOnce(&mut Resolver)) {
+        if let Some(ctx) = self.funcs.last_mut() {
+            ctx.loop_depth += 1;
+        }
+        f(self);
+        if let Some(ctx) = self.funcs.last_mut() {
+            ctx.loop_depth -= 1;
+        }
+    }
+
+    fn function(&mut self, f: &FuncDecl, strukt: Option<u32>) {
+        let id = self.out.funcs.len() as FuncId;
+        let name = f
+            .name
+            .as_ref()
+            .map_or_else(|| "<anonymous>".to_string(), |n| n.name.clone());
+        self.out.funcs.push(FuncInfo {
+            name,
+            parent: Some(self.cur_func()),
+            span: f.span,
+            strukt,
+        });
+        self.out.func_at.insert(f.span.start, id);
+        self.funcs.push(FuncCtx { id, loop_depth: 0 });
+        self.scopes.push(Scope {
+            names: FxHashMap::default(),
+            barrier: strukt.is_some(),
+        });
+        for (i, p) in f.params.iter().enumerate() {
+            let kind = if strukt.is_some() && i == 0 && p.name.name == "self" {
+                BindingKind::SelfParam
+            } else {
+                BindingKind::Param
+            };
+            self.declare(&p.name, kind);
+        }
+        self.stmts(&f.body.stmts, false);
+        self.scopes.pop();
+        self.funcs.pop();
+    }
+
+    fn bind_pattern(&mut self, pattern: &BindPattern, kind: BindingKind) {
+        for ident in pattern_names(pattern) {
+            self.declare(ident, kind);
+        }
+    }
+
+    fn pattern(&mut self, p: &Pattern) {
+        match &p.kind {
+            PatternKind::Wildcard => {}
+            PatternKind::Binding(id) => {
+                self.declare(id, BindingKind::MatchVar);
+            }
+            PatternKind::Literal(e) => self.expr(e),
+            PatternKind::Variant {
+                enum_name,
+                variant,
+                payload,
+            } => {
+                if let Some(en) = enum_name {
+                    self.check_variant(en, variant);
+                }
+                if let Some(sub) = payload {
+                    self.pattern(sub);
+                }
+            }
+        }
+    }
+
+    fn check_variant(&mut self, en: &Ident, variant: &Ident) {
+        if let Some(e) = self.out.enum_named(&en.name) {
+            if !self.out.enums[e as usize]
+                .variants
+                .contains(&variant.name)
+            {
+                self.out.diagnostics.push(Diagnostic::warning(
+                    codes::UNKNOWN_FIELD,
+                    format!("Enum {} has no variant {}", en.name, variant.name),
+                    variant.span,
+                ));
+            }
+        }
+    }
+
+    fn assign(&mut self, target: &Expr, op: AssignOp, value: &Expr) {
+        self.expr(value);
+        match &target.kind {
+            ExprKind::Ident(ident) => {
+                let res = self.lookup(&ident.name);
+                match res {
+                    Res::Decl(id) => {
+                        self.out.uses.insert(ident.span.start, res);
+                        self.check_mutable(ident, id);
+                    }
+                    _ if op == AssignOp::Walrus => {
+                        self.declare(ident, BindingKind::Walrus);
+                    }
+                    _ => {
+                        self.out.uses.insert(ident.span.start, Res::Undefined);
+                        self.out.diagnostics.push(Diagnostic::warning(
+                            codes::ASSIGN_UNDECLARED,
+                            format!("Undefined variable: {}", ident.name),
+                            ident.span,
+                        ));
+                    }
+                }
+            }
+            ExprKind::Index { .. } | ExprKind::Field { .. } => {
+                // The root variable is mutated: it must be mutable.
+                let mut root = target;
+                loop {
+                    match &root.kind {
+                        ExprKind::Index { object, index } => {
+                            self.expr(index);
+                            root = object;
+                        }
+                        ExprKind::Field { object, .. } => root = object,
+                        _ => break,
+                    }
+                }
+                if let ExprKind::Ident(ident) = &root.kind {
+                    if let Res::Decl(id) = self.use_ident(ident) {
+                        self.check_mutable(ident, id);
+                    }
+                } else {
+                    self.expr(root);
+                }
+            }
+            _ => self.expr(target),
+        }
+    }
+
+    fn check_mutable(&mut self, ident: &Ident, id: DeclId) {
+        let decl = self.out.decl(id);
+        if !decl.kind.is_mutable() {
+            let span = decl.span;
+            self.out.diagnostics.push(
+                Diagnostic::warning(
+                    codes::ASSIGN_IMMUTABLE,
+                    format!("Cannot reassign immutable binding: {}", ident.name),
+                    ident.span,
+                )
+                .with_label(span, "declared immutable here"),
+            );
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Null
+            | ExprKind::Error => {}
+            ExprKind::Interp(parts) => {
+                for p in parts {
+                    if let InterpPart::Expr(x) = p {
+                        self.expr(x);
+                    }
+                }
+            }
+            ExprKind::Ident(ident) => {
+                self.use_ident(ident);
+            }
+            ExprKind::Array(items) => {
+                for item in items {
+                    match item {
+                        ArrayItem::Item(x) | ArrayItem::Spread(x) => self.expr(x),
+                    }
+                }
+            }
+            ExprKind::Dict(items) => {
+                for item in items {
+                    match item {
+                        DictItem::Pair(k, v) => {
+                            self.expr(k);
+                            self.expr(v);
+                        }
+                        DictItem::Spread(x) => self.expr(x),
+                    }
+                }
+            }
+            ExprKind::StructLit { name, fields } => {
+                for (_, v) in fields {
+                    self.expr(v);
+                }
+                match self.out.struct_named(&name.name) {
+                    Some(s) => {
+                        for (f, _) in fields {
+                            if !self.out.structs[s as usize].fields.contains(&f.name) {
+                                self.out.diagnostics.push(Diagnostic::warning(
+                                    codes::UNKNOWN_FIELD,
+                                    format!("Struct {} has no field {}", name.name, f.name),
+                                    f.span,
+                                ));
+                            }
+                        }
+                    }
+                    None => self.out.diagnostics.push(Diagnostic::warning(
+                        codes::UNDEFINED_NAME,
+                        format!("Undefined struct: {}", name.name),
+                        name.span,
+                    )),
+                }
+            }
+            ExprKind::Path { enum_name, variant } => {
+                if self.out.enum_named(&enum_name.name).is_some() {
+                    self.check_variant(enum_name, variant);
+                } else if self.out.struct_named(&enum_name.name).is_none() {
+                    self.out.diagnostics.push(Diagnostic::warning(
+                        codes::UNDEFINED_NAME,
+                        format!("Undefined enum: {}", enum_name.name),
+                        enum_name.span,
+                    ));
+                }
+            }
+            ExprKind::Unary { expr, .. } => self.expr(expr),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+            ExprKind::Call { callee, args, .. } => {
+                self.expr(callee);
+                for a in args {
+                    self.expr(a);
+                }
+                if let ExprKind::Ident(ident) = &callee.kind {
+                    self.check_arity(ident, args.len(), e.span);
+                }
+            }
+            ExprKind::Index { object, index } => {
+                self.expr(object);
+                self.expr(index);
+            }
+            ExprKind::Field { object, .. } => self.expr(object),
+            ExprKind::Func(f) => self.function(f, None),
+        }
+    }
+
+    fn check_arity(&mut self, ident: &Ident, got: usize, span: Span) {
+        let message = match self.out.res(ident) {
+            Res::Decl(id) => match self.out.decl(id) {
+                Decl {
+                    kind: BindingKind::Func,
+                    arity: Some(n),
+                    ..
+                } if *n != got => format!("Expected {n} arguments but got {got}"),
+                _ => return,
+            },
+            Res::Builtin(b) => {
+                let def = builtins::def(b);
+                if got < def.min_args as usize || def.max_args.is_some_and(|m| got > m as usize) {
+                    builtins::arity_error(def, got).to_string()
+                } else {
+                    return;
+                }
+            }
+            _ => return,
+        };
+        self.out
+            .diagnostics
+            .push(Diagnostic::warning(codes::WRONG_ARITY, message, span));
+    }
+}
+
+fn decl_kind(kind: DeclKind) -> BindingKind {
+    match kind {
+        DeclKind::Let => BindingKind::Let,
+        DeclKind::Mut => BindingKind::Mut,
+        DeclKind::Const => BindingKind::Const,
+    }
+}
+
+/// Every name a binding pattern declares, in order.
+pub fn pattern_names(pattern: &BindPattern) -> Vec<&Ident> {
+    let mut out = Vec::new();
+    collect_names(pattern, &mut out);
+    out
+}
+
+fn collect_names<'a>(pattern: &'a BindPattern, out: &mut Vec<&'a Ident>) {
+    match pattern {
+        BindPattern::Name(id) => out.push(id),
+        BindPattern::Array { items, rest, .. } => {
+            for p in items {
+                collect_names(p, out);
+            }
+            if let Some(r) = rest {
+                out.push(r);
+            }
+        }
+        BindPattern::Dict { keys, .. } => out.extend(keys.iter()),
+    }
+}

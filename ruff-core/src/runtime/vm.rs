@@ -1,0 +1,1016 @@
+//! The bytecode interpreter. Ruff calls do not recurse on the Rust stack:
+//! frames live in `Vm::frames`, so deep recursion ends in a clean
+//! `Stack overflow` error. The dispatch loop keeps short arms; anything more
+//! than a few lines lives in `ops` or in a method below.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use smallvec::SmallVec;
+
+use super::builtins;
+use super::cow;
+use super::error::{RtError, RtResult};
+use super::host::Host;
+use super::ops;
+use super::value::{Closure, EnumObj, ErrorObj, RStr, StructObj, Value};
+use crate::bytecode::{Capture, FuncProto, Op, VarRef};
+use crate::compiler::Compiled;
+use crate::syntax::{LineIndex, Span};
+
+/// Set by the SIGINT handler; polled at loop back edges and calls.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Settings passed in by the embedder (the CLI), never read from the
+/// environment inside the VM.
+#[derive(Clone, Debug)]
+pub struct VmOptions {
+    /// Maximum number of active Ruff frames (`--max-depth`).
+    pub max_depth: usize,
+    /// The arguments after `--`.
+    pub args: Vec<String>,
+}
+
+impl Default for VmOptions {
+    fn default() -> Self {
+        VmOptions {
+            max_depth: 10_000,
+            args: Vec::new(),
+        }
+    }
+}
+
+/// The source a program was compiled from (for error lines).
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let text = text.into();
+        let lines = LineIndex::new(&text);
+        SourceFile {
+            name: name.into(),
+            text,
+            lines,
+        }
+    }
+}
+
+/// Why a run stopped early.
+pub enum Unwind {
+    /// An uncaught Ruff error.
+    Error(Rc<ErrorObj>),
+    /// `exit(n)`, a closed pipe or Ctrl-C: not catchable.
+    Fatal(RtError),
+}
+
+struct Frame {
+    closure: Rc<Closure>,
+    /// Next instruction (saved while a callee runs).
+    ip: usize,
+    /// Stack index of slot 0.
+    base: usize,
+    /// Stack length to truncate to on return (drops callee and arguments).
+    ret: usize,
+    /// For `CallMethodWb`: the receiver's identity at the call, to tell
+    /// whether a `self` method produced a new receiver. 0 when not a
+    /// write-back call.
+    wb_receiver: usize,
+}
+
+struct Handler {
+    /// Index of the frame that entered the `try`.
+    frame: usize,
+    stack_len: usize,
+    ip: usize,
+}
+
+pub struct Vm {
+    stack: Vec<Value>,
+    frames: Vec<Frame>,
+    handlers: Vec<Handler>,
+    globals: Vec<Option<Value>>,
+    global_names: Vec<Rc<str>>,
+    source: Rc<SourceFile>,
+    options: VmOptions,
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+    stdin: Option<Box<dyn std::io::BufRead>>,
+    rng: u64,
+    main: Rc<FuncProto>,
+}
+
+fn receiver_id(v: &Value) -> usize {
+    match v {
+        Value::Struct(s) => Rc::as_ptr(s) as usize,
+        _ => 1,
+    }
+}
+
+impl Vm {
+    pub fn new(
+        compiled: &Compiled,
+        source: Rc<SourceFile>,
+        options: VmOptions,
+        out: Box<dyn Write>,
+        err: Box<dyn Write>,
+    ) -> Vm {
+        Vm {
+            stack: Vec::with_capacity(1024),
+            frames: Vec::with_capacity(64),
+            handlers: Vec::new(),
+            globals: vec![None; compiled.global_names.len()],
+            global_names: compiled.global_names.clone(),
+            source,
+            options,
+            out,
+            err,
+            stdin: None,
+            rng: 0x2545_F491_4F6C_DD1D,
+            main: compiled.main.clone(),
+        }
+    }
+
+    /// Use this reader for `input()` instead of the process's stdin.
+    pub fn set_stdin(&mut self, r: Box<dyn std::io::BufRead>) {
+        self.stdin = Some(r);
+    }
+
+    pub fn source(&self) -> &SourceFile {
+        &self.source
+    }
+
+    /// Flush the program's standard output (before reporting an error).
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Run the top-level code to completion.
+    pub fn run_main(&mut self) -> Result<(), Unwind> {
+        let closure = Rc::new(Closure {
+            proto: self.main.clone(),
+            upvalues: Box::new([]),
+        });
+        let n = closure.proto.num_slots as usize;
+        self.stack.resize(n, Value::Null);
+        self.frames.push(Frame {
+            closure,
+            ip: 0,
+            base: 0,
+            ret: 0,
+            wb_receiver: 0,
+        });
+        let result = self.run(0).map(|_| ());
+        let flushed = self.out.flush();
+        match (result, flushed) {
+            (Err(e), _) => Err(e),
+            (Ok(()), Err(e)) => Err(Unwind::Fatal(builtins::io_error(e))),
+            (Ok(()), Ok(())) => Ok(()),
+        }
+    }
+
+    fn line_of(&self, span: Span) -> u32 {
+        self.source.lines.line(span.start) as u32
+    }
+
+    /// Span of the instruction a frame is executing (its saved ip is one
+    /// past it).
+    fn frame_span(frame: &Frame) -> Span {
+        let spans = &frame.closure.proto.spans;
+        spans
+            .get(frame.ip.saturating_sub(1))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Turn an error into an `ErrorObj` located at the current instruction.
+    fn make_error(&self, err: RtError) -> Rc<ErrorObj> {
+        let (message, thrown) = match err {
+            RtError::Thrown(Value::Error(e)) => return e,
+            RtError::Thrown(v) => (Rc::new(super::format::display(&v)), v),
+            RtError::Message(m) => {
+                let m: RStr = Rc::new(m);
+                (m.clone(), Value::Str(m))
+            }
+            other => {
+                let m: RStr = Rc::new(other.to_string());
+                (m.clone(), Value::Str(m))
+            }
+        };
+        let span = self.frames.last().map(Self::frame_span).unwrap_or_default();
+        let stack = self
+            .frames
+            .iter()
+            .skip(1)
+            .map(|f| Rc::new(f.closure.proto.name.to_string()))
+            .collect();
+        let trace = self
+            .frames
+            .iter()
+            .rev()
+            .map(|f| {
+                (
+                    Rc::new(f.closure.proto.name.to_string()),
+                    self.line_of(Self::frame_span(f)),
+                )
+            })
+            .collect();
+        Rc::new(ErrorObj {
+            message,
+            line: self.line_of(span) as i64,
+            stack,
+            thrown,
+            span,
+            trace,
+        })
+    }
+
+    /// Route an error to the innermost `try` of this run, or out of it.
+    /// On success the top frame's saved ip is the handler.
+    fn unwind(&mut self, err: RtError, stop_depth: usize) -> Result<(), Unwind> {
+        if matches!(
+            err,
+            RtError::Exit(_) | RtError::BrokenPipe | RtError::Interrupted
+        ) {
+            return Err(Unwind::Fatal(err));
+        }
+        let obj = self.make_error(err);
+        match self.handlers.last() {
+            Some(h) if h.frame >= stop_depth => {
+                let h = self.handlers.pop().expect("checked above");
+                self.frames.truncate(h.frame + 1);
+                self.stack.truncate(h.stack_len);
+                self.stack.push(Value::Error(obj));
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = h.ip;
+                }
+                Ok(())
+            }
+            _ => {
+                // Leaving this run: drop its frames and handlers.
+                self.frames.truncate(stop_depth);
+                self.handlers.retain(|h| h.frame < stop_depth);
+                Err(Unwind::Error(obj))
+            }
+        }
+    }
+
+    fn push_frame(&mut self, closure: Rc<Closure>, base: usize, ret: usize, wb: usize) -> RtResult<()> {
+        if self.frames.len() >= self.options.max_depth {
+            return Err(RtError::msg("Stack overflow"));
+        }
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            return Err(RtError::Interrupted);
+        }
+        let n = closure.proto.num_slots as usize;
+        self.stack.resize(base + n, Value::Null);
+        self.frames.push(Frame {
+            closure,
+            ip: 0,
+            base,
+            ret,
+            wb_receiver: wb,
+        });
+        Ok(())
+    }
+
+    /// Begin a call of the value below `argc` arguments on the stack. A
+    /// closure gets a new frame (the caller's loop picks it up); a builtin
+    /// runs to completion and its result replaces callee and arguments.
+    fn call_value(&mut self, argc: usize) -> RtResult<()> {
+        let callee_at = self.stack.len() - argc - 1;
+        match &self.stack[callee_at] {
+            Value::Func(c) => {
+                let c = c.clone();
+                if c.proto.arity as usize != argc {
+                    return Err(arity_error(c.proto.arity as usize, argc));
+                }
+                self.push_frame(c, callee_at + 1, callee_at, 0)
+            }
+            Value::Builtin(id) => {
+                let id = *id;
+                let mut args: SmallVec<[Value; 4]> = self.stack.drain(callee_at + 1..).collect();
+                self.stack.pop();
+                let r = builtins::call(id, self, &mut args)?;
+                self.stack.push(r);
+                Ok(())
+            }
+            other => Err(RtError::msg(format!(
+                "Cannot call a value of type {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    /// `recv.name(args)`; with `wb`, also pushes the receiver after the call
+    /// and whether it changed.
+    fn call_method(&mut self, name: &str, argc: usize, wb: bool) -> RtResult<()> {
+        let recv_at = self.stack.len() - argc - 1;
+        if let Value::Struct(s) = &self.stack[recv_at] {
+            if let Some(m) = s.def.method(name) {
+                if m.proto.arity as usize != argc {
+                    return Err(arity_error(m.proto.arity as usize, argc));
+                }
+                let closure = Rc::new(Closure {
+                    proto: m.proto.clone(),
+                    upvalues: Box::new([]),
+                });
+                let id = if wb && m.has_self {
+                    receiver_id(&self.stack[recv_at])
+                } else if wb {
+                    1
+                } else {
+                    0
+                };
+                return self.push_frame(closure, recv_at, recv_at, id);
+            }
+        }
+        if let Some(id) = builtins::lookup_method(name) {
+            let mut args: SmallVec<[Value; 4]> = self.stack.drain(recv_at..).collect();
+            let r = builtins::call(id, self, &mut args)?;
+            self.stack.push(r);
+            if wb {
+                self.stack.push(Value::Null);
+                self.stack.push(Value::Bool(false));
+            }
+            return Ok(());
+        }
+        if let Value::Dict(d) = &self.stack[recv_at] {
+            // `d.f(x)` calls the function stored under "f".
+            let f = ops::get_field(&Value::Dict(d.clone()), name)?;
+            self.stack[recv_at] = f;
+            if wb {
+                return self.call_then_no_writeback(argc);
+            }
+            return self.call_value(argc);
+        }
+        let recv = &self.stack[recv_at];
+        Err(RtError::msg(match recv {
+            Value::Struct(s) => format!("Unknown method {name} for struct {}", s.def.name),
+            other => format!("Unknown method {name} for {}", other.type_name()),
+        }))
+    }
+
+    /// A write-back call that turned out to call a plain function: run it to
+    /// completion here so the write-back values can be pushed after it.
+    fn call_then_no_writeback(&mut self, argc: usize) -> RtResult<()> {
+        let callee_at = self.stack.len() - argc - 1;
+        let callee = self.stack[callee_at].clone();
+        let args: Vec<Value> = self.stack.drain(callee_at + 1..).collect();
+        self.stack.pop();
+        let r = self.call(&callee, args)?;
+        self.stack.push(r);
+        self.stack.push(Value::Null);
+        self.stack.push(Value::Bool(false));
+        Ok(())
+    }
+
+    fn make_closure(&self, frame_base: usize, parent: &Closure, proto: &Rc<FuncProto>) -> Value {
+        let upvalues = proto
+            .captures
+            .iter()
+            .map(|c| match c {
+                Capture::Local(slot) => match &self.stack[frame_base + *slot as usize] {
+                    Value::Cell(cell) => cell.clone(),
+                    // A slot not yet holding a cell (declared later): give the
+                    // closure its own empty cell.
+                    _ => Rc::new(RefCell::new(Value::Null)),
+                },
+                Capture::Upval(i) => parent.upvalues[*i as usize].clone(),
+            })
+            .collect();
+        Value::Func(Rc::new(Closure {
+            proto: proto.clone(),
+            upvalues,
+        }))
+    }
+
+    fn store_path(&mut self, frame_base: usize, closure: &Closure, p: u32, proto: &FuncProto) -> RtResult<()> {
+        let desc = &proto.paths[p as usize];
+        let depth = desc.depth as usize;
+        let keys: SmallVec<[Value; 4]> = self.stack.drain(self.stack.len() - depth..).collect();
+        let v = self.stack.pop().unwrap_or(Value::Null);
+        match desc.var {
+            VarRef::Local(s) => ops::set_path(&mut self.stack[frame_base + s as usize], &keys, desc.field_mask, v),
+            VarRef::Cell(s) => match &self.stack[frame_base + s as usize] {
+                Value::Cell(c) => ops::set_path(&mut c.borrow_mut(), &keys, desc.field_mask, v),
+                _ => Err(RtError::msg(format!("Undefined variable: {}", desc.name))),
+            },
+            VarRef::Upval(u) => ops::set_path(&mut closure.upvalues[u as usize].borrow_mut(), &keys, desc.field_mask, v),
+            VarRef::Global(g) => match &mut self.globals[g as usize] {
+                Some(root) => ops::set_path(root, &keys, desc.field_mask, v),
+                None => Err(RtError::msg(format!("Undefined variable: {}", desc.name))),
+            },
+        }
+    }
+
+    fn iter_prep(&mut self, slot: usize) -> RtResult<()> {
+        let v = self.stack.pop().unwrap_or(Value::Null);
+        match v {
+            Value::Array(_) | Value::Dict(_) | Value::Str(_) | Value::Int(_) => {
+                self.stack[slot] = v;
+                self.stack[slot + 1] = Value::Int(0);
+                Ok(())
+            }
+            other => Err(RtError::msg(format!(
+                "Cannot iterate over {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    /// The next item of a `for` loop, advancing the cursor; `None` when done.
+    fn iter_next(&mut self, slot: usize) -> Option<Value> {
+        let Value::Int(cursor) = self.stack[slot + 1] else {
+            return None;
+        };
+        let i = cursor as usize;
+        let (item, next) = match &self.stack[slot] {
+            Value::Array(a) => (a.get(i)?.clone(), cursor + 1),
+            Value::Dict(d) => (d.get_index(i)?.0.to_value(), cursor + 1),
+            Value::Str(s) => {
+                let ch = s.get(i..)?.chars().next()?;
+                (Value::str(ch.to_string()), cursor + ch.len_utf8() as i64)
+            }
+            Value::Int(n) => {
+                if cursor >= *n {
+                    return None;
+                }
+                (Value::Int(cursor), cursor + 1)
+            }
+            _ => return None,
+        };
+        self.stack[slot + 1] = Value::Int(next);
+        Some(item)
+    }
+
+    fn range_prep(&mut self, slot: usize) -> RtResult<()> {
+        let step = self.stack.pop().unwrap_or(Value::Null);
+        let end = self.stack.pop().unwrap_or(Value::Null);
+        let start = self.stack.pop().unwrap_or(Value::Null);
+        match (&start, &end, &step) {
+            (Value::Int(_), Value::Int(_), Value::Int(s)) => {
+                if *s == 0 {
+                    return Err(RtError::msg("range() step cannot be zero"));
+                }
+            }
+            _ => {
+                let bad = [&start, &end, &step]
+                    .into_iter()
+                    .find(|v| !matches!(v, Value::Int(_)))
+                    .map_or("null", |v| v.type_name());
+                return Err(RtError::msg(format!("range() expects int arguments, got {bad}")));
+            }
+        }
+        self.stack[slot] = start;
+        self.stack[slot + 1] = end;
+        self.stack[slot + 2] = step;
+        Ok(())
+    }
+
+    fn make_dict(&mut self, n: usize) -> RtResult<Value> {
+        let mut map = super::value::DictMap::default();
+        map.reserve(n);
+        let items: SmallVec<[Value; 8]> = self.stack.drain(self.stack.len() - 2 * n..).collect();
+        let mut it = items.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            map.insert(ops::key(&k)?, v);
+        }
+        Ok(Value::dict(map))
+    }
+
+    fn extend_top(&mut self, other: Value) -> RtResult<()> {
+        let top = self.stack.last_mut().expect("collection under spread");
+        match (top, other) {
+            (Value::Array(a), Value::Array(b)) => cow::make_mut(a).extend(b.iter().cloned()),
+            (Value::Dict(a), Value::Dict(b)) => {
+                let a = cow::make_mut(a);
+                for (k, v) in b.iter() {
+                    a.insert(k.clone(), v.clone());
+                }
+            }
+            (Value::Array(_), other) => {
+                return Err(RtError::msg(format!("Cannot spread {} into an array", other.type_name())))
+            }
+            (_, other) => {
+                return Err(RtError::msg(format!("Cannot spread {} into a dict", other.type_name())))
+            }
+        }
+        Ok(())
+    }
+
+    /// The dispatch loop: runs until the frame at index `stop_depth` returns.
+    pub(crate) fn run(&mut self, stop_depth: usize) -> Result<Value, Unwind> {
+        // Cached state of the top frame. `proto` and `closure` point into
+        // the `Rc<Closure>` held by the top frame, which outlives their use:
+        // they are reloaded whenever the top frame changes.
+        let mut ip: usize;
+        let mut base: usize;
+        let mut closure: *const Closure;
+        macro_rules! load_frame {
+            () => {{
+                let f = self.frames.last().expect("a frame is running");
+                ip = f.ip;
+                base = f.base;
+                closure = Rc::as_ptr(&f.closure);
+            }};
+        }
+        macro_rules! save_ip {
+            () => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = ip;
+                }
+            };
+        }
+        macro_rules! tri {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(err) => {
+                        save_ip!();
+                        self.unwind(err, stop_depth)?;
+                        load_frame!();
+                        continue;
+                    }
+                }
+            };
+        }
+        macro_rules! pop {
+            () => {
+                self.stack.pop().unwrap_or(Value::Null)
+            };
+        }
+        load_frame!();
+        loop {
+            // SAFETY: see the comment on the cached state above.
+            let cl: &Closure = unsafe { &*closure };
+            let proto: &FuncProto = &cl.proto;
+            let op = proto.code[ip];
+            ip += 1;
+            match op {
+                Op::Const(k) => self.stack.push(proto.consts[k as usize].clone()),
+                Op::Int(n) => self.stack.push(Value::Int(n as i64)),
+                Op::Null => self.stack.push(Value::Null),
+                Op::True => self.stack.push(Value::Bool(true)),
+                Op::False => self.stack.push(Value::Bool(false)),
+                Op::Pop => {
+                    self.stack.pop();
+                }
+                Op::Dup => {
+                    let v = self.stack.last().cloned().unwrap_or(Value::Null);
+                    self.stack.push(v);
+                }
+                Op::LoadLocal(s) => {
+                    let v = self.stack[base + s as usize].clone();
+                    self.stack.push(v);
+                }
+                Op::StoreLocal(s) => {
+                    let v = pop!();
+                    self.stack[base + s as usize] = v;
+                }
+                Op::MoveLocal(s) => {
+                    let v = std::mem::replace(&mut self.stack[base + s as usize], Value::Null);
+                    self.stack.push(v);
+                }
+                Op::StoreNewCell(s) => {
+                    let v = pop!();
+                    self.stack[base + s as usize] = Value::Cell(Rc::new(RefCell::new(v)));
+                }
+                Op::LoadCell(s) => {
+                    let v = match &self.stack[base + s as usize] {
+                        Value::Cell(c) => c.borrow().clone(),
+                        other => other.clone(),
+                    };
+                    self.stack.push(v);
+                }
+                Op::StoreCell(s) => {
+                    let v = pop!();
+                    let old = match &self.stack[base + s as usize] {
+                        Value::Cell(c) => c.replace(v),
+                        _ => {
+                            self.stack[base + s as usize] = Value::Cell(Rc::new(RefCell::new(v)));
+                            Value::Null
+                        }
+                    };
+                    drop(old);
+                }
+                Op::LoadUpval(u) => {
+                    let v = cl.upvalues[u as usize].borrow().clone();
+                    self.stack.push(v);
+                }
+                Op::StoreUpval(u) => {
+                    let v = pop!();
+                    let old = cl.upvalues[u as usize].replace(v);
+                    drop(old);
+                }
+                Op::LoadGlobal(g) => match &self.globals[g as usize] {
+                    Some(v) => {
+                        let v = v.clone();
+                        self.stack.push(v);
+                    }
+                    None => tri!(Err(self.undefined_global(g))),
+                },
+                Op::StoreGlobal(g) => {
+                    let v = pop!();
+                    self.globals[g as usize] = Some(v);
+                }
+                Op::MoveGlobal(g) => match self.globals[g as usize].as_mut() {
+                    Some(v) => {
+                        let v = std::mem::replace(v, Value::Null);
+                        self.stack.push(v);
+                    }
+                    None => tri!(Err(self.undefined_global(g))),
+                },
+                Op::LoadBuiltin(b) => self.stack.push(Value::Builtin(b)),
+
+                Op::Add => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => match x.checked_add(*y) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(ops::add(a, b)),
+                        },
+                        (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
+                        _ => tri!(ops::add(a, b)),
+                    };
+                    self.stack.push(r);
+                }
+                Op::Sub => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) if x.checked_sub(*y).is_some() => {
+                            Value::Int(x - y)
+                        }
+                        (Value::Float(x), Value::Float(y)) => Value::Float(x - y),
+                        _ => tri!(ops::arith("-", a, b)),
+                    };
+                    self.stack.push(r);
+                }
+                Op::Mul => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) if x.checked_mul(*y).is_some() => {
+                            Value::Int(x * y)
+                        }
+                        (Value::Float(x), Value::Float(y)) => Value::Float(x * y),
+                        _ => tri!(ops::arith("*", a, b)),
+                    };
+                    self.stack.push(r);
+                }
+                Op::Div => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = tri!(ops::arith("/", a, b));
+                    self.stack.push(r);
+                }
+                Op::Mod => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) if *y > 0 => Value::Int(x % y),
+                        _ => tri!(ops::arith("%", a, b)),
+                    };
+                    self.stack.push(r);
+                }
+                Op::Neg => {
+                    let a = pop!();
+                    let r = tri!(ops::negate(a));
+                    self.stack.push(r);
+                }
+                Op::Not => {
+                    let a = pop!();
+                    self.stack.push(Value::Bool(!a.truthy()));
+                }
+                Op::ToBool => {
+                    let a = pop!();
+                    self.stack.push(Value::Bool(a.truthy()));
+                }
+                Op::Eq | Op::Ne => {
+                    let b = pop!();
+                    let a = pop!();
+                    let eq = a == b;
+                    self.stack.push(Value::Bool(eq == (op == Op::Eq)));
+                }
+                Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => match op {
+                            Op::Lt => x < y,
+                            Op::Le => x <= y,
+                            Op::Gt => x > y,
+                            _ => x >= y,
+                        },
+                        _ => {
+                            let sym = match op {
+                                Op::Lt => "<",
+                                Op::Le => "<=",
+                                Op::Gt => ">",
+                                _ => ">=",
+                            };
+                            tri!(ops::compare(sym, &a, &b))
+                        }
+                    };
+                    self.stack.push(Value::Bool(r));
+                }
+
+                Op::Jump(t) => ip = t as usize,
+                Op::JumpIfFalse(t) => {
+                    let c = pop!();
+                    let truthy = match c {
+                        Value::Bool(b) => b,
+                        other => other.truthy(),
+                    };
+                    if !truthy {
+                        ip = t as usize;
+                    }
+                }
+                Op::JumpIfTrue(t) => {
+                    if pop!().truthy() {
+                        ip = t as usize;
+                    }
+                }
+                Op::JumpIfNotNull(t) => {
+                    if matches!(self.stack.last(), Some(Value::Null) | None) {
+                        self.stack.pop();
+                    } else {
+                        ip = t as usize;
+                    }
+                }
+                Op::Loop(t) => {
+                    ip = t as usize;
+                    if INTERRUPTED.load(Ordering::Relaxed) {
+                        tri!(Err(RtError::Interrupted));
+                    }
+                }
+
+                Op::Call(argc) => {
+                    save_ip!();
+                    tri!(self.call_value(argc as usize));
+                    load_frame!();
+                }
+                Op::CallMethod(k, argc) | Op::CallMethodWb(k, argc) => {
+                    save_ip!();
+                    let name = match &proto.consts[k as usize] {
+                        Value::Str(s) => s.clone(),
+                        _ => Rc::new(String::new()),
+                    };
+                    tri!(self.call_method(&name, argc as usize, matches!(op, Op::CallMethodWb(..))));
+                    load_frame!();
+                }
+                Op::Return => {
+                    let result = pop!();
+                    let frame = self.frames.pop().expect("returning frame");
+                    let depth = self.frames.len();
+                    while self.handlers.last().is_some_and(|h| h.frame >= depth) {
+                        self.handlers.pop();
+                    }
+                    let wb = if frame.wb_receiver != 0 {
+                        let recv = std::mem::replace(&mut self.stack[frame.base], Value::Null);
+                        let changed = frame.wb_receiver != 1 && receiver_id(&recv) != frame.wb_receiver;
+                        Some((recv, changed))
+                    } else {
+                        None
+                    };
+                    self.stack.truncate(frame.ret);
+                    if depth == stop_depth {
+                        return Ok(result);
+                    }
+                    self.stack.push(result);
+                    if let Some((recv, changed)) = wb {
+                        self.stack.push(recv);
+                        self.stack.push(Value::Bool(changed));
+                    }
+                    load_frame!();
+                }
+                Op::Closure(p) => {
+                    let v = self.make_closure(base, cl, &proto.protos[p as usize]);
+                    self.stack.push(v);
+                }
+
+                Op::MakeArray(n) => {
+                    let items: Vec<Value> = self.stack.drain(self.stack.len() - n as usize..).collect();
+                    self.stack.push(Value::array(items));
+                }
+                Op::ArrayPush => {
+                    let v = pop!();
+                    if let Some(Value::Array(a)) = self.stack.last_mut() {
+                        cow::make_mut(a).push(v);
+                    }
+                }
+                Op::ArrayExtend | Op::DictExtend => {
+                    let other = pop!();
+                    tri!(self.extend_top(other));
+                }
+                Op::MakeDict(n) => {
+                    let d = tri!(self.make_dict(n as usize));
+                    self.stack.push(d);
+                }
+                Op::DictInsert => {
+                    let v = pop!();
+                    let k = pop!();
+                    let k = tri!(ops::key(&k));
+                    if let Some(Value::Dict(d)) = self.stack.last_mut() {
+                        cow::make_mut(d).insert(k, v);
+                    }
+                }
+                Op::MakeStruct(i) => {
+                    let def = proto.structs[i as usize].clone();
+                    let n = def.fields.len();
+                    let fields: Vec<Value> = self.stack.drain(self.stack.len() - n..).collect();
+                    self.stack.push(Value::Struct(Rc::new(StructObj { def, fields })));
+                }
+                Op::MakeEnum(k) => {
+                    let payload = pop!();
+                    let v = match &proto.consts[k as usize] {
+                        Value::Enum(t) => Value::Enum(Rc::new(EnumObj {
+                            enum_name: t.enum_name.clone(),
+                            variant: t.variant.clone(),
+                            payload: Some(payload),
+                        })),
+                        other => other.clone(),
+                    };
+                    self.stack.push(v);
+                }
+                Op::EnumPayload => {
+                    let v = match pop!() {
+                        Value::Enum(e) => e.payload.clone().unwrap_or(Value::Null),
+                        _ => Value::Null,
+                    };
+                    self.stack.push(v);
+                }
+                Op::IsVariant(k) => {
+                    let v = pop!();
+                    let is = match (&v, &proto.consts[k as usize]) {
+                        (Value::Enum(e), Value::Enum(t)) => {
+                            e.variant == t.variant && e.enum_name == t.enum_name
+                        }
+                        _ => false,
+                    };
+                    self.stack.push(Value::Bool(is));
+                }
+                Op::Index => {
+                    let k = pop!();
+                    let obj = pop!();
+                    let v = match (&obj, &k) {
+                        (Value::Array(a), Value::Int(i)) if *i >= 0 && (*i as usize) < a.len() => {
+                            a[*i as usize].clone()
+                        }
+                        _ => tri!(ops::index(&obj, &k)),
+                    };
+                    self.stack.push(v);
+                }
+                Op::GetField(k) => {
+                    let obj = pop!();
+                    let name = match &proto.consts[k as usize] {
+                        Value::Str(s) => s.clone(),
+                        _ => Rc::new(String::new()),
+                    };
+                    let v = tri!(ops::get_field(&obj, &name));
+                    self.stack.push(v);
+                }
+                Op::SliceFrom(n) => {
+                    let v = match pop!() {
+                        Value::Array(a) => Value::array(a.iter().skip(n as usize).cloned().collect()),
+                        other => tri!(Err(RtError::msg(format!(
+                            "Cannot destructure {} as an array",
+                            other.type_name()
+                        )))),
+                    };
+                    self.stack.push(v);
+                }
+                Op::StorePath(p) => tri!(self.store_path(base, cl, p, proto)),
+                Op::Concat(n) => {
+                    let v = ops::concat(&self.stack[self.stack.len() - n as usize..]);
+                    self.stack.truncate(self.stack.len() - n as usize);
+                    self.stack.push(v);
+                }
+
+                Op::IterPrep(s) => tri!(self.iter_prep(base + s as usize)),
+                Op::IterNext(s, exit) => match self.iter_next(base + s as usize) {
+                    Some(v) => self.stack.push(v),
+                    None => ip = exit as usize,
+                },
+                Op::RangePrep(s) => tri!(self.range_prep(base + s as usize)),
+                Op::RangeNext(s, exit) => {
+                    let slot = base + s as usize;
+                    if let (Value::Int(cur), Value::Int(end), Value::Int(step)) =
+                        (&self.stack[slot], &self.stack[slot + 1], &self.stack[slot + 2])
+                    {
+                        let (cur, end, step) = (*cur, *end, *step);
+                        if (step > 0 && cur < end) || (step < 0 && cur > end) {
+                            self.stack[slot] = Value::Int(cur.checked_add(step).unwrap_or(end));
+                            self.stack.push(Value::Int(cur));
+                        } else {
+                            ip = exit as usize;
+                        }
+                    } else {
+                        ip = exit as usize;
+                    }
+                }
+
+                Op::TryBegin(h) => self.handlers.push(Handler {
+                    frame: self.frames.len() - 1,
+                    stack_len: self.stack.len(),
+                    ip: h as usize,
+                }),
+                Op::TryEnd => {
+                    self.handlers.pop();
+                }
+                Op::Throw => {
+                    let v = pop!();
+                    tri!(Err(RtError::Thrown(v)));
+                }
+                Op::Fail(k) => {
+                    let msg = super::format::display(&proto.consts[k as usize]);
+                    tri!(Err(RtError::Message(msg)));
+                }
+            }
+        }
+    }
+
+    fn undefined_global(&self, g: u32) -> RtError {
+        RtError::msg(format!("Undefined variable: {}", self.global_names[g as usize]))
+    }
+}
+
+fn arity_error(expected: usize, got: usize) -> RtError {
+    RtError::msg(format!("Expected {expected} arguments but got {got}"))
+}
+
+impl Host for Vm {
+    fn call(&mut self, callee: &Value, args: Vec<Value>) -> RtResult<Value> {
+        match callee {
+            Value::Func(c) => {
+                if c.proto.arity as usize != args.len() {
+                    return Err(arity_error(c.proto.arity as usize, args.len()));
+                }
+                let stop = self.frames.len();
+                let at = self.stack.len();
+                self.stack.push(callee.clone());
+                self.stack.extend(args);
+                self.push_frame(c.clone(), at + 1, at, 0)?;
+                match self.run(stop) {
+                    Ok(v) => Ok(v),
+                    Err(Unwind::Error(e)) => {
+                        self.stack.truncate(at);
+                        Err(RtError::Thrown(Value::Error(e)))
+                    }
+                    Err(Unwind::Fatal(f)) => Err(f),
+                }
+            }
+            Value::Builtin(id) => {
+                let mut args = args;
+                builtins::call(*id, self, &mut args)
+            }
+            other => Err(RtError::msg(format!(
+                "Cannot call a value of type {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    fn stdout(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+
+    fn stderr(&mut self) -> &mut dyn Write {
+        let _ = self.out.flush();
+        &mut self.err
+    }
+
+    fn program_args(&self) -> &[String] {
+        &self.options.args
+    }
+
+    fn rng_state(&mut self) -> &mut u64 {
+        &mut self.rng
+    }
+
+    fn read_line(&mut self) -> std::io::Result<Option<String>> {
+        self.out.flush()?;
+        let mut line = String::new();
+        let n = match &mut self.stdin {
+            Some(r) => r.read_line(&mut line)?,
+            None => std::io::stdin().read_line(&mut line)?,
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        if line.ends_with('\n') {
+            line.pop();
+            if line.ends_with('\r') {
+                line.pop();
+            }
+        }
+        Ok(Some(line))
+    }
+}
