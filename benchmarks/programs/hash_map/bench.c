@@ -17,9 +17,10 @@ typedef struct {
     size_t len;
 } Map;
 
+/* Like CPython and Lua, an int hashes to itself (folded to the table size). */
 static size_t slot_of(int64_t key, size_t cap) {
-    uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ULL;
-    return (size_t)(h >> 32) & (cap - 1);
+    uint64_t h = (uint64_t)key;
+    return (size_t)(h ^ (h >> 32)) & (cap - 1);
 }
 
 static void map_put(Map *m, int64_t key, int64_t value);
