@@ -42,7 +42,11 @@ const N: usize = 100_000;
 
 #[test]
 fn push_in_a_loop_does_not_copy() {
-    for body in ["arr = push(arr, i)", "arr := push(arr, i)", "arr = arr.push(i)"] {
+    for body in [
+        "arr = push(arr, i)",
+        "arr := push(arr, i)",
+        "arr = arr.push(i)",
+    ] {
         let src = format!("mut arr := []\nfor i in range({N}) {{ {body} }}\nprint(len(arr))\n");
         let (out, copies) = run(&src);
         assert_eq!(out, format!("{N}\n"));

@@ -6,6 +6,6 @@ pub mod cow;
 pub mod error;
 pub mod format;
 pub mod host;
-pub mod value;
 pub mod ops;
+pub mod value;
 pub mod vm;

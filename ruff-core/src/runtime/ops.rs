@@ -57,13 +57,21 @@ pub fn arith(op: &str, a: Value, b: Value) -> RtResult<Value> {
     if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
         let (x, y) = (*x, *y);
         return match op {
-            "-" => x.checked_sub(y).map(Value::Int).ok_or_else(|| overflow(x, op, y)),
-            "*" => x.checked_mul(y).map(Value::Int).ok_or_else(|| overflow(x, op, y)),
+            "-" => x
+                .checked_sub(y)
+                .map(Value::Int)
+                .ok_or_else(|| overflow(x, op, y)),
+            "*" => x
+                .checked_mul(y)
+                .map(Value::Int)
+                .ok_or_else(|| overflow(x, op, y)),
             "/" => {
                 if y == 0 {
                     Err(RtError::msg("Division by zero"))
                 } else {
-                    x.checked_div(y).map(Value::Int).ok_or_else(|| overflow(x, op, y))
+                    x.checked_div(y)
+                        .map(Value::Int)
+                        .ok_or_else(|| overflow(x, op, y))
                 }
             }
             _ => {
@@ -190,9 +198,7 @@ pub fn get_field(obj: &Value, name: &str) -> RtResult<Value> {
             .def
             .field_index(name)
             .map(|i| s.fields[i].clone())
-            .ok_or_else(|| {
-                RtError::msg(format!("Unknown field {name} in struct {}", s.def.name))
-            }),
+            .ok_or_else(|| RtError::msg(format!("Unknown field {name} in struct {}", s.def.name))),
         Value::Dict(d) => d
             .get(&Key::Str(Rc::new(name.to_string())))
             .cloned()
@@ -307,10 +313,19 @@ mod tests {
 
     #[test]
     fn int_arith_edges() {
-        assert!(matches!(arith("/", Value::Int(-7), Value::Int(2)), Ok(Value::Int(-3))));
-        assert!(matches!(arith("%", Value::Int(-7), Value::Int(3)), Ok(Value::Int(-1))));
+        assert!(matches!(
+            arith("/", Value::Int(-7), Value::Int(2)),
+            Ok(Value::Int(-3))
+        ));
+        assert!(matches!(
+            arith("%", Value::Int(-7), Value::Int(3)),
+            Ok(Value::Int(-1))
+        ));
         assert!(arith("/", Value::Int(i64::MIN), Value::Int(-1)).is_err());
-        assert!(matches!(arith("%", Value::Int(i64::MIN), Value::Int(-1)), Ok(Value::Int(0))));
+        assert!(matches!(
+            arith("%", Value::Int(i64::MIN), Value::Int(-1)),
+            Ok(Value::Int(0))
+        ));
         assert!(add(Value::Int(i64::MAX), Value::Int(1)).is_err());
     }
 
