@@ -841,7 +841,12 @@ impl<'a> Emitter<'a> {
             Some(arith) => {
                 if self.may_update_in_place(place, value) {
                     self.expr(value);
-                    self.update_var(place, &ident.name, UpdateKind::Arith(arith_char(arith)), span);
+                    self.update_var(
+                        place,
+                        &ident.name,
+                        UpdateKind::Arith(arith_char(arith)),
+                        span,
+                    );
                 } else {
                     self.load_place(place, ident.span);
                     self.expr(value);
@@ -886,7 +891,9 @@ impl<'a> Emitter<'a> {
                 };
                 if CALLBACK_BUILTINS.contains(&builtins::def(b).name)
                     || args.len() > 255
-                    || args[1..].iter().any(|a| !self.may_update_in_place(place, a))
+                    || args[1..]
+                        .iter()
+                        .any(|a| !self.may_update_in_place(place, a))
                 {
                     return false;
                 }
@@ -929,7 +936,10 @@ impl<'a> Emitter<'a> {
             }
             ExprKind::Binary { op, lhs, rhs }
                 if is_var(lhs)
-                    && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod)
+                    && matches!(
+                        op,
+                        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
+                    )
                     && self.may_update_in_place(place, rhs) =>
             {
                 self.expr(rhs);

@@ -432,7 +432,13 @@ impl Vm {
     }
 
     /// Take a variable's value out (leaving null) for `UpdateVar`.
-    fn take_var(&mut self, frame_base: usize, closure: &Closure, var: VarRef, name: &str) -> RtResult<Value> {
+    fn take_var(
+        &mut self,
+        frame_base: usize,
+        closure: &Closure,
+        var: VarRef,
+        name: &str,
+    ) -> RtResult<Value> {
         Ok(match var {
             VarRef::Local(s) => std::mem::take(&mut self.stack[frame_base + s as usize]),
             VarRef::Cell(s) => match &self.stack[frame_base + s as usize] {
@@ -463,7 +469,12 @@ impl Vm {
         }
     }
 
-    fn update_var(&mut self, frame_base: usize, closure: &Closure, desc: &VarUpdate) -> RtResult<()> {
+    fn update_var(
+        &mut self,
+        frame_base: usize,
+        closure: &Closure,
+        desc: &VarUpdate,
+    ) -> RtResult<()> {
         let value = self.take_var(frame_base, closure, desc.var, &desc.name)?;
         let (id, argc) = match &desc.kind {
             UpdateKind::Arith(op) => {
@@ -481,7 +492,8 @@ impl Vm {
             }
             UpdateKind::Builtin { id, argc } => (*id, *argc as usize),
             UpdateKind::Method { name, argc } => {
-                let user_method = matches!(&value, Value::Struct(s) if s.def.method(name).is_some());
+                let user_method =
+                    matches!(&value, Value::Struct(s) if s.def.method(name).is_some());
                 match builtins::lookup_method(name) {
                     Some(id) if !user_method => (id, *argc as usize),
                     _ => {
@@ -1068,7 +1080,8 @@ impl Vm {
                             VarRef::Global(g) => self.globals[g as usize].as_ref(),
                             _ => None,
                         };
-                        if let (Some(Value::Int(x)), Some(Value::Int(y))) = (cur, self.stack.last()) {
+                        if let (Some(Value::Int(x)), Some(Value::Int(y))) = (cur, self.stack.last())
+                        {
                             let r = match c {
                                 '+' => x.checked_add(*y),
                                 '-' => x.checked_sub(*y),
