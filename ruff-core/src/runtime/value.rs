@@ -46,7 +46,9 @@ impl Key {
     }
 }
 
+#[derive(Default)]
 pub enum Value {
+    #[default]
     Null,
     Bool(bool),
     Int(i64),
@@ -65,12 +67,6 @@ pub enum Value {
     /// Internal: a captured variable's cell in a frame slot. Never visible to
     /// Ruff code (the VM reads through it with `LoadCell`/`StoreCell`).
     Cell(Cell),
-}
-
-impl Default for Value {
-    fn default() -> Value {
-        Value::Null
-    }
 }
 
 /// Written by hand so the scalar cases inline into the dispatch loop (the
