@@ -46,7 +46,9 @@ impl Key {
     }
 }
 
+#[derive(Default)]
 pub enum Value {
+    #[default]
     Null,
     Bool(bool),
     Int(i64),

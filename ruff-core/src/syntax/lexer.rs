@@ -13,7 +13,19 @@
 //!
 //! The lexer never fails: problems are recorded as `codes::LEX` diagnostics
 //! and lexing continues.
+//!
+//! Decisions where LANGUAGE.md is silent:
+//! - Strings may span lines (the newline is part of the string; `\r\n` is
+//!   read as `\n`). An unterminated string is reported at its opening quote
+//!   and, for recovery, ends at its first line break rather than swallowing
+//!   the rest of the file.
+//! - `////...` is a plain comment (a separator line); only `///` starts a
+//!   doc comment, and one space after it is dropped.
+//! - A UTF-8 byte order mark at the start of the file is skipped.
+//! - Integer literals are decimal only; `_` may appear anywhere after the
+//!   first digit.
 
+use super::parser::MAX_ERRORS;
 use super::span::Span;
 use super::token::{keyword, Token, TokenKind};
 use crate::diagnostics::{codes, Diagnostic};
@@ -64,6 +76,9 @@ impl<'src> Lexer<'src> {
     }
 
     fn error(&mut self, message: impl Into<String>, start: usize, end: usize) {
+        if self.errors.len() >= MAX_ERRORS {
+            return;
+        }
         self.errors.push(Diagnostic::error(
             codes::LEX,
             message,
@@ -303,7 +318,9 @@ impl<'src> Lexer<'src> {
                     start,
                     self.pos,
                 );
-                TokenKind::Int(0)
+                // An `Error` token: the parser makes it an error node without
+                // reporting it a second time.
+                TokenKind::Error
             }
         }
     }
@@ -313,11 +330,18 @@ impl<'src> Lexer<'src> {
     /// when `resumed`).
     fn string(&mut self, quote: u8, start: usize, resumed: bool) -> TokenKind {
         let mut out = String::new();
+        // Where the first line break inside the string is (offset, length of
+        // `out` there): an unterminated string ends there instead of
+        // swallowing the rest of the file.
+        let mut first_newline = None;
         loop {
             // Copy a run of ordinary text in one go.
             let run_start = self.pos;
             while self.pos < self.bytes.len()
-                && !matches!(self.bytes[self.pos], b'\\' | b'$' | b'\r' | b'"' | b'\'')
+                && !matches!(
+                    self.bytes[self.pos],
+                    b'\\' | b'$' | b'\r' | b'\n' | b'"' | b'\''
+                )
             {
                 self.pos += 1;
             }
@@ -326,6 +350,10 @@ impl<'src> Lexer<'src> {
                 // Point at the opening quote: the rest of the file is not a
                 // useful thing to underline.
                 self.error("unterminated string literal", start, start + 1);
+                if let Some((pos, len)) = first_newline {
+                    self.pos = pos;
+                    out.truncate(len);
+                }
                 return if resumed {
                     TokenKind::StrTail(out)
                 } else {
@@ -351,10 +379,12 @@ impl<'src> Lexer<'src> {
                         TokenKind::StrHead(out)
                     };
                 }
-                b'\r' if self.peek(1) == b'\n' => {
-                    // Keep string contents independent of the file's line endings.
+                b'\n' | b'\r' if c == b'\n' || self.peek(1) == b'\n' => {
+                    // Strings may span lines. Keep their contents independent
+                    // of the file's line endings.
+                    first_newline.get_or_insert((self.pos, out.len()));
                     out.push('\n');
-                    self.pos += 2;
+                    self.pos += if c == b'\r' { 2 } else { 1 };
                 }
                 b'\\' => self.escape(&mut out),
                 _ => {

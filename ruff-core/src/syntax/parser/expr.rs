@@ -72,14 +72,18 @@ impl Parser<'_> {
             if prec < min_prec || (self.at(TokenKind::Minus) && self.at_line_start()) {
                 break;
             }
-            self.bump();
+            let op_span = self.bump().span;
             if !self.enter() {
                 self.skip_expr();
                 lhs = error_expr(self.span_from(lhs.span.start));
                 break;
             }
             links += 1;
-            let rhs = self.binary(prec + 1);
+            let rhs = if self.operand_missing(op_span) {
+                error_expr(Span::new(op_span.end, op_span.end))
+            } else {
+                self.binary(prec + 1)
+            };
             let span = self.span_from(lhs.span.start);
             let kind = match op {
                 Infix::Bin(op) => ExprKind::Binary {
@@ -124,6 +128,12 @@ impl Parser<'_> {
             return error_expr(self.span_from(start));
         }
         let start = self.tok.span.start;
+        if self.in_group && self.at_new_statement() {
+            // An unclosed bracket: leave the statement to the caller.
+            self.error_expected("an expression");
+            self.leave();
+            return error_expr(self.here());
+        }
         let op = match self.kind() {
             TokenKind::Bang => Some(UnaryOp::Not),
             TokenKind::Minus => Some(UnaryOp::Neg),
@@ -226,7 +236,7 @@ impl Parser<'_> {
                 }
                 _ => {
                     let optional = self.bump().kind == TokenKind::QuestionDot;
-                    let name = self.field_name();
+                    let name = self.field_name(if optional { "?." } else { "." });
                     ExprKind::Field {
                         object: Box::new(expr),
                         name,
@@ -246,12 +256,12 @@ impl Parser<'_> {
     /// The name after `.` or `?.`. Keywords are allowed (`err.match` reads a
     /// dict key like any other). A missing name gives an empty one so that
     /// tools still see `obj.` as a field access on `obj`.
-    fn field_name(&mut self) -> Ident {
+    fn field_name(&mut self, dot: &str) -> Ident {
         if self.at(TokenKind::Ident) || self.kind().is_keyword() {
             let tok = self.bump();
             return self.ident(tok.span);
         }
-        self.error_expected("a field name after `.`");
+        self.error_expected(&format!("a field name after `{dot}`"));
         Ident {
             name: String::new(),
             span: self.here(),
@@ -278,7 +288,7 @@ impl Parser<'_> {
         let open_span = Span::new(self.prev_end.saturating_sub(1), self.prev_end);
         let mut items = Vec::new();
         let close_text = close.text().unwrap_or("");
-        while !self.at(close.clone()) && !self.at(TokenKind::Eof) {
+        while !self.at(close.clone()) && !self.at(TokenKind::Eof) && !self.at_new_statement() {
             let before = self.tok.span.start;
             if let Some(it) = item(self) {
                 items.push(it);
@@ -287,7 +297,7 @@ impl Parser<'_> {
                 continue;
             }
             self.error_expected(&format!("`,` or `{close_text}` {context}"));
-            let progressed = self.tok.span.start != before;
+            let progressed = self.tok.span.start != before && !self.at_new_statement();
             let stuck = matches!(
                 self.kind(),
                 TokenKind::RParen
@@ -302,14 +312,7 @@ impl Parser<'_> {
         }
         if !self.eat(close) {
             self.error_expected(&format!("`{close_text}` {context}"));
-            if let Some(e) = self.errors.last_mut() {
-                if e.labels.is_empty() && e.span.start == self.tok.span.start {
-                    e.labels.push(crate::diagnostics::Label {
-                        span: open_span,
-                        message: "opened here".to_string(),
-                    });
-                }
-            }
+            self.label_last_error(open_span, "opened here");
         }
         items
     }
@@ -358,54 +361,24 @@ impl Parser<'_> {
                     span: tok.span,
                 }
             }
-            LParen => {
-                self.bump();
-                if self.at(RParen) {
-                    self.error_expected("an expression inside `()`");
-                    self.bump();
-                    return error_expr(self.span_from(start));
-                }
-                let inner = self.group_expr();
-                self.expect(RParen, "to close `(`");
-                // The span includes the parentheses: diagnostics about
-                // `(a + b)` should underline what the user wrote.
-                Expr {
-                    kind: inner.kind,
-                    span: self.span_from(start),
-                }
+            // In a head, `{` is the block: `while {}` lacks its condition
+            // rather than testing an empty dict.
+            LBrace if self.no_struct => {
+                self.error_expected("an expression");
+                error_expr(self.here())
             }
-            LBracket => {
-                self.bump();
-                let items = self.with_context(false, true, |p| {
-                    p.comma_list(RBracket, "in the array", |p| {
-                        Some(if p.eat(Ellipsis) {
-                            ArrayItem::Spread(p.expr())
-                        } else {
-                            ArrayItem::Item(p.expr())
-                        })
-                    })
-                });
-                Expr {
-                    kind: ExprKind::Array(items),
-                    span: self.span_from(start),
-                }
-            }
-            LBrace => {
-                self.bump();
-                let items = self.with_context(false, true, |p| {
-                    p.comma_list(RBrace, "in the dict", |p| p.dict_item())
-                });
-                Expr {
-                    kind: ExprKind::Dict(items),
-                    span: self.span_from(start),
-                }
-            }
+            LParen | LBracket | LBrace => self.bracketed(),
             Func => {
                 let func = self.func(false);
                 Expr {
                     kind: ExprKind::Func(Box::new(func)),
                     span: self.span_from(start),
                 }
+            }
+            TokenKind::Error => {
+                // Already reported by the lexer.
+                let tok = self.bump();
+                error_expr(tok.span)
             }
             Reserved => {
                 // `await x`, `spawn f()`: report once and skip the operand.
@@ -418,6 +391,50 @@ impl Parser<'_> {
                 self.error_expected("an expression");
                 error_expr(self.here())
             }
+        }
+    }
+
+    /// `(expr)`, `[items]` or `{dict}`. Kept out of `primary` (and out of
+    /// line) so that the frame recursion goes through stays small: these
+    /// are the constructs that nest hundreds deep.
+    #[inline(never)]
+    fn bracketed(&mut self) -> Expr {
+        use TokenKind::*;
+        let open = self.bump();
+        let start = open.span.start;
+        let kind = match open.kind {
+            LParen => {
+                if self.at(RParen) {
+                    self.error_expected("an expression inside `()`");
+                    self.bump();
+                    return error_expr(self.span_from(start));
+                }
+                let inner = self.group_expr();
+                if !self.at(RParen) {
+                    self.error_expected("`)` to close `(`");
+                    self.label_last_error(open.span, "opened here");
+                }
+                self.eat(RParen);
+                // The span includes the parentheses: diagnostics about
+                // `(a + b)` should underline what the user wrote.
+                inner.kind
+            }
+            LBracket => ExprKind::Array(self.with_context(false, true, |p| {
+                p.comma_list(RBracket, "in the array", |p| {
+                    Some(if p.eat(Ellipsis) {
+                        ArrayItem::Spread(p.expr())
+                    } else {
+                        ArrayItem::Item(p.expr())
+                    })
+                })
+            })),
+            _ => ExprKind::Dict(self.with_context(false, true, |p| {
+                p.comma_list(RBrace, "in the dict", |p| p.dict_item())
+            })),
+        };
+        Expr {
+            kind,
+            span: self.span_from(start),
         }
     }
 
@@ -436,7 +453,21 @@ impl Parser<'_> {
             self.expr()
         };
         if !self.expect(TokenKind::Colon, "after the dict key") {
-            return None;
+            // `{"k" 1}`: take the value anyway if one follows, so the
+            // missing `:` is the only error.
+            let value_follows = !self.at_new_statement()
+                && !matches!(
+                    self.kind(),
+                    TokenKind::Comma
+                        | TokenKind::RBrace
+                        | TokenKind::RParen
+                        | TokenKind::RBracket
+                        | TokenKind::Semi
+                        | TokenKind::Eof
+                );
+            if !value_follows {
+                return None;
+            }
         }
         let value = self.expr();
         Some(DictItem::Pair(key, value))

@@ -41,7 +41,12 @@ use super::lexer::Lexer;
 use super::span::Span;
 use super::token::{Token, TokenKind};
 use super::{Parsed, MAX_NESTING, MAX_SOURCE_BYTES};
-use crate::diagnostics::{codes, Diagnostic};
+use crate::diagnostics::{codes, Diagnostic, Label};
+
+/// At most this many diagnostics are reported per file. Parsing goes on
+/// (the tree stays complete), but a 64 MiB file of garbage must not
+/// allocate a diagnostic per byte, and nobody reads the thousandth error.
+pub const MAX_ERRORS: usize = 1000;
 
 pub fn parse(source: &str) -> Parsed {
     if source.len() > MAX_SOURCE_BYTES {
@@ -108,6 +113,15 @@ impl<'src> Parser<'src> {
         errors.extend(self.errors);
         // Lexer and parser errors interleave; present them in file order.
         errors.sort_by_key(|d| d.span.start);
+        if errors.len() >= MAX_ERRORS {
+            errors.truncate(MAX_ERRORS);
+            let at = errors.last().map_or(Span::default(), |d| d.span);
+            errors.push(Diagnostic::error(
+                codes::LIMIT,
+                format!("too many errors; only the first {MAX_ERRORS} are shown"),
+                at,
+            ));
+        }
         Parsed { program, errors }
     }
 
@@ -197,7 +211,13 @@ impl<'src> Parser<'src> {
         {
             return;
         }
-        self.errors.push(Diagnostic::error(code, message, span));
+        self.push_error(Diagnostic::error(code, message, span));
+    }
+
+    fn push_error(&mut self, diagnostic: Diagnostic) {
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(diagnostic);
+        }
     }
 
     /// "expected WHAT, found TOKEN" at the current token.
@@ -211,6 +231,20 @@ impl<'src> Parser<'src> {
             format!("expected {what}, found {found}"),
             self.tok.span,
         );
+    }
+
+    /// Adds a secondary label to the error just reported at the current
+    /// token (e.g. where an unclosed bracket was opened).
+    fn label_last_error(&mut self, span: Span, message: &str) {
+        let at = self.tok.span.start;
+        if let Some(e) = self.errors.last_mut() {
+            if e.span.start == at && e.labels.is_empty() {
+                e.labels.push(Label {
+                    span,
+                    message: message.to_string(),
+                });
+            }
+        }
     }
 
     fn unsupported(&mut self, span: Span) {
@@ -247,13 +281,57 @@ impl<'src> Parser<'src> {
 
     // ----- recovery -----
 
+    /// The current token starts a line and can only begin a new statement:
+    /// a statement keyword, `case`, `func name`, or `name` followed by an
+    /// assignment operator. No expression continues with such a token, so
+    /// recovery uses it to close brackets left open (`f(a` then `x := 1` on
+    /// the next line) instead of swallowing the rest of the file.
+    fn at_new_statement(&mut self) -> bool {
+        use TokenKind::*;
+        if !self.tok.nl_before {
+            return false;
+        }
+        match self.kind() {
+            Let | Mut | Const | If | While | For | Loop | Return | Break | Continue | Struct
+            | Enum | Match | Try | Throw | Case => true,
+            Func => self.nth(1).kind == Ident,
+            Ident => matches!(
+                self.nth(1).kind,
+                ColonEq | Eq | PlusEq | MinusEq | StarEq | SlashEq | PercentEq
+            ),
+            _ => false,
+        }
+    }
+
+    /// Reports a missing operand when the token after the operator at
+    /// `op` (`+`, `:=`, ...) is the start of the next statement: `a := 1 +`
+    /// at the end of a line would otherwise take the next line's target as
+    /// its operand.
+    fn operand_missing(&mut self, op: Span) -> bool {
+        if !self.at_new_statement() {
+            return false;
+        }
+        let op_text = self.text(op);
+        self.error_at(
+            codes::SYNTAX,
+            format!("expected an expression after `{op_text}` at the end of the line"),
+            op,
+        );
+        true
+    }
+
     /// Skips to the end of the current statement: a newline, `;` or `}`
     /// outside any brackets opened while skipping, or the end of file.
     /// Stray `)` and `]` are skipped; a `}` is left for the enclosing block.
+    /// A line that can only start a statement ends the skip even inside
+    /// brackets, which were then left unclosed.
     fn sync_stmt(&mut self) {
         let mut depth = 0usize;
         loop {
             use TokenKind::*;
+            if self.at_new_statement() {
+                return;
+            }
             match self.kind() {
                 Eof => return,
                 LParen | LBracket | LBrace | StrHead(_) => depth += 1,
@@ -276,6 +354,9 @@ impl<'src> Parser<'src> {
         let mut depth = 0usize;
         loop {
             use TokenKind::*;
+            if self.at_new_statement() {
+                return;
+            }
             match self.kind() {
                 Eof => return,
                 LBrace if depth == 0 && self.no_struct => return,

@@ -42,9 +42,12 @@ impl Parser<'_> {
         self.with_context(false, true, |p| {
             p.comma_list(TokenKind::RBracket, "in the array pattern", |p| {
                 if rest.is_some() {
-                    p.error_expected("`]`: `...rest` must be the last element");
+                    p.error_at(
+                        codes::SYNTAX,
+                        "`...rest` must be the last element of an array pattern",
+                        p.tok.span,
+                    );
                     failed = true;
-                    return None;
                 }
                 if p.eat(TokenKind::Ellipsis) {
                     rest = p.name("a name after `...`");

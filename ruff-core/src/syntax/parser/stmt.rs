@@ -1,7 +1,7 @@
 //! Statements, blocks and declarations (functions, structs, enums).
 
 use super::Parser;
-use crate::diagnostics::{codes, Diagnostic};
+use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::syntax::ast::{
     AssignOp, Block, DeclKind, EnumDecl, Expr, ExprKind, FieldDecl, FuncDecl, Ident, MatchArm,
     Param, Pattern, PatternKind, Program, Stmt, StmtKind, StructDecl,
@@ -134,8 +134,19 @@ impl Parser<'_> {
             return;
         }
         let found = self.tok.describe(self.src);
+        // Several blocks left open at the end of the file: one error with a
+        // label per unclosed `{` reads better than one error each.
+        if let Some(last) = self.errors.last_mut() {
+            if last.span.start == self.tok.span.start && last.message.starts_with("expected `}`") {
+                last.labels.push(Label {
+                    span: open,
+                    message: "unclosed `{` opened here".to_string(),
+                });
+                return;
+            }
+        }
         if self.tok.kind != TokenKind::Error {
-            self.errors.push(
+            self.push_error(
                 Diagnostic::error(
                     codes::SYNTAX,
                     format!("expected `}}` {context}, found {found}"),
@@ -241,7 +252,7 @@ impl Parser<'_> {
     /// assignment) and skips the rest.
     fn reject_chained_assignment(&mut self) {
         if assign_op(self.kind()).is_some() {
-            self.errors.push(
+            self.push_error(
                 Diagnostic::error(
                     codes::CHAINED_ASSIGNMENT,
                     "chained assignment is not allowed: an assignment is a statement, not a value",
@@ -253,13 +264,24 @@ impl Parser<'_> {
         }
     }
 
+    /// The value after an assignment operator at `op`.
+    fn value_after(&mut self, op: Span) -> Expr {
+        if self.operand_missing(op) {
+            return Expr {
+                kind: ExprKind::Error,
+                span: Span::new(op.end, op.end),
+            };
+        }
+        self.expr()
+    }
+
     fn expr_or_assign(&mut self) -> StmtKind {
         let target = self.expr();
         let Some(op) = assign_op(self.kind()) else {
             return StmtKind::Expr(target);
         };
-        self.bump();
-        let value = self.expr();
+        let op_span = self.bump().span;
+        let value = self.value_after(op_span);
         self.reject_chained_assignment();
         let valid = match &target.kind {
             ExprKind::Ident(_) | ExprKind::Index { .. } => true,
@@ -269,7 +291,7 @@ impl Parser<'_> {
             _ => false,
         };
         if !valid {
-            self.errors.push(
+            self.push_error(
                 Diagnostic::error(
                     codes::INVALID_ASSIGNMENT_TARGET,
                     "invalid assignment target: only a name, an index `a[i]` or a field `a.b` can be assigned",
@@ -291,10 +313,11 @@ impl Parser<'_> {
             self.sync_stmt();
             return StmtKind::Error;
         };
+        let op_span = self.tok.span;
         if !self.eat(TokenKind::ColonEq) {
             if self.at(TokenKind::Eq) {
                 // Keep going: the intent is clear and the value may hold more errors.
-                self.errors.push(
+                self.push_error(
                     Diagnostic::error(
                         codes::SYNTAX,
                         "expected `:=` in a declaration, found `=`",
@@ -309,7 +332,7 @@ impl Parser<'_> {
                 return StmtKind::Error;
             }
         }
-        let value = self.expr();
+        let value = self.value_after(op_span);
         self.reject_chained_assignment();
         StmtKind::Decl {
             kind,
@@ -387,6 +410,9 @@ impl Parser<'_> {
         let body = self.block("after `try`");
         if !self.at(TokenKind::Except) {
             self.error_expected("`except` after the `try` block");
+            if !self.tok.nl_before {
+                self.sync_stmt();
+            }
             return StmtKind::Try {
                 body,
                 err_name: None,
@@ -431,12 +457,9 @@ impl Parser<'_> {
                     TokenKind::RBrace | TokenKind::Eof => break,
                     TokenKind::Case => arms.push(p.arm()),
                     _ => {
-                        let before = p.tok.span.start;
                         p.error_expected("`case` or `}` in `match`");
+                        p.bump();
                         p.sync_stmt();
-                        if p.tok.span.start == before {
-                            p.bump();
-                        }
                     }
                 }
             });
@@ -582,11 +605,13 @@ impl Parser<'_> {
                         ) && !self.tok.nl_before
                         {
                             self.error_expected("`,` or a new line after the field");
+                            self.bump();
                             self.sync_stmt();
                         }
                     }
                     _ => {
                         self.error_expected("a field or a method in the struct");
+                        self.bump();
                         self.sync_stmt();
                     }
                 }
@@ -652,6 +677,7 @@ impl Parser<'_> {
                     }
                     _ => {
                         self.error_expected("a variant name in the enum");
+                        self.bump();
                         self.sync_stmt();
                     }
                 }
