@@ -148,6 +148,7 @@ fn run(m: &ArgMatches) -> ExitCode {
             .get_many::<String>("ARGS")
             .map(|a| a.cloned().collect())
             .unwrap_or_default(),
+        ..VmOptions::default()
     };
     if let Some(t) = m.get_one::<String>("telemetry") {
         if t != "-" {

@@ -105,4 +105,6 @@ pub struct FuncProto {
     pub span: Span,
     /// 1-based line of the declaration.
     pub line: u32,
+    /// Index in the program's `FunctionTable` (profilers name frames by it).
+    pub id: u32,
 }

@@ -399,7 +399,10 @@ mod tests {
             assert_eq!(*p, tag::BOOL);
             assert_eq!(*p.add(1), 1);
         }
-        assert_eq!(unsafe { *(&Value::Null as *const Value as *const u8) }, tag::NULL);
+        assert_eq!(
+            unsafe { *(&Value::Null as *const Value as *const u8) },
+            tag::NULL
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -15,6 +16,7 @@ use super::cow;
 use super::error::{RtError, RtResult};
 use super::host::Host;
 use super::ops;
+use super::shadow::{ShadowStack, Tier, BUILTIN_BIT};
 use super::value::{Closure, EnumObj, ErrorObj, RStr, StructObj, Value};
 use crate::bytecode::{Capture, FuncProto, Op, UpdateKind, VarRef, VarUpdate};
 use crate::compiler::Compiled;
@@ -25,12 +27,14 @@ pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Settings passed in by the embedder (the CLI), never read from the
 /// environment inside the VM.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct VmOptions {
     /// Maximum number of active Ruff frames (`--max-depth`).
     pub max_depth: usize,
     /// The arguments after `--`.
     pub args: Vec<String>,
+    /// Keep this shadow stack current for a profiler's sampler thread.
+    pub shadow: Option<Arc<ShadowStack>>,
 }
 
 impl Default for VmOptions {
@@ -38,6 +42,7 @@ impl Default for VmOptions {
         VmOptions {
             max_depth: 10_000,
             args: Vec::new(),
+            shadow: None,
         }
     }
 }
@@ -103,6 +108,8 @@ pub struct Vm {
     stdin: Option<Box<dyn std::io::BufRead>>,
     rng: u64,
     main: Rc<FuncProto>,
+    /// `options.shadow`, kept apart for the hot paths.
+    shadow: Option<Arc<ShadowStack>>,
 }
 
 fn receiver_id(v: &Value) -> usize {
@@ -120,6 +127,7 @@ impl Vm {
         out: Box<dyn Write>,
         err: Box<dyn Write>,
     ) -> Vm {
+        let shadow = options.shadow.clone();
         Vm {
             stack: Vec::with_capacity(1024),
             frames: Vec::with_capacity(64),
@@ -133,6 +141,7 @@ impl Vm {
             stdin: None,
             rng: 0x2545_F491_4F6C_DD1D,
             main: compiled.main.clone(),
+            shadow,
         }
     }
 
@@ -158,6 +167,9 @@ impl Vm {
         });
         let n = closure.proto.num_slots as usize;
         self.stack.resize(n, Value::Null);
+        if let Some(s) = &self.shadow {
+            s.push(closure.proto.id, Tier::Interpreted, 1);
+        }
         self.frames.push(Frame {
             closure,
             ip: 0,
@@ -244,6 +256,9 @@ impl Vm {
             Some(h) if h.frame >= stop_depth => {
                 let h = self.handlers.pop().expect("checked above");
                 self.frames.truncate(h.frame + 1);
+                if let Some(s) = &self.shadow {
+                    s.truncate(self.frames.len());
+                }
                 self.stack.truncate(h.stack_len);
                 self.stack.push(Value::Error(obj));
                 if let Some(f) = self.frames.last_mut() {
@@ -254,6 +269,9 @@ impl Vm {
             _ => {
                 // Leaving this run: drop its frames and handlers.
                 self.frames.truncate(stop_depth);
+                if let Some(s) = &self.shadow {
+                    s.truncate(stop_depth);
+                }
                 self.handlers.retain(|h| h.frame < stop_depth);
                 Err(Unwind::Error(obj))
             }
@@ -275,6 +293,9 @@ impl Vm {
         }
         let n = closure.proto.num_slots as usize;
         self.stack.resize(base + n, Value::Null);
+        if let Some(s) = &self.shadow {
+            s.push(closure.proto.id, Tier::Interpreted, closure.proto.line);
+        }
         self.frames.push(Frame {
             closure,
             ip: 0,
@@ -302,7 +323,7 @@ impl Vm {
                 let id = *id;
                 let mut args: SmallVec<[Value; 4]> = self.stack.drain(callee_at + 1..).collect();
                 self.stack.pop();
-                let r = builtins::call(id, self, &mut args)?;
+                let r = self.call_builtin(id, &mut args)?;
                 self.stack.push(r);
                 Ok(())
             }
@@ -338,7 +359,7 @@ impl Vm {
         }
         if let Some(id) = builtins::lookup_method(name) {
             let mut args: SmallVec<[Value; 4]> = self.stack.drain(recv_at..).collect();
-            let r = builtins::call(id, self, &mut args)?;
+            let r = self.call_builtin(id, &mut args)?;
             self.stack.push(r);
             if wb {
                 self.stack.push(Value::Null);
@@ -511,7 +532,7 @@ impl Vm {
         let mut args: SmallVec<[Value; 4]> = std::iter::once(value)
             .chain(self.stack.drain(rest..))
             .collect();
-        match builtins::call(id, self, &mut args) {
+        match self.call_builtin(id, &mut args) {
             Ok(v) => {
                 self.stack.push(v);
                 Ok(())
@@ -938,6 +959,9 @@ impl Vm {
                     }
                 }
                 Op::Loop(t) => {
+                    if let Some(s) = &self.shadow {
+                        s.set_line(self.line_of(proto.spans[ip - 1]));
+                    }
                     ip = t as usize;
                     if INTERRUPTED.load(Ordering::Relaxed) {
                         tri!(Err(RtError::Interrupted));
@@ -945,6 +969,9 @@ impl Vm {
                 }
 
                 Op::Call(argc) => {
+                    if let Some(s) = &self.shadow {
+                        s.set_line(self.line_of(proto.spans[ip - 1]));
+                    }
                     save_ip!();
                     tri!(self.call_value(argc as usize));
                     load_frame!();
@@ -966,6 +993,9 @@ impl Vm {
                     let result = pop!();
                     let frame = self.frames.pop().expect("returning frame");
                     let depth = self.frames.len();
+                    if let Some(s) = &self.shadow {
+                        s.pop();
+                    }
                     while self.handlers.last().is_some_and(|h| h.frame >= depth) {
                         self.handlers.pop();
                     }
@@ -1256,6 +1286,19 @@ impl Vm {
     }
 }
 
+impl Vm {
+    /// Run a builtin, with a runtime-tier frame on the shadow stack.
+    fn call_builtin(&mut self, id: u16, args: &mut [Value]) -> RtResult<Value> {
+        let Some(s) = self.shadow.clone() else {
+            return builtins::call(id, self, args);
+        };
+        s.push(BUILTIN_BIT | id as u32, Tier::Runtime, 0);
+        let r = builtins::call(id, self, args);
+        s.pop();
+        r
+    }
+}
+
 fn arity_error(expected: usize, got: usize) -> RtError {
     RtError::msg(format!("Expected {expected} arguments but got {got}"))
 }
@@ -1283,7 +1326,7 @@ impl Host for Vm {
             }
             Value::Builtin(id) => {
                 let mut args = args;
-                builtins::call(*id, self, &mut args)
+                self.call_builtin(*id, &mut args)
             }
             other => Err(RtError::msg(format!(
                 "Cannot call a value of type {}",
