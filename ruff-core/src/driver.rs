@@ -148,7 +148,9 @@ pub fn render_runtime_error(file_name: &str, source: &str, e: &ErrorObj) -> Stri
         let gutter = line.to_string().len();
         let start_col = col - 1;
         let line_end = lines.line_start(line - 1) as usize + text.len();
-        let end = (e.span.end as usize).min(line_end).max(e.span.start as usize);
+        let end = (e.span.end as usize)
+            .min(line_end)
+            .max(e.span.start as usize);
         let width = source
             .get(e.span.start as usize..end)
             .map_or(1, |s| s.chars().count())
@@ -169,7 +171,7 @@ pub fn render_runtime_error(file_name: &str, source: &str, e: &ErrorObj) -> Stri
         while i < e.trace.len() {
             let (name, line) = &e.trace[i];
             let mut j = i + 1;
-            while j < e.trace.len() && &e.trace[j] == &e.trace[i] {
+            while j < e.trace.len() && e.trace[j] == e.trace[i] {
                 j += 1;
             }
             out.push_str(&format!("  at {name} ({file_name}:{line})\n"));
@@ -191,7 +193,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

@@ -31,7 +31,9 @@ fn cli() -> Command {
                         .value_parser(["off", "on", "always"])
                         .default_value("on")
                         .require_equals(false)
-                        .help("JIT mode: off, on (tier up hot code), always (compile on first call)"),
+                        .help(
+                            "JIT mode: off, on (tier up hot code), always (compile on first call)",
+                        ),
                 )
                 .arg(
                     Arg::new("jit-threshold")
@@ -50,7 +52,9 @@ fn cli() -> Command {
                         .long("max-depth")
                         .value_parser(value_parser!(u32).range(1..=1_000_000))
                         .default_value("10000")
-                        .help("Recursion limit in Ruff frames; deeper calls raise `Stack overflow`"),
+                        .help(
+                            "Recursion limit in Ruff frames; deeper calls raise `Stack overflow`",
+                        ),
                 )
                 .arg(
                     Arg::new("dump")
@@ -105,7 +109,11 @@ fn check(m: &ArgMatches) -> ExitCode {
         let index = ruff_core::syntax::LineIndex::new(&source);
         let mut out = std::io::stdout().lock();
         for d in &diags {
-            let _ = writeln!(out, "{}", diagnostics::to_json_line(path, &source, &index, d));
+            let _ = writeln!(
+                out,
+                "{}",
+                diagnostics::to_json_line(path, &source, &index, d)
+            );
         }
     } else {
         let color = std::io::stderr().is_terminal();
@@ -117,7 +125,11 @@ fn check(m: &ArgMatches) -> ExitCode {
             eprintln!("{path}: {errors} error(s), {warnings} warning(s)");
         }
     }
-    code(if errors > 0 { exit::STATIC_ERROR } else { exit::OK })
+    code(if errors > 0 {
+        exit::STATIC_ERROR
+    } else {
+        exit::OK
+    })
 }
 
 extern "C" fn on_sigint(_: libc::c_int) {
@@ -161,13 +173,21 @@ fn run(m: &ArgMatches) -> ExitCode {
                 Err(errors) => {
                     eprint!(
                         "{}",
-                        diagnostics::render(&path, &source, &errors, std::io::stderr().is_terminal())
+                        diagnostics::render(
+                            &path,
+                            &source,
+                            &errors,
+                            std::io::stderr().is_terminal()
+                        )
                     );
                     return exit::STATIC_ERROR;
                 }
             };
             if dump.as_deref() == Some("bytecode") {
-                eprint!("{}", ruff_core::bytecode::disasm::disassemble(&compiled.main));
+                eprint!(
+                    "{}",
+                    ruff_core::bytecode::disasm::disassemble(&compiled.main)
+                );
             }
             let out = Box::new(std::io::BufWriter::with_capacity(
                 1 << 16,

@@ -36,7 +36,8 @@ pub fn emit(program: &Program, res: &Resolution, lines: &LineIndex) -> Compiled 
             e.global_names.push(d.name.as_str().into());
         }
     }
-    e.fns.push(FnState::new(MAIN_FUNC, "<main>", Span::default(), 1));
+    e.fns
+        .push(FnState::new(MAIN_FUNC, "<main>", Span::default(), 1));
     e.define_structs(&program.stmts);
     // Top-level functions are hoisted: bound before any statement runs.
     for stmt in &program.stmts {
@@ -336,7 +337,11 @@ impl<'a> Emitter<'a> {
                 self.struct_decls.push(s);
                 self.structs.push(Rc::new(StructDef {
                     name: s.name.name.as_str().into(),
-                    fields: s.fields.iter().map(|f| f.name.name.as_str().into()).collect(),
+                    fields: s
+                        .fields
+                        .iter()
+                        .map(|f| f.name.name.as_str().into())
+                        .collect(),
                     methods: std::cell::OnceCell::new(),
                 }));
             }
@@ -512,7 +517,10 @@ impl<'a> Emitter<'a> {
                 self.emit(Op::TryEnd, body.span);
                 let to_end = self.emit(Op::Jump(0), span);
                 self.patch_here(begin);
-                match err_name.as_ref().and_then(|n| self.decl_of(n).map(|d| (d, n.span))) {
+                match err_name
+                    .as_ref()
+                    .and_then(|n| self.decl_of(n).map(|d| (d, n.span)))
+                {
                     Some((d, s)) => self.declare_store(d, s),
                     None => {
                         self.emit(Op::Pop, *except_span);
@@ -533,7 +541,11 @@ impl<'a> Emitter<'a> {
                 }
                 let proto = self.function(f, false);
                 let p = self.add_proto(proto);
-                match f.name.as_ref().and_then(|n| self.decl_of(n).map(|d| (d, n.span))) {
+                match f
+                    .name
+                    .as_ref()
+                    .and_then(|n| self.decl_of(n).map(|d| (d, n.span)))
+                {
                     Some((d, s)) => match self.place(d) {
                         // Declare the cell first so the closure can capture
                         // itself (a recursive nested function).
@@ -603,7 +615,13 @@ impl<'a> Emitter<'a> {
             self.patch(b, exit);
         }
         let f = self.f();
-        if let Some(info) = f.proto.loops.iter_mut().rev().find(|l| l.header == ctx.header) {
+        if let Some(info) = f
+            .proto
+            .loops
+            .iter_mut()
+            .rev()
+            .find(|l| l.header == ctx.header)
+        {
             info.exit = exit;
         }
     }
@@ -611,12 +629,14 @@ impl<'a> Emitter<'a> {
     fn for_loop(&mut self, pattern: &BindPattern, iterable: &Expr, body: &Block, span: Span) {
         let head = Span::new(span.start, iterable.span.end);
         let range_args = match &iterable.kind {
-            ExprKind::Call { callee, args, pipe: false } if (1..=3).contains(&args.len()) => {
-                match &callee.kind {
-                    ExprKind::Ident(id) if self.res.is_builtin(id, "range") => Some(args),
-                    _ => None,
-                }
-            }
+            ExprKind::Call {
+                callee,
+                args,
+                pipe: false,
+            } if (1..=3).contains(&args.len()) => match &callee.kind {
+                ExprKind::Ident(id) if self.res.is_builtin(id, "range") => Some(args),
+                _ => None,
+            },
             _ => None,
         };
         let base = self.f().new_slot();
@@ -847,7 +867,8 @@ impl<'a> Emitter<'a> {
     /// variable so the collection stays uniquely held and is updated in
     /// place. Returns false (emitting nothing) when the pattern does not apply.
     fn try_move_update(&mut self, d: DeclId, place: Place, value: &Expr) -> bool {
-        let is_var = |e: &Expr| matches!(&e.kind, ExprKind::Ident(id) if self.decl_of(id) == Some(d));
+        let is_var =
+            |e: &Expr| matches!(&e.kind, ExprKind::Ident(id) if self.decl_of(id) == Some(d));
         match &value.kind {
             ExprKind::Call { callee, args, .. } if !args.is_empty() && is_var(&args[0]) => {
                 let ExprKind::Ident(f) = &callee.kind else {
@@ -896,7 +917,10 @@ impl<'a> Emitter<'a> {
             }
             ExprKind::Binary { op, lhs, rhs }
                 if is_var(lhs)
-                    && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod)
+                    && matches!(
+                        op,
+                        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
+                    )
                     && self.can_move(d, rhs, place) =>
             {
                 self.emit_move(place, lhs.span);
@@ -1175,7 +1199,14 @@ impl<'a> Emitter<'a> {
                 self.emit(Op::ToBool, span);
                 let to_end = self.emit(Op::Jump(0), span);
                 self.patch_here(short);
-                self.emit(if op == BinOp::And { Op::False } else { Op::True }, span);
+                self.emit(
+                    if op == BinOp::And {
+                        Op::False
+                    } else {
+                        Op::True
+                    },
+                    span,
+                );
                 self.patch_here(to_end);
             }
             BinOp::Coalesce => {
@@ -1316,7 +1347,10 @@ impl<'a> Emitter<'a> {
                     );
                     return;
                 }
-                self.fail(format!("Undefined enum: {}", enum_name.name), enum_name.span);
+                self.fail(
+                    format!("Undefined enum: {}", enum_name.name),
+                    enum_name.span,
+                );
                 return;
             }
         }

@@ -73,7 +73,10 @@ pub enum Res {
     /// `PI`, `E`, `None`.
     Constant,
     /// A bare field name inside a method: field `index` of struct `strukt`.
-    Field { strukt: u32, index: u32 },
+    Field {
+        strukt: u32,
+        index: u32,
+    },
     Undefined,
 }
 
@@ -614,10 +617,7 @@ impl Resolver {
 
     fn check_variant(&mut self, en: &Ident, variant: &Ident) {
         if let Some(e) = self.out.enum_named(&en.name) {
-            if !self.out.enums[e as usize]
-                .variants
-                .contains(&variant.name)
-            {
+            if !self.out.enums[e as usize].variants.contains(&variant.name) {
                 self.out.diagnostics.push(Diagnostic::warning(
                     codes::UNKNOWN_FIELD,
                     format!("Enum {} has no variant {}", en.name, variant.name),

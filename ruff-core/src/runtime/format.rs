@@ -103,7 +103,11 @@ pub fn write_display(out: &mut String, v: &Value) {
         }
         Value::Cell(c) => write_display(out, &c.borrow()),
         Value::Error(e) => {
-            let _ = write!(out, "Error {{ line: {}, message: {}, stack: [", e.line, e.message);
+            let _ = write!(
+                out,
+                "Error {{ line: {}, message: {}, stack: [",
+                e.line, e.message
+            );
             for (i, name) in e.stack.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");

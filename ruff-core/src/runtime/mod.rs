@@ -2,9 +2,10 @@
 //! runtime never sees the syntax tree; it runs `bytecode`.
 
 pub mod builtins;
+pub mod cow;
 pub mod error;
 pub mod format;
 pub mod host;
-pub mod value;
 pub mod ops;
+pub mod value;
 pub mod vm;

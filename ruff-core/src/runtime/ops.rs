@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
+use super::cow;
 use super::error::{RtError, RtResult};
 use super::format::{display, write_display};
 use super::value::{Key, Value};
@@ -32,6 +33,7 @@ pub fn add(a: Value, b: Value) -> RtResult<Value> {
             match Rc::get_mut(&mut x) {
                 Some(s) => s.push_str(&y),
                 None => {
+                    cow::note_copy();
                     let mut s = String::with_capacity(x.len() + y.len());
                     s.push_str(&x);
                     s.push_str(&y);
@@ -41,7 +43,7 @@ pub fn add(a: Value, b: Value) -> RtResult<Value> {
             Ok(Value::Str(x))
         }
         (Value::Array(mut x), Value::Array(y)) => {
-            Rc::make_mut(&mut x).extend(y.iter().cloned());
+            cow::make_mut(&mut x).extend(y.iter().cloned());
             Ok(Value::Array(x))
         }
         (a, b) => match (a.as_f64(), b.as_f64()) {
@@ -55,13 +57,21 @@ pub fn arith(op: &str, a: Value, b: Value) -> RtResult<Value> {
     if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
         let (x, y) = (*x, *y);
         return match op {
-            "-" => x.checked_sub(y).map(Value::Int).ok_or_else(|| overflow(x, op, y)),
-            "*" => x.checked_mul(y).map(Value::Int).ok_or_else(|| overflow(x, op, y)),
+            "-" => x
+                .checked_sub(y)
+                .map(Value::Int)
+                .ok_or_else(|| overflow(x, op, y)),
+            "*" => x
+                .checked_mul(y)
+                .map(Value::Int)
+                .ok_or_else(|| overflow(x, op, y)),
             "/" => {
                 if y == 0 {
                     Err(RtError::msg("Division by zero"))
                 } else {
-                    x.checked_div(y).map(Value::Int).ok_or_else(|| overflow(x, op, y))
+                    x.checked_div(y)
+                        .map(Value::Int)
+                        .ok_or_else(|| overflow(x, op, y))
                 }
             }
             _ => {
@@ -188,9 +198,7 @@ pub fn get_field(obj: &Value, name: &str) -> RtResult<Value> {
             .def
             .field_index(name)
             .map(|i| s.fields[i].clone())
-            .ok_or_else(|| {
-                RtError::msg(format!("Unknown field {name} in struct {}", s.def.name))
-            }),
+            .ok_or_else(|| RtError::msg(format!("Unknown field {name} in struct {}", s.def.name))),
         Value::Dict(d) => d
             .get(&Key::Str(Rc::new(name.to_string())))
             .cloned()
@@ -227,12 +235,12 @@ fn child_mut<'v>(obj: &'v mut Value, k: &Value, is_field: bool) -> RtResult<&'v 
             let len = a.len();
             let idx = norm_index(i, len)
                 .ok_or_else(|| RtError::msg(format!("Index out of bounds: {i}")))?;
-            Ok(&mut Rc::make_mut(a)[idx])
+            Ok(&mut cow::make_mut(a)[idx])
         }
         Value::Dict(d) => {
             let key = key(k)?;
             let text = key_text(&key);
-            Rc::make_mut(d)
+            cow::make_mut(d)
                 .get_mut(&key)
                 .ok_or_else(|| RtError::msg(format!("Key not found: {text}")))
         }
@@ -241,7 +249,7 @@ fn child_mut<'v>(obj: &'v mut Value, k: &Value, is_field: bool) -> RtResult<&'v 
             let idx = s.def.field_index(&name).ok_or_else(|| {
                 RtError::msg(format!("Unknown field {name} in struct {}", s.def.name))
             })?;
-            Ok(&mut Rc::make_mut(s).fields[idx])
+            Ok(&mut cow::make_mut(s).fields[idx])
         }
         _ => unreachable!("checked assignable above"),
     }
@@ -265,11 +273,11 @@ fn set(obj: &mut Value, k: &Value, v: Value, is_field: bool) -> RtResult<()> {
             let i = int_index("Array", k)?;
             let idx = norm_index(i, a.len())
                 .ok_or_else(|| RtError::msg(format!("Index out of bounds: {i}")))?;
-            Rc::make_mut(a)[idx] = v;
+            cow::make_mut(a)[idx] = v;
         }
         Value::Dict(d) => {
             let key = key(k)?;
-            Rc::make_mut(d).insert(key, v);
+            cow::make_mut(d).insert(key, v);
         }
         Value::Struct(_) if is_field => *child_mut(obj, k, true)? = v,
         other => return Err(cannot_assign(other, k, is_field)),
@@ -305,10 +313,19 @@ mod tests {
 
     #[test]
     fn int_arith_edges() {
-        assert!(matches!(arith("/", Value::Int(-7), Value::Int(2)), Ok(Value::Int(-3))));
-        assert!(matches!(arith("%", Value::Int(-7), Value::Int(3)), Ok(Value::Int(-1))));
+        assert!(matches!(
+            arith("/", Value::Int(-7), Value::Int(2)),
+            Ok(Value::Int(-3))
+        ));
+        assert!(matches!(
+            arith("%", Value::Int(-7), Value::Int(3)),
+            Ok(Value::Int(-1))
+        ));
         assert!(arith("/", Value::Int(i64::MIN), Value::Int(-1)).is_err());
-        assert!(matches!(arith("%", Value::Int(i64::MIN), Value::Int(-1)), Ok(Value::Int(0))));
+        assert!(matches!(
+            arith("%", Value::Int(i64::MIN), Value::Int(-1)),
+            Ok(Value::Int(0))
+        ));
         assert!(add(Value::Int(i64::MAX), Value::Int(1)).is_err());
     }
 

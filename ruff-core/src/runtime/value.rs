@@ -46,7 +46,6 @@ impl Key {
     }
 }
 
-#[derive(Clone)]
 pub enum Value {
     Null,
     Bool(bool),
@@ -66,6 +65,51 @@ pub enum Value {
     /// Internal: a captured variable's cell in a frame slot. Never visible to
     /// Ruff code (the VM reads through it with `LoadCell`/`StoreCell`).
     Cell(Cell),
+}
+
+/// Written by hand so the scalar cases inline into the dispatch loop (the
+/// derived impl is an out-of-line call).
+impl Clone for Value {
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            _ => self.clone_heap(),
+        }
+    }
+}
+
+impl Value {
+    #[inline(never)]
+    fn clone_heap(&self) -> Value {
+        match self {
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::Array(a) => Value::Array(a.clone()),
+            Value::Dict(d) => Value::Dict(d.clone()),
+            Value::Func(f) => Value::Func(f.clone()),
+            Value::Builtin(b) => Value::Builtin(*b),
+            Value::Struct(s) => Value::Struct(s.clone()),
+            Value::Enum(e) => Value::Enum(e.clone()),
+            Value::Error(e) => Value::Error(e.clone()),
+            Value::Cell(c) => Value::Cell(c.clone()),
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+        }
+    }
+
+    /// No heap reference: dropping or overwriting it needs no bookkeeping.
+    #[inline(always)]
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Builtin(_)
+        )
+    }
 }
 
 /// A captured variable shared between a frame and its closures.

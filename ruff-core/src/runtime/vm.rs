@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use smallvec::SmallVec;
 
 use super::builtins;
+use super::cow;
 use super::error::{RtError, RtResult};
 use super::host::Host;
 use super::ops;
@@ -259,7 +260,13 @@ impl Vm {
         }
     }
 
-    fn push_frame(&mut self, closure: Rc<Closure>, base: usize, ret: usize, wb: usize) -> RtResult<()> {
+    fn push_frame(
+        &mut self,
+        closure: Rc<Closure>,
+        base: usize,
+        ret: usize,
+        wb: usize,
+    ) -> RtResult<()> {
         if self.frames.len() >= self.options.max_depth {
             return Err(RtError::msg("Stack overflow"));
         }
@@ -389,18 +396,34 @@ impl Vm {
         }))
     }
 
-    fn store_path(&mut self, frame_base: usize, closure: &Closure, p: u32, proto: &FuncProto) -> RtResult<()> {
+    fn store_path(
+        &mut self,
+        frame_base: usize,
+        closure: &Closure,
+        p: u32,
+        proto: &FuncProto,
+    ) -> RtResult<()> {
         let desc = &proto.paths[p as usize];
         let depth = desc.depth as usize;
         let keys: SmallVec<[Value; 4]> = self.stack.drain(self.stack.len() - depth..).collect();
         let v = self.stack.pop().unwrap_or(Value::Null);
         match desc.var {
-            VarRef::Local(s) => ops::set_path(&mut self.stack[frame_base + s as usize], &keys, desc.field_mask, v),
+            VarRef::Local(s) => ops::set_path(
+                &mut self.stack[frame_base + s as usize],
+                &keys,
+                desc.field_mask,
+                v,
+            ),
             VarRef::Cell(s) => match &self.stack[frame_base + s as usize] {
                 Value::Cell(c) => ops::set_path(&mut c.borrow_mut(), &keys, desc.field_mask, v),
                 _ => Err(RtError::msg(format!("Undefined variable: {}", desc.name))),
             },
-            VarRef::Upval(u) => ops::set_path(&mut closure.upvalues[u as usize].borrow_mut(), &keys, desc.field_mask, v),
+            VarRef::Upval(u) => ops::set_path(
+                &mut closure.upvalues[u as usize].borrow_mut(),
+                &keys,
+                desc.field_mask,
+                v,
+            ),
             VarRef::Global(g) => match &mut self.globals[g as usize] {
                 Some(root) => ops::set_path(root, &keys, desc.field_mask, v),
                 None => Err(RtError::msg(format!("Undefined variable: {}", desc.name))),
@@ -463,7 +486,9 @@ impl Vm {
                     .into_iter()
                     .find(|v| !matches!(v, Value::Int(_)))
                     .map_or("null", |v| v.type_name());
-                return Err(RtError::msg(format!("range() expects int arguments, got {bad}")));
+                return Err(RtError::msg(format!(
+                    "range() expects int arguments, got {bad}"
+                )));
             }
         }
         self.stack[slot] = start;
@@ -486,18 +511,24 @@ impl Vm {
     fn extend_top(&mut self, other: Value) -> RtResult<()> {
         let top = self.stack.last_mut().expect("collection under spread");
         match (top, other) {
-            (Value::Array(a), Value::Array(b)) => Rc::make_mut(a).extend(b.iter().cloned()),
+            (Value::Array(a), Value::Array(b)) => cow::make_mut(a).extend(b.iter().cloned()),
             (Value::Dict(a), Value::Dict(b)) => {
-                let a = Rc::make_mut(a);
+                let a = cow::make_mut(a);
                 for (k, v) in b.iter() {
                     a.insert(k.clone(), v.clone());
                 }
             }
             (Value::Array(_), other) => {
-                return Err(RtError::msg(format!("Cannot spread {} into an array", other.type_name())))
+                return Err(RtError::msg(format!(
+                    "Cannot spread {} into an array",
+                    other.type_name()
+                )))
             }
             (_, other) => {
-                return Err(RtError::msg(format!("Cannot spread {} into a dict", other.type_name())))
+                return Err(RtError::msg(format!(
+                    "Cannot spread {} into a dict",
+                    other.type_name()
+                )))
             }
         }
         Ok(())
@@ -511,12 +542,14 @@ impl Vm {
         let mut ip: usize;
         let mut base: usize;
         let mut closure: *const Closure;
+        let mut code: *const Op;
         macro_rules! load_frame {
             () => {{
                 let f = self.frames.last().expect("a frame is running");
                 ip = f.ip;
                 base = f.base;
                 closure = Rc::as_ptr(&f.closure);
+                code = f.closure.proto.code.as_ptr();
             }};
         }
         macro_rules! save_ip {
@@ -539,6 +572,23 @@ impl Vm {
                 }
             };
         }
+        // Pushes write the value straight into the stack's memory; going
+        // through `Vec::push` made LLVM build every value in one shared
+        // scratch slot (a store-forwarding stall on each push).
+        macro_rules! push {
+            ($v:expr) => {{
+                let v: Value = $v;
+                if self.stack.len() == self.stack.capacity() {
+                    self.stack.reserve(1);
+                }
+                let n = self.stack.len();
+                // SAFETY: capacity checked above.
+                unsafe {
+                    std::ptr::write(self.stack.as_mut_ptr().add(n), v);
+                    self.stack.set_len(n + 1);
+                }
+            }};
+        }
         macro_rules! pop {
             () => {
                 self.stack.pop().unwrap_or(Value::Null)
@@ -549,32 +599,34 @@ impl Vm {
             // SAFETY: see the comment on the cached state above.
             let cl: &Closure = unsafe { &*closure };
             let proto: &FuncProto = &cl.proto;
-            let op = proto.code[ip];
+            // SAFETY: every function's code ends in `Return` and jump
+            // targets are inside the code, so `ip` stays in bounds.
+            let op = unsafe { *code.add(ip) };
             ip += 1;
             match op {
-                Op::Const(k) => self.stack.push(proto.consts[k as usize].clone()),
-                Op::Int(n) => self.stack.push(Value::Int(n as i64)),
-                Op::Null => self.stack.push(Value::Null),
-                Op::True => self.stack.push(Value::Bool(true)),
-                Op::False => self.stack.push(Value::Bool(false)),
+                Op::Const(k) => push!(proto.consts[k as usize].clone()),
+                Op::Int(n) => push!(Value::Int(n as i64)),
+                Op::Null => push!(Value::Null),
+                Op::True => push!(Value::Bool(true)),
+                Op::False => push!(Value::Bool(false)),
                 Op::Pop => {
                     self.stack.pop();
                 }
                 Op::Dup => {
                     let v = self.stack.last().cloned().unwrap_or(Value::Null);
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::LoadLocal(s) => {
                     let v = self.stack[base + s as usize].clone();
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::StoreLocal(s) => {
                     let v = pop!();
-                    self.stack[base + s as usize] = v;
+                    self.store_slot(base + s as usize, v);
                 }
                 Op::MoveLocal(s) => {
                     let v = std::mem::replace(&mut self.stack[base + s as usize], Value::Null);
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::StoreNewCell(s) => {
                     let v = pop!();
@@ -585,7 +637,7 @@ impl Vm {
                         Value::Cell(c) => c.borrow().clone(),
                         other => other.clone(),
                     };
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::StoreCell(s) => {
                     let v = pop!();
@@ -600,7 +652,7 @@ impl Vm {
                 }
                 Op::LoadUpval(u) => {
                     let v = cl.upvalues[u as usize].borrow().clone();
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::StoreUpval(u) => {
                     let v = pop!();
@@ -610,24 +662,36 @@ impl Vm {
                 Op::LoadGlobal(g) => match &self.globals[g as usize] {
                     Some(v) => {
                         let v = v.clone();
-                        self.stack.push(v);
+                        push!(v);
                     }
                     None => tri!(Err(self.undefined_global(g))),
                 },
                 Op::StoreGlobal(g) => {
                     let v = pop!();
-                    self.globals[g as usize] = Some(v);
+                    match &mut self.globals[g as usize] {
+                        Some(slot) if slot.is_scalar() => {
+                            // SAFETY: a scalar needs no drop.
+                            unsafe { std::ptr::write(slot, v) }
+                        }
+                        slot => *slot = Some(v),
+                    }
                 }
                 Op::MoveGlobal(g) => match self.globals[g as usize].as_mut() {
                     Some(v) => {
                         let v = std::mem::replace(v, Value::Null);
-                        self.stack.push(v);
+                        push!(v);
                     }
                     None => tri!(Err(self.undefined_global(g))),
                 },
-                Op::LoadBuiltin(b) => self.stack.push(Value::Builtin(b)),
+                Op::LoadBuiltin(b) => push!(Value::Builtin(b)),
 
                 Op::Add => {
+                    if let Some((x, y)) = self.top2_ints() {
+                        if let Some(r) = x.checked_add(y) {
+                            self.replace_top2_scalars(Value::Int(r));
+                            continue;
+                        }
+                    }
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
@@ -638,9 +702,15 @@ impl Vm {
                         (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
                         _ => tri!(ops::add(a, b)),
                     };
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Sub => {
+                    if let Some((x, y)) = self.top2_ints() {
+                        if let Some(r) = x.checked_sub(y) {
+                            self.replace_top2_scalars(Value::Int(r));
+                            continue;
+                        }
+                    }
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
@@ -650,9 +720,15 @@ impl Vm {
                         (Value::Float(x), Value::Float(y)) => Value::Float(x - y),
                         _ => tri!(ops::arith("-", a, b)),
                     };
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Mul => {
+                    if let Some((x, y)) = self.top2_ints() {
+                        if let Some(r) = x.checked_mul(y) {
+                            self.replace_top2_scalars(Value::Int(r));
+                            continue;
+                        }
+                    }
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
@@ -662,13 +738,13 @@ impl Vm {
                         (Value::Float(x), Value::Float(y)) => Value::Float(x * y),
                         _ => tri!(ops::arith("*", a, b)),
                     };
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Div => {
                     let b = pop!();
                     let a = pop!();
                     let r = tri!(ops::arith("/", a, b));
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Mod => {
                     let b = pop!();
@@ -677,28 +753,38 @@ impl Vm {
                         (Value::Int(x), Value::Int(y)) if *y > 0 => Value::Int(x % y),
                         _ => tri!(ops::arith("%", a, b)),
                     };
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Neg => {
                     let a = pop!();
                     let r = tri!(ops::negate(a));
-                    self.stack.push(r);
+                    push!(r);
                 }
                 Op::Not => {
                     let a = pop!();
-                    self.stack.push(Value::Bool(!a.truthy()));
+                    push!(Value::Bool(!a.truthy()));
                 }
                 Op::ToBool => {
                     let a = pop!();
-                    self.stack.push(Value::Bool(a.truthy()));
+                    push!(Value::Bool(a.truthy()));
                 }
                 Op::Eq | Op::Ne => {
                     let b = pop!();
                     let a = pop!();
                     let eq = a == b;
-                    self.stack.push(Value::Bool(eq == (op == Op::Eq)));
+                    push!(Value::Bool(eq == (op == Op::Eq)));
                 }
                 Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                    if let Some((x, y)) = self.top2_ints() {
+                        let r = match op {
+                            Op::Lt => x < y,
+                            Op::Le => x <= y,
+                            Op::Gt => x > y,
+                            _ => x >= y,
+                        };
+                        self.replace_top2_scalars(Value::Bool(r));
+                        continue;
+                    }
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
@@ -718,11 +804,19 @@ impl Vm {
                             tri!(ops::compare(sym, &a, &b))
                         }
                     };
-                    self.stack.push(Value::Bool(r));
+                    push!(Value::Bool(r));
                 }
 
                 Op::Jump(t) => ip = t as usize,
                 Op::JumpIfFalse(t) => {
+                    if let Some(Value::Bool(b)) = self.stack.last() {
+                        let b = *b;
+                        self.drop_top_scalar();
+                        if !b {
+                            ip = t as usize;
+                        }
+                        continue;
+                    }
                     let c = pop!();
                     let truthy = match c {
                         Value::Bool(b) => b,
@@ -762,7 +856,11 @@ impl Vm {
                         Value::Str(s) => s.clone(),
                         _ => Rc::new(String::new()),
                     };
-                    tri!(self.call_method(&name, argc as usize, matches!(op, Op::CallMethodWb(..))));
+                    tri!(self.call_method(
+                        &name,
+                        argc as usize,
+                        matches!(op, Op::CallMethodWb(..))
+                    ));
                     load_frame!();
                 }
                 Op::Return => {
@@ -774,7 +872,8 @@ impl Vm {
                     }
                     let wb = if frame.wb_receiver != 0 {
                         let recv = std::mem::replace(&mut self.stack[frame.base], Value::Null);
-                        let changed = frame.wb_receiver != 1 && receiver_id(&recv) != frame.wb_receiver;
+                        let changed =
+                            frame.wb_receiver != 1 && receiver_id(&recv) != frame.wb_receiver;
                         Some((recv, changed))
                     } else {
                         None
@@ -783,26 +882,27 @@ impl Vm {
                     if depth == stop_depth {
                         return Ok(result);
                     }
-                    self.stack.push(result);
+                    push!(result);
                     if let Some((recv, changed)) = wb {
-                        self.stack.push(recv);
-                        self.stack.push(Value::Bool(changed));
+                        push!(recv);
+                        push!(Value::Bool(changed));
                     }
                     load_frame!();
                 }
                 Op::Closure(p) => {
                     let v = self.make_closure(base, cl, &proto.protos[p as usize]);
-                    self.stack.push(v);
+                    push!(v);
                 }
 
                 Op::MakeArray(n) => {
-                    let items: Vec<Value> = self.stack.drain(self.stack.len() - n as usize..).collect();
-                    self.stack.push(Value::array(items));
+                    let items: Vec<Value> =
+                        self.stack.drain(self.stack.len() - n as usize..).collect();
+                    push!(Value::array(items));
                 }
                 Op::ArrayPush => {
                     let v = pop!();
                     if let Some(Value::Array(a)) = self.stack.last_mut() {
-                        Rc::make_mut(a).push(v);
+                        cow::make_mut(a).push(v);
                     }
                 }
                 Op::ArrayExtend | Op::DictExtend => {
@@ -811,21 +911,21 @@ impl Vm {
                 }
                 Op::MakeDict(n) => {
                     let d = tri!(self.make_dict(n as usize));
-                    self.stack.push(d);
+                    push!(d);
                 }
                 Op::DictInsert => {
                     let v = pop!();
                     let k = pop!();
                     let k = tri!(ops::key(&k));
                     if let Some(Value::Dict(d)) = self.stack.last_mut() {
-                        Rc::make_mut(d).insert(k, v);
+                        cow::make_mut(d).insert(k, v);
                     }
                 }
                 Op::MakeStruct(i) => {
                     let def = proto.structs[i as usize].clone();
                     let n = def.fields.len();
                     let fields: Vec<Value> = self.stack.drain(self.stack.len() - n..).collect();
-                    self.stack.push(Value::Struct(Rc::new(StructObj { def, fields })));
+                    push!(Value::Struct(Rc::new(StructObj { def, fields })));
                 }
                 Op::MakeEnum(k) => {
                     let payload = pop!();
@@ -837,14 +937,14 @@ impl Vm {
                         })),
                         other => other.clone(),
                     };
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::EnumPayload => {
                     let v = match pop!() {
                         Value::Enum(e) => e.payload.clone().unwrap_or(Value::Null),
                         _ => Value::Null,
                     };
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::IsVariant(k) => {
                     let v = pop!();
@@ -854,7 +954,7 @@ impl Vm {
                         }
                         _ => false,
                     };
-                    self.stack.push(Value::Bool(is));
+                    push!(Value::Bool(is));
                 }
                 Op::Index => {
                     let k = pop!();
@@ -865,7 +965,7 @@ impl Vm {
                         }
                         _ => tri!(ops::index(&obj, &k)),
                     };
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::GetField(k) => {
                     let obj = pop!();
@@ -874,40 +974,44 @@ impl Vm {
                         _ => Rc::new(String::new()),
                     };
                     let v = tri!(ops::get_field(&obj, &name));
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::SliceFrom(n) => {
                     let v = match pop!() {
-                        Value::Array(a) => Value::array(a.iter().skip(n as usize).cloned().collect()),
+                        Value::Array(a) => {
+                            Value::array(a.iter().skip(n as usize).cloned().collect())
+                        }
                         other => tri!(Err(RtError::msg(format!(
                             "Cannot destructure {} as an array",
                             other.type_name()
                         )))),
                     };
-                    self.stack.push(v);
+                    push!(v);
                 }
                 Op::StorePath(p) => tri!(self.store_path(base, cl, p, proto)),
                 Op::Concat(n) => {
                     let v = ops::concat(&self.stack[self.stack.len() - n as usize..]);
                     self.stack.truncate(self.stack.len() - n as usize);
-                    self.stack.push(v);
+                    push!(v);
                 }
 
                 Op::IterPrep(s) => tri!(self.iter_prep(base + s as usize)),
                 Op::IterNext(s, exit) => match self.iter_next(base + s as usize) {
-                    Some(v) => self.stack.push(v),
+                    Some(v) => push!(v),
                     None => ip = exit as usize,
                 },
                 Op::RangePrep(s) => tri!(self.range_prep(base + s as usize)),
                 Op::RangeNext(s, exit) => {
                     let slot = base + s as usize;
-                    if let (Value::Int(cur), Value::Int(end), Value::Int(step)) =
-                        (&self.stack[slot], &self.stack[slot + 1], &self.stack[slot + 2])
-                    {
+                    if let (Value::Int(cur), Value::Int(end), Value::Int(step)) = (
+                        &self.stack[slot],
+                        &self.stack[slot + 1],
+                        &self.stack[slot + 2],
+                    ) {
                         let (cur, end, step) = (*cur, *end, *step);
                         if (step > 0 && cur < end) || (step < 0 && cur > end) {
                             self.stack[slot] = Value::Int(cur.checked_add(step).unwrap_or(end));
-                            self.stack.push(Value::Int(cur));
+                            push!(Value::Int(cur));
                         } else {
                             ip = exit as usize;
                         }
@@ -936,8 +1040,54 @@ impl Vm {
         }
     }
 
+    /// The two topmost values if both are ints.
+    #[inline(always)]
+    fn top2_ints(&self) -> Option<(i64, i64)> {
+        match self.stack.as_slice() {
+            [.., Value::Int(a), Value::Int(b)] => Some((*a, *b)),
+            _ => None,
+        }
+    }
+
+    /// Replace the two topmost values, both scalars, by `v`.
+    #[inline(always)]
+    fn replace_top2_scalars(&mut self, v: Value) {
+        let n = self.stack.len();
+        debug_assert!(n >= 2 && self.stack[n - 1].is_scalar() && self.stack[n - 2].is_scalar());
+        // SAFETY: the caller checked both are scalars (no drop glue to run)
+        // and that there are two of them.
+        unsafe {
+            self.stack.set_len(n - 1);
+            std::ptr::write(self.stack.as_mut_ptr().add(n - 2), v);
+        }
+    }
+
+    /// Drop the topmost value, a scalar.
+    #[inline(always)]
+    fn drop_top_scalar(&mut self) {
+        let n = self.stack.len();
+        debug_assert!(n >= 1 && self.stack[n - 1].is_scalar());
+        // SAFETY: checked by the caller: a scalar needs no drop.
+        unsafe { self.stack.set_len(n - 1) }
+    }
+
+    /// Overwrite a slot, skipping drop glue when the old value is a scalar.
+    #[inline(always)]
+    fn store_slot(&mut self, idx: usize, v: Value) {
+        let slot = &mut self.stack[idx];
+        if slot.is_scalar() {
+            // SAFETY: a scalar needs no drop.
+            unsafe { std::ptr::write(slot, v) }
+        } else {
+            *slot = v;
+        }
+    }
+
     fn undefined_global(&self, g: u32) -> RtError {
-        RtError::msg(format!("Undefined variable: {}", self.global_names[g as usize]))
+        RtError::msg(format!(
+            "Undefined variable: {}",
+            self.global_names[g as usize]
+        ))
     }
 }
 

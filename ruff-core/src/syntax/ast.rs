@@ -114,7 +114,9 @@ pub enum StmtKind {
     Enum(EnumDecl),
     /// A reserved but unsupported construct (`import`, `async`, `spawn`,
     /// `test`, ...). The parser has already reported it.
-    Unsupported { keyword: String },
+    Unsupported {
+        keyword: String,
+    },
     /// A statement that could not be parsed (the error is in `Parsed::errors`).
     Error,
 }
@@ -130,7 +132,10 @@ pub enum BindPattern {
         span: Span,
     },
     /// `{x, y}` reads `d["x"]`, `d["y"]` (or struct fields).
-    Dict { keys: Vec<Ident>, span: Span },
+    Dict {
+        keys: Vec<Ident>,
+        span: Span,
+    },
 }
 
 impl BindPattern {

@@ -84,7 +84,9 @@ impl LineIndex {
         let line0 = self.line0(offset);
         let start = self.line_starts[line0] as usize;
         let end = (offset as usize).min(text.len());
-        let col = text.get(start..end).map_or(end - start, |s| s.chars().count());
+        let col = text
+            .get(start..end)
+            .map_or(end - start, |s| s.chars().count());
         (line0 + 1, col + 1)
     }
 

@@ -11,7 +11,26 @@ use super::error::{RtError, RtResult};
 use super::host::Host;
 use super::value::Value;
 
+mod array;
+mod assert;
+mod collection;
+mod constructors;
+mod convert;
+mod dict;
+mod format_fn;
+mod functional;
+mod helpers;
 mod io;
+mod json;
+mod math;
+#[cfg(test)]
+mod registry_tests;
+mod string;
+mod system;
+#[cfg(test)]
+mod test_support;
+mod text;
+mod time;
 
 /// A builtin receives its arguments by value (the VM moves them off its
 /// stack), so a uniquely held collection can be changed in place.
@@ -33,7 +52,23 @@ pub struct BuiltinDef {
 
 /// All builtins, in a fixed order (ids are indices).
 pub static REGISTRY: LazyLock<Vec<&'static BuiltinDef>> = LazyLock::new(|| {
-    let areas: &[&'static [BuiltinDef]] = &[io::DEFS];
+    let areas: &[&'static [BuiltinDef]] = &[
+        io::DEFS,
+        constructors::DEFS,
+        convert::DEFS,
+        system::DEFS,
+        math::DEFS,
+        format_fn::DEFS,
+        collection::DEFS,
+        string::DEFS,
+        text::DEFS,
+        array::DEFS,
+        functional::DEFS,
+        dict::DEFS,
+        json::DEFS,
+        time::DEFS,
+        assert::DEFS,
+    ];
     areas.iter().flat_map(|defs| defs.iter()).collect()
 });
 
@@ -53,7 +88,10 @@ pub fn def(id: u16) -> &'static BuiltinDef {
 
 /// The id of the builtin called `name`.
 pub fn lookup(name: &str) -> Option<u16> {
-    REGISTRY.iter().position(|d| d.name == name).map(|i| i as u16)
+    REGISTRY
+        .iter()
+        .position(|d| d.name == name)
+        .map(|i| i as u16)
 }
 
 /// The id of the builtin callable as a method `.name(...)`.
