@@ -294,3 +294,108 @@ fn scope_items(a: &Analysis, at: u32, prefix_start: u32, snippets: bool) -> Vec<
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{analysis, at};
+
+    fn labels(items: &[CompletionItem]) -> Vec<&str> {
+        items.iter().map(|i| i.label.as_str()).collect()
+    }
+
+    const SRC: &str = r#"
+let top := 1
+func outer(a, b) {
+    let early := 2
+    if a > b {
+        let inner := 3
+        print(inner)
+    }
+    // cursor here
+    let late := 4
+    return early
+}
+func other(z) { return z }
+"#;
+
+    #[test]
+    fn locals_visible_at_cursor_only() {
+        let a = analysis(SRC);
+        let items = complete(&a, at(SRC, "// cursor", 0, 0), true);
+        let l = labels(&items);
+        for want in ["a", "b", "early", "top", "outer", "other", "print", "push"] {
+            assert!(l.contains(&want), "missing {want}: {l:?}");
+        }
+        for unwanted in ["inner", "late", "z"] {
+            assert!(
+                !l.contains(&unwanted),
+                "{unwanted} must not be visible: {l:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn inner_block_sees_its_own_locals() {
+        let a = analysis(SRC);
+        let items = complete(&a, at(SRC, "print(inner)", 0, 0), true);
+        assert!(labels(&items).contains(&"inner"));
+    }
+
+    #[test]
+    fn snippets_for_builtins_and_user_functions() {
+        let a = analysis(SRC);
+        let items = complete(&a, at(SRC, "// cursor", 0, 0), true);
+        let push = items.iter().find(|i| i.label == "push").unwrap();
+        assert_eq!(
+            push.insert_text.as_deref(),
+            Some("push(${1:array}, ${2:value})")
+        );
+        assert_eq!(push.insert_text_format, Some(InsertTextFormat::SNIPPET));
+        let outer = items.iter().find(|i| i.label == "outer").unwrap();
+        assert_eq!(outer.insert_text.as_deref(), Some("outer(${1:a}, ${2:b})"));
+        let plain = complete(&a, at(SRC, "// cursor", 0, 0), false);
+        assert!(plain.iter().all(|i| i.insert_text.is_none()));
+    }
+
+    #[test]
+    fn member_completion_on_struct_values() {
+        let src = "struct Point {\n    x: float,\n    y: float,\n    func norm2(self) { return self.x }\n}\nlet p := Point { x: 1.0, y: 2.0 }\np.\n";
+        let a = analysis(src);
+        let items = complete(&a, at(src, "p.\n", 0, 2), true);
+        assert_eq!(labels(&items), vec!["x", "y", "norm2"]);
+        let m = &items[2];
+        assert_eq!(m.insert_text.as_deref(), Some("norm2()"));
+        // Inside a method, `self.` is the struct too.
+        let inside = complete(&a, at(src, "self.x", 0, 5), true);
+        assert_eq!(labels(&inside), vec!["x", "y", "norm2"]);
+    }
+
+    #[test]
+    fn member_completion_falls_back_to_builtin_methods() {
+        let src = "xs := [1, 2]\nxs.\n";
+        let a = analysis(src);
+        let items = complete(&a, at(src, "xs.\n", 0, 3), true);
+        let l = labels(&items);
+        assert!(l.contains(&"len") && l.contains(&"push"), "{l:?}");
+        assert!(!l.contains(&"print"), "print is not a method");
+        let push = items.iter().find(|i| i.label == "push").unwrap();
+        assert_eq!(push.insert_text.as_deref(), Some("push(${1:value})"));
+    }
+
+    #[test]
+    fn enum_variants_after_path() {
+        let src = "enum Color { Red, Green }\nc := Color::\n";
+        let a = analysis(src);
+        let items = complete(&a, at(src, "Color::\n", 0, 7), true);
+        assert_eq!(labels(&items), vec!["Red", "Green"]);
+    }
+
+    #[test]
+    fn nothing_inside_comments_and_strings() {
+        let src = "x := \"ab\" # note\n";
+        let a = analysis(src);
+        assert!(complete(&a, at(src, "ab", 0, 1), true).is_empty());
+        assert!(complete(&a, at(src, "note", 0, 2), true).is_empty());
+    }
+}

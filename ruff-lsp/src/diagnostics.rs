@@ -54,3 +54,43 @@ pub fn severity(s: Severity) -> DiagnosticSeverity {
         Severity::Hint => DiagnosticSeverity::HINT,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::analysis;
+
+    #[test]
+    fn ranges_severities_codes_and_tags() {
+        let src = "let a := \"é😀\"\na = 2\nfunc f() {\n  return 1\n  print(zz)\n}\nbreak\n";
+        let a = analysis(src);
+        let uri: Uri = "file:///x.ruff".parse().unwrap();
+        let d = to_lsp(&uri, &a);
+        let by_code = |c: &str| {
+            d.iter()
+                .find(|x| x.code == Some(NumberOrString::String(c.into())))
+                .unwrap_or_else(|| panic!("no {c}: {d:#?}"))
+        };
+        let immut = by_code(codes::ASSIGN_IMMUTABLE);
+        assert_eq!(immut.severity, Some(DiagnosticSeverity::WARNING));
+        assert_eq!(
+            (immut.range.start.line, immut.range.start.character),
+            (1, 0)
+        );
+        assert!(immut.related_information.is_some());
+        let unreachable = by_code(codes::UNREACHABLE);
+        assert_eq!(unreachable.tags, Some(vec![DiagnosticTag::UNNECESSARY]));
+        assert_eq!(unreachable.range.start.line, 4);
+        let brk = by_code(codes::LOOP_CONTROL_OUTSIDE_LOOP);
+        assert_eq!(brk.severity, Some(DiagnosticSeverity::ERROR));
+        assert_eq!(brk.range.start.line, 6);
+    }
+
+    #[test]
+    fn all_syntax_errors_at_once() {
+        let src = "x := (1 +\ny := 2\nfunc (\nz := ]\n";
+        let a = analysis(src);
+        let errors = a.diagnostics.iter().filter(|d| d.is_error()).count();
+        assert!(errors >= 2, "{:?}", a.diagnostics);
+    }
+}

@@ -204,3 +204,29 @@ fn expr(e: &Expr, out: &mut Vec<Span>) {
         | ExprKind::Error => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::analysis;
+
+    #[test]
+    fn folds_blocks_literals_and_comments() {
+        let src = "/* a\n   b */\n# one\n# two\nfunc f() {\n    xs := [\n        1,\n    ]\n    return xs\n}\nx := 1\n";
+        let a = analysis(src);
+        let r: Vec<(u32, u32, bool)> = folding_ranges(&a)
+            .iter()
+            .map(|f| {
+                (
+                    f.start_line,
+                    f.end_line,
+                    f.kind == Some(FoldingRangeKind::Comment),
+                )
+            })
+            .collect();
+        assert_eq!(
+            r,
+            vec![(0, 1, true), (2, 3, true), (4, 8, false), (5, 6, false)]
+        );
+    }
+}

@@ -125,3 +125,62 @@ fn refers_to(a: &Analysis, ident: &IdentRef, target: &Target) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{analysis, at, texts};
+
+    const SRC: &str = r#"
+struct Point { x, y, func sum(self) { return self.x + y } }
+enum E { A, B }
+func f(n) { return n }
+p := Point { x: 1, y: 2 }
+q := p
+print(f(p.x), p.sum(), E::A, q.x)
+"#;
+
+    fn def(a: &Analysis, offset: u32) -> Option<u32> {
+        let (_, t) = target_at(a, offset)?;
+        definition(a, &t).map(|s| s.start)
+    }
+
+    #[test]
+    fn definitions() {
+        let a = analysis(SRC);
+        assert_eq!(def(&a, at(SRC, "f(p", 0, 0)), Some(at(SRC, "f(n", 0, 0)));
+        assert_eq!(def(&a, at(SRC, "n }", 0, 0)), Some(at(SRC, "n)", 0, 0)));
+        assert_eq!(def(&a, at(SRC, "p.x", 0, 2)), Some(at(SRC, "x,", 0, 0)));
+        assert_eq!(
+            def(&a, at(SRC, "sum()", 0, 0)),
+            Some(at(SRC, "sum(self", 0, 0))
+        );
+        assert_eq!(def(&a, at(SRC, "y }", 0, 0)), Some(at(SRC, "y,", 0, 0)));
+        assert_eq!(def(&a, at(SRC, "E::A", 0, 3)), Some(at(SRC, "A,", 0, 0)));
+        assert_eq!(
+            def(&a, at(SRC, "Point {", 1, 0)),
+            Some(at(SRC, "Point", 0, 0))
+        );
+        assert_eq!(
+            def(&a, at(SRC, "print", 0, 0)),
+            None,
+            "builtins have no source"
+        );
+        assert_eq!(
+            def(&a, at(SRC, "q.x", 0, 2)),
+            None,
+            "q's struct is not known"
+        );
+    }
+
+    #[test]
+    fn references_of_a_variable_and_a_field() {
+        let a = analysis(SRC);
+        let (_, t) = target_at(&a, at(SRC, "p :=", 0, 0)).unwrap();
+        assert_eq!(occurrences(&a, &t).len(), 4);
+        let (_, t) = target_at(&a, at(SRC, "x,", 0, 0)).unwrap();
+        let occ = occurrences(&a, &t);
+        assert_eq!(texts(SRC, &occ), vec!["x", "x", "x", "x"]);
+        assert_eq!(occ.len(), 4, "decl, self.x, literal, p.x (not q.x)");
+    }
+}

@@ -165,3 +165,76 @@ fn enum_hover(a: &Analysis, e: u32) -> String {
         en.doc.as_deref(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{analysis, at};
+
+    fn text(a: &Analysis, offset: u32) -> String {
+        match hover(a, offset).map(|h| h.contents) {
+            Some(HoverContents::Markup(m)) => m.value,
+            other => panic!("no markdown hover: {other:?}"),
+        }
+    }
+
+    const SRC: &str = r#"
+/// Adds two numbers.
+/// Really.
+func add(a: int, b: int) -> int { return a + b }
+struct Point { x: float, y, func norm2(self) { return x * x } }
+enum Shape { Circle, Square }
+let l := 1
+mut m := 2
+const C := 3
+w := 4
+p := Point { x: 1.0, y: 2.0 }
+print(add(l, m), C, w, p.x, p.norm2(), Shape::Circle, PI, len([1]))
+"#;
+
+    #[test]
+    fn functions_show_signature_and_doc() {
+        let a = analysis(SRC);
+        let t = text(&a, at(SRC, "add(l", 0, 1));
+        assert!(t.contains("func add(a: int, b: int) -> int"), "{t}");
+        assert!(t.contains("Adds two numbers.\nReally."), "{t}");
+    }
+
+    #[test]
+    fn variables_show_their_kind() {
+        let a = analysis(SRC);
+        assert!(text(&a, at(SRC, "l, m", 0, 0)).contains("let l"));
+        assert!(text(&a, at(SRC, "m)", 0, 0)).contains("mut m"));
+        assert!(text(&a, at(SRC, "C, w", 0, 0)).contains("const C"));
+        assert!(text(&a, at(SRC, "w, p", 0, 0)).contains("mut w"));
+        assert!(text(&a, at(SRC, "p.x", 0, 0)).contains("mut p: Point"));
+        assert!(text(&a, at(SRC, "a + b", 0, 0)).contains("(parameter) a"));
+    }
+
+    #[test]
+    fn builtins_structs_fields_and_enums() {
+        let a = analysis(SRC);
+        let t = text(&a, at(SRC, "print", 0, 2));
+        assert!(t.contains("print(") && t.contains("builtin"), "{t}");
+        let t = text(&a, at(SRC, "len(", 0, 0));
+        assert!(t.contains("method"), "{t}");
+        let t = text(&a, at(SRC, "Point {", 1, 0));
+        assert!(
+            t.contains("struct Point {\n    x: float,\n    y,\n    func norm2(self)\n}"),
+            "{t}"
+        );
+        assert!(text(&a, at(SRC, "p.x", 0, 2)).contains("(field) Point.x: float"));
+        assert!(text(&a, at(SRC, "norm2()", 0, 0)).contains("func Point.norm2(self)"));
+        assert!(text(&a, at(SRC, "x * x", 0, 0)).contains("(field) Point.x"));
+        assert!(text(&a, at(SRC, "Shape::", 0, 0)).contains("enum Shape { Circle, Square }"));
+        assert!(text(&a, at(SRC, "Circle,", 1, 0)).contains("Shape::Circle"));
+        assert!(text(&a, at(SRC, "PI", 0, 0)).contains("const PI"));
+    }
+
+    #[test]
+    fn nothing_on_whitespace_or_out_of_range() {
+        let a = analysis(SRC);
+        assert!(hover(&a, 0).is_none());
+        assert!(hover(&a, 99_999).is_none());
+    }
+}

@@ -258,3 +258,74 @@ fn unsupported_expr(e: &Expr) -> Option<&'static str> {
         ExprKind::Field { object, .. } => unsupported_expr(object),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_core::syntax::parse;
+
+    fn verdicts(src: &str) -> Vec<(String, InsightKind, String)> {
+        let p = parse(src);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        static_eligibility(src, &p.program)
+            .into_iter()
+            .map(|e| (e.name.clone(), e.kind, e.label()))
+            .collect()
+    }
+
+    #[test]
+    fn arithmetic_is_eligible_and_unsupported_ops_are_named() {
+        let src = r#"
+func fib(n) { if n < 2 { return n } return fib(n - 1) + fib(n - 2) }
+func greet(name) { return "hi ${name}" }
+func risky() { try { throw("x") } except e { print(e) } }
+mut total := 0
+for i in range(0, 10) { total += i * 2 }
+while total > 0 { xs := [...[1], 2]; total -= 1 }
+struct P { x, func get(self) { return self.x } }
+"#;
+        let v = verdicts(src);
+        let find = |name: &str, kind| {
+            v.iter()
+                .find(|e| e.0 == name && e.1 == kind)
+                .map(|e| e.2.as_str())
+        };
+        assert_eq!(find("fib", InsightKind::Function), Some("⚡ JIT-eligible"));
+        assert_eq!(
+            find("greet", InsightKind::Function),
+            Some("not compiled: unsupported-op: string interpolation")
+        );
+        assert_eq!(
+            find("risky", InsightKind::Function),
+            Some("not compiled: unsupported-op: try")
+        );
+        assert_eq!(find("for", InsightKind::Loop), Some("⚡ JIT-eligible"));
+        assert_eq!(
+            find("while", InsightKind::Loop),
+            Some("not compiled: unsupported-op: spread")
+        );
+        assert_eq!(
+            find("P.get", InsightKind::Function),
+            Some("⚡ JIT-eligible")
+        );
+    }
+
+    #[test]
+    fn nested_loops_each_get_a_verdict() {
+        let src =
+            "func f() {\n  for i in 3 {\n    loop { match i { case 1: { break } } }\n  }\n}\n";
+        let v = verdicts(src);
+        let loops: Vec<&str> = v
+            .iter()
+            .filter(|e| e.1 == InsightKind::Loop)
+            .map(|e| e.2.as_str())
+            .collect();
+        assert_eq!(
+            loops,
+            vec![
+                "not compiled: unsupported-op: match",
+                "not compiled: unsupported-op: match"
+            ]
+        );
+    }
+}

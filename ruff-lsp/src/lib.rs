@@ -33,3 +33,28 @@ pub mod server;
 pub mod signature;
 pub mod symbols;
 pub mod telemetry;
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::sync::Arc;
+
+    use crate::analysis::{analyze, Analysis};
+
+    pub fn analysis(src: &str) -> Analysis {
+        analyze(Arc::new(src.to_string()))
+    }
+
+    /// Byte offset of the `nth` (0-based) occurrence of `needle`, plus `delta`.
+    pub fn at(src: &str, needle: &str, nth: usize, delta: u32) -> u32 {
+        let (pos, _) = src
+            .match_indices(needle)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("{needle:?} #{nth} not in source"));
+        pos as u32 + delta
+    }
+
+    /// The source text of each span.
+    pub fn texts(src: &str, spans: &[ruff_core::syntax::Span]) -> Vec<String> {
+        spans.iter().map(|s| src[s.range()].to_string()).collect()
+    }
+}

@@ -62,3 +62,92 @@ fn is_identifier(s: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{analysis, at};
+
+    const SRC: &str = r#"
+mut count := 0
+func bump(count) {
+    count = count + 1
+    return count
+}
+func total(xs) {
+    mut count := 0
+    for x in xs {
+        count += x
+    }
+    return count
+}
+count = bump(count)
+let f := func() { return count }
+"#;
+
+    fn starts(spans: &[Span]) -> Vec<u32> {
+        spans.iter().map(|s| s.start).collect()
+    }
+
+    #[test]
+    fn global_rename_skips_shadowing_params_and_locals() {
+        let a = analysis(SRC);
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+        let spans = rename(&a, at(SRC, "count", 0, 1), "n").unwrap();
+        // The declaration, `count = bump(count)` (twice) and the closure's use.
+        assert_eq!(
+            starts(&spans),
+            vec![
+                at(SRC, "count", 0, 0),
+                at(SRC, "count = bump", 0, 0),
+                at(SRC, "bump(count)", 1, 5),
+                at(SRC, "return count }", 0, 7),
+            ]
+        );
+    }
+
+    #[test]
+    fn parameter_rename_stays_in_its_function() {
+        let a = analysis(SRC);
+        let spans = rename(&a, at(SRC, "count = count", 0, 0), "c").unwrap();
+        assert_eq!(spans.len(), 4, "param, assign target, read, return");
+        assert!(
+            spans
+                .iter()
+                .all(|s| s.start > at(SRC, "func bump", 0, 0)
+                    && s.start < at(SRC, "func total", 0, 0))
+        );
+    }
+
+    #[test]
+    fn local_rename_inside_loop_body() {
+        let a = analysis(SRC);
+        let spans = rename(&a, at(SRC, "count += x", 0, 0), "acc").unwrap();
+        assert_eq!(spans.len(), 3);
+        assert_eq!(spans[0].start, at(SRC, "mut count := 0", 1, 4));
+    }
+
+    #[test]
+    fn refuses_bad_names_builtins_and_clashes() {
+        let a = analysis(SRC);
+        let decl = at(SRC, "count", 0, 0);
+        assert!(rename(&a, decl, "1x").is_err());
+        assert!(rename(&a, decl, "while").is_err());
+        assert!(rename(&a, decl, "bump").is_err(), "clashes with a global");
+        let src = "print(1)\n";
+        let b = analysis(src);
+        assert!(prepare(&b, 1).is_err(), "builtins cannot be renamed");
+    }
+
+    #[test]
+    fn struct_names_rename_everywhere() {
+        let src = "struct P { x }\nfunc mk() -> P { return P { x: 1 } }\nlet p := P { x: 2 }\n";
+        let a = analysis(src);
+        let spans = rename(&a, at(src, "P", 0, 0), "Point").unwrap();
+        assert_eq!(spans.len(), 4);
+        assert!(
+            prepare(&a, at(src, "x }", 0, 0)).is_err(),
+            "fields are refused"
+        );
+    }
+}

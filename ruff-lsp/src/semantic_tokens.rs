@@ -125,3 +125,53 @@ pub fn tokens(a: &Analysis) -> Vec<SemanticToken> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::analysis;
+
+    /// Decode to (line, col, len, type, mods).
+    fn decode(tokens: &[SemanticToken]) -> Vec<(u32, u32, u32, u32, u32)> {
+        let (mut line, mut col) = (0, 0);
+        tokens
+            .iter()
+            .map(|t| {
+                line += t.delta_line;
+                col = if t.delta_line == 0 {
+                    col + t.delta_start
+                } else {
+                    t.delta_start
+                };
+                (line, col, t.length, t.token_type, t.token_modifiers_bitset)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn classifies_names() {
+        let src = "let k := 1\nfunc f(p) { mut v := p + k; return v }\nstruct S { a, func m(self) { return a } }\ns := S { a: 1 }\nprint(f(2), s.a, s.m(), \"😀\", k)\n";
+        let a = analysis(src);
+        let toks = decode(&tokens(&a));
+        let find = |line: u32, col: u32| {
+            toks.iter()
+                .find(|t| t.0 == line && t.1 == col)
+                .map(|t| (t.3, t.4))
+                .unwrap_or_else(|| panic!("no token at {line}:{col}: {toks:?}"))
+        };
+        assert_eq!(find(0, 4), (VARIABLE, DECLARATION | READONLY));
+        assert_eq!(find(1, 5), (FUNCTION, DECLARATION));
+        assert_eq!(find(1, 7), (PARAMETER, DECLARATION));
+        assert_eq!(find(1, 16), (VARIABLE, DECLARATION));
+        assert_eq!(find(1, 25), (VARIABLE, READONLY));
+        assert_eq!(find(2, 7), (STRUCT, DECLARATION));
+        assert_eq!(find(2, 11), (PROPERTY, DECLARATION));
+        assert_eq!(find(2, 19), (METHOD, DECLARATION));
+        assert_eq!(find(2, 36), (PROPERTY, 0), "bare field in a method");
+        assert_eq!(find(4, 0), (FUNCTION, DEFAULT_LIBRARY));
+        assert_eq!(find(4, 14), (PROPERTY, 0));
+        assert_eq!(find(4, 19), (METHOD, 0));
+        // The emoji is two UTF-16 units: `k` after `"😀", ` is at column 30.
+        assert_eq!(find(4, 30), (VARIABLE, READONLY));
+    }
+}

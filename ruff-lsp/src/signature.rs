@@ -163,3 +163,55 @@ fn builtin_signature(def: &BuiltinDef, as_method: bool) -> SignatureInformation 
         .map_or("", |close| &def.signature[close + 1..]);
     build(def.name, params, tail, Some(def.doc))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{analysis, at};
+
+    fn help(src: &str, offset: u32) -> (String, u32) {
+        let a = analysis(src);
+        let h = signature_help(&a, offset).expect("signature help");
+        (h.signatures[0].label.clone(), h.active_parameter.unwrap())
+    }
+
+    #[test]
+    fn user_functions_builtins_and_methods() {
+        let src = "func add(a, b) { return a + b }\nadd(1, \nprint(\nxs := [1]\nxs.push(\n";
+        assert_eq!(
+            help(src, at(src, "add(1, ", 0, 7)),
+            ("func add(a, b)".into(), 1)
+        );
+        assert_eq!(
+            help(src, at(src, "add(1, ", 0, 4)),
+            ("func add(a, b)".into(), 0)
+        );
+        let (label, active) = help(src, at(src, "print(", 0, 6));
+        assert!(label.starts_with("print("), "{label}");
+        assert_eq!(active, 0);
+        let (label, _) = help(src, at(src, "xs.push(", 0, 8));
+        assert!(label.starts_with("push(value"), "{label}");
+    }
+
+    #[test]
+    fn nested_calls_and_strings() {
+        let src = "func g(x, y, z) { return x }\ng(1, len(\"a,b\"), \n";
+        assert_eq!(
+            help(src, at(src, "), \n", 0, 3)),
+            ("func g(x, y, z)".into(), 2)
+        );
+        let inner = at(src, "\"), ", 0, 1);
+        let (label, active) = help(src, inner);
+        assert!(label.starts_with("len("), "{label}");
+        assert_eq!(active, 0, "commas in strings do not count");
+    }
+
+    #[test]
+    fn methods_of_known_structs_drop_self() {
+        let src = "struct C { n, func add(self, k) { return k } }\nc := C { n: 1 }\nc.add(\n";
+        assert_eq!(
+            help(src, at(src, "c.add(", 0, 6)),
+            ("func add(k)".into(), 0)
+        );
+    }
+}

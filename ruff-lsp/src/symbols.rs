@@ -188,3 +188,70 @@ fn symbol(
         children,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::analysis;
+
+    #[test]
+    fn outline_of_a_file() {
+        let src = r#"
+/// A point.
+struct Point {
+    x: float,
+    y: float = 0.0,
+    func norm2(self) { return self.x * self.x }
+}
+enum Shape { Circle, Square }
+const LIMIT := 10
+mut total := 0
+counter := 1
+counter := 2
+func main() {
+    func helper() { return 1 }
+    let local := helper()
+}
+"#;
+        let a = analysis(src);
+        let syms = document_symbols(&a);
+        let names: Vec<(&str, SymbolKind)> =
+            syms.iter().map(|s| (s.name.as_str(), s.kind)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("Point", SymbolKind::STRUCT),
+                ("Shape", SymbolKind::ENUM),
+                ("LIMIT", SymbolKind::CONSTANT),
+                ("total", SymbolKind::VARIABLE),
+                ("counter", SymbolKind::VARIABLE),
+                ("main", SymbolKind::FUNCTION),
+            ]
+        );
+        let point: Vec<(&str, SymbolKind)> = syms[0]
+            .children
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            point,
+            vec![
+                ("x", SymbolKind::FIELD),
+                ("y", SymbolKind::FIELD),
+                ("norm2", SymbolKind::METHOD)
+            ]
+        );
+        assert_eq!(syms[1].children.as_ref().unwrap().len(), 2);
+        let main = &syms[5];
+        assert_eq!(main.detail.as_deref(), Some("func main()"));
+        assert_eq!(main.children.as_ref().unwrap()[0].name, "helper");
+        // Selection ranges sit inside full ranges.
+        for s in &syms {
+            assert!(
+                s.range.start <= s.selection_range.start && s.selection_range.end <= s.range.end
+            );
+        }
+    }
+}
