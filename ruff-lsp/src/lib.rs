@@ -10,7 +10,8 @@
 //! `semantic_tokens`, `folding`, `diagnostics`) · JIT insight: `jit_insight`
 //! (static verdicts, the seam to ruff-core), `run_insight` (the child
 //! process), `telemetry` (reading its events), `insight_view` (hints,
-//! lenses, deopt diagnostics) · `config` · `panic_guard`.
+//! lenses, deopt diagnostics) · `config` · `panic_guard` · `transport`
+//! (stdio framing that survives malformed input).
 
 pub mod analysis;
 pub mod completion;
@@ -33,6 +34,7 @@ pub mod server;
 pub mod signature;
 pub mod symbols;
 pub mod telemetry;
+pub mod transport;
 
 #[cfg(test)]
 pub(crate) mod test_support {

@@ -12,8 +12,7 @@ fn main() {
         }
     };
     let code = runtime.block_on(ruff_lsp::server::run_stdio());
-    // Exit at once: tokio's stdin reader is a blocking thread that would
-    // keep the process alive while the client holds stdin open after
-    // `exit` (the runtime's drop waits for blocking tasks).
+    // Exit at once: the stdin reader thread may still be blocked on a
+    // client that keeps stdin open after `exit`.
     std::process::exit(code);
 }

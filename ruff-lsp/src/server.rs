@@ -21,7 +21,7 @@ use crate::panic_guard::{guard, guard_notification};
 use crate::run_insight::{self, COMMAND};
 use crate::{
     completion, diagnostics, folding, goto, hover, positions, rename, semantic_tokens, signature,
-    symbols, telemetry,
+    symbols, telemetry, transport,
 };
 
 /// Edits closer together than this are analysed once, for the last one.
@@ -64,9 +64,13 @@ pub async fn run_stdio() -> i32 {
         builder = builder.custom_method("ruff/debugPanic", Backend::debug_panic);
     }
     let (service, socket) = builder.finish();
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+    let io = transport::stdio();
+    Server::new(io.input, io.output, socket)
         .serve(service)
         .await;
+    // The server dropped its writer when `serve` returned; wait until the
+    // writer thread has put the last replies on stdout.
+    let _ = tokio::task::spawn_blocking(move || io.writer.join()).await;
     if shutdown.load(Ordering::SeqCst) {
         0
     } else {
