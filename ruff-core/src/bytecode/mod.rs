@@ -38,6 +38,25 @@ pub struct PathDesc {
     pub field_mask: u32,
 }
 
+/// What an `UpdateVar` does with the variable's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UpdateKind {
+    /// `var OP operand` with one of `+ - * / %`.
+    Arith(char),
+    /// `builtin(var, ...)`; `argc` counts the variable.
+    Builtin { id: u16, argc: u8 },
+    /// `var.name(...)`; a builtin method, or a struct's own method (then the
+    /// variable keeps its value during the call).
+    Method { name: Rc<str>, argc: u8 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VarUpdate {
+    pub var: VarRef,
+    pub name: Rc<str>,
+    pub kind: UpdateKind,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LoopKind {
@@ -80,6 +99,7 @@ pub struct FuncProto {
     pub structs: Vec<Rc<StructDef>>,
     pub captures: Vec<Capture>,
     pub paths: Vec<PathDesc>,
+    pub updates: Vec<VarUpdate>,
     pub loops: Vec<LoopInfo>,
     /// Span of the declaration (name for named functions).
     pub span: Span,

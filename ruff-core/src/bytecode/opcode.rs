@@ -23,10 +23,6 @@ pub enum Op {
     LoadLocal(u16),
     /// `[v] -> []`, slot := v
     StoreLocal(u16),
-    /// `[] -> [slot]`, slot := null. The compiler moves a variable out when the
-    /// result is assigned straight back to it (`a = push(a, x)`), so the
-    /// collection stays uniquely held and is updated in place.
-    MoveLocal(u16),
     /// `[v] -> []`, slot := a fresh cell holding v (a captured variable's
     /// declaration; a fresh cell per loop iteration).
     StoreNewCell(u16),
@@ -42,8 +38,12 @@ pub enum Op {
     LoadGlobal(u32),
     /// `[v] -> []`, globals[i] := v
     StoreGlobal(u32),
-    /// `[] -> [globals[i]]`, globals[i] := null (see `MoveLocal`).
-    MoveGlobal(u32),
+    /// `[operands] -> [result]`: `var OP operand` or `f(var, operands)` as
+    /// `updates[i]` describes, with the variable's value taken out of the
+    /// variable while the operation runs, so a uniquely held collection is
+    /// changed in place (`a = push(a, x)`, `s += "x"`). On error the value is
+    /// put back. The compiler stores the result into the variable next.
+    UpdateVar(u32),
     /// `[] -> [builtin id]`
     LoadBuiltin(u16),
 

@@ -7,7 +7,9 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use super::resolve::{DeclId, FuncId, Res, Resolution, MAIN_FUNC};
-use crate::bytecode::{Capture, FuncProto, LoopInfo, LoopKind, Op, PathDesc, VarRef};
+use crate::bytecode::{
+    Capture, FuncProto, LoopInfo, LoopKind, Op, PathDesc, UpdateKind, VarRef, VarUpdate,
+};
 use crate::runtime::builtins;
 use crate::runtime::value::{EnumObj, Method, StructDef, Value};
 use crate::syntax::ast::*;
@@ -835,19 +837,24 @@ impl<'a> Emitter<'a> {
             self.declare_store(d, ident.span);
             return;
         }
-        let movable = matches!(place, Place::Local(_) | Place::Global(_));
         match Self::arith(op) {
             Some(arith) => {
-                if movable && self.can_move(d, value, place) {
-                    self.emit_move(place, ident.span);
+                if self.may_update_in_place(place, value) {
+                    self.expr(value);
+                    self.update_var(
+                        place,
+                        &ident.name,
+                        UpdateKind::Arith(arith_char(arith)),
+                        span,
+                    );
                 } else {
                     self.load_place(place, ident.span);
+                    self.expr(value);
+                    self.emit(arith, span);
                 }
-                self.expr(value);
-                self.emit(arith, span);
             }
             None => {
-                if !(movable && self.try_move_update(d, place, value)) {
+                if !self.try_update_in_place(d, place, &ident.name, value) {
                     self.expr(value);
                 }
             }
@@ -855,18 +862,23 @@ impl<'a> Emitter<'a> {
         self.store_place(place, ident.span);
     }
 
-    fn emit_move(&mut self, place: Place, span: Span) {
-        match place {
-            Place::Local(s) => self.emit(Op::MoveLocal(s), span),
-            Place::Global(g) => self.emit(Op::MoveGlobal(g), span),
-            _ => unreachable!("only plain locals and globals are moved"),
-        };
+    fn update_var(&mut self, place: Place, name: &str, kind: UpdateKind, span: Span) {
+        let f = self.f();
+        f.proto.updates.push(VarUpdate {
+            var: place.var_ref(),
+            name: name.into(),
+            kind,
+        });
+        let u = (f.proto.updates.len() - 1) as u32;
+        self.emit(Op::UpdateVar(u), span);
     }
 
-    /// `x = f(x, ...)`, `x = x.m(...)`, `x = x + e`: move `x` out of its
-    /// variable so the collection stays uniquely held and is updated in
-    /// place. Returns false (emitting nothing) when the pattern does not apply.
-    fn try_move_update(&mut self, d: DeclId, place: Place, value: &Expr) -> bool {
+    /// `x = f(x, ...)`, `x = x.m(...)`, `x = x + e`: evaluate the other
+    /// operands, then let `UpdateVar` take the value out of `x` while the
+    /// operation runs, so the collection stays uniquely held and is updated
+    /// in place. Returns false (emitting nothing) when the pattern does not
+    /// apply.
+    fn try_update_in_place(&mut self, d: DeclId, place: Place, name: &str, value: &Expr) -> bool {
         let is_var =
             |e: &Expr| matches!(&e.kind, ExprKind::Ident(id) if self.decl_of(id) == Some(d));
         match &value.kind {
@@ -877,42 +889,49 @@ impl<'a> Emitter<'a> {
                 let Res::Builtin(b) = self.res.res(f) else {
                     return false;
                 };
-                if CALLBACK_BUILTINS.contains(&builtins::def(b).name) {
+                if CALLBACK_BUILTINS.contains(&builtins::def(b).name)
+                    || args.len() > 255
+                    || args[1..]
+                        .iter()
+                        .any(|a| !self.may_update_in_place(place, a))
+                {
                     return false;
                 }
-                if args[1..].iter().any(|a| !self.can_move(d, a, place)) {
-                    return false;
-                }
-                self.emit(Op::LoadBuiltin(b), f.span);
-                self.emit_move(place, args[0].span);
                 for a in &args[1..] {
                     self.expr(a);
                 }
-                self.emit(Op::Call(args.len().min(255) as u8), value.span);
+                let kind = UpdateKind::Builtin {
+                    id: b,
+                    argc: args.len() as u8,
+                };
+                self.update_var(place, name, kind, value.span);
                 true
             }
             ExprKind::Call { callee, args, .. } => {
                 let ExprKind::Field {
                     object,
-                    name,
+                    name: method,
                     optional: false,
                 } = &callee.kind
                 else {
                     return false;
                 };
                 if !is_var(object)
-                    || CALLBACK_BUILTINS.contains(&name.name.as_str())
-                    || builtins::lookup_method(&name.name).is_none()
-                    || args.iter().any(|a| !self.can_move(d, a, place))
+                    || CALLBACK_BUILTINS.contains(&method.name.as_str())
+                    || builtins::lookup_method(&method.name).is_none()
+                    || args.len() > 254
+                    || args.iter().any(|a| !self.may_update_in_place(place, a))
                 {
                     return false;
                 }
-                self.emit_move(place, object.span);
                 for a in args {
                     self.expr(a);
                 }
-                let k = self.str_const(&name.name);
-                self.emit(Op::CallMethod(k, args.len().min(255) as u8), value.span);
+                let kind = UpdateKind::Method {
+                    name: method.name.as_str().into(),
+                    argc: args.len() as u8 + 1,
+                };
+                self.update_var(place, name, kind, value.span);
                 true
             }
             ExprKind::Binary { op, lhs, rhs }
@@ -921,33 +940,35 @@ impl<'a> Emitter<'a> {
                         op,
                         BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
                     )
-                    && self.can_move(d, rhs, place) =>
+                    && self.may_update_in_place(place, rhs) =>
             {
-                self.emit_move(place, lhs.span);
                 self.expr(rhs);
-                let op = match op {
-                    BinOp::Add => Op::Add,
-                    BinOp::Sub => Op::Sub,
-                    BinOp::Mul => Op::Mul,
-                    BinOp::Div => Op::Div,
-                    _ => Op::Mod,
+                let c = match op {
+                    BinOp::Add => '+',
+                    BinOp::Sub => '-',
+                    BinOp::Mul => '*',
+                    BinOp::Div => '/',
+                    _ => '%',
                 };
-                self.emit(op, value.span);
+                self.update_var(place, name, UpdateKind::Arith(c), value.span);
                 true
             }
             _ => false,
         }
     }
 
-    /// May `d` be moved out while `e` is evaluated? Not if `e` reads it, nor,
-    /// for a global, if `e` may run user code (which could read the global).
-    fn can_move(&self, d: DeclId, e: &Expr, place: Place) -> bool {
-        let global = matches!(place, Place::Global(_));
+    /// Evaluating `e` first and reading the variable afterwards must give the
+    /// same result as the other way round: true for plain locals (no other
+    /// code can change them), and for other variables when `e` runs no user
+    /// code.
+    fn may_update_in_place(&self, place: Place, e: &Expr) -> bool {
+        if matches!(place, Place::Local(_)) {
+            return true;
+        }
         let mut ok = true;
         visit_expr(e, &mut |x| match &x.kind {
-            ExprKind::Ident(id) if self.decl_of(id) == Some(d) => ok = false,
             ExprKind::Func(_) => ok = false,
-            ExprKind::Call { callee, .. } if global => {
+            ExprKind::Call { callee, .. } => {
                 let builtin_ok = matches!(&callee.kind, ExprKind::Ident(f)
                     if matches!(self.res.res(f), Res::Builtin(b)
                         if !CALLBACK_BUILTINS.contains(&builtins::def(b).name)));
@@ -1446,6 +1467,16 @@ impl<'a> Emitter<'a> {
         self.patch_here(unchanged);
         self.emit(Op::Pop, span);
         self.patch_here(to_end);
+    }
+}
+
+fn arith_char(op: Op) -> char {
+    match op {
+        Op::Add => '+',
+        Op::Sub => '-',
+        Op::Mul => '*',
+        Op::Div => '/',
+        _ => '%',
     }
 }
 

@@ -475,6 +475,13 @@ impl Resolver {
                 });
             }
             StmtKind::Return(value) => {
+                if self.cur_func() == MAIN_FUNC {
+                    self.out.diagnostics.push(Diagnostic::error(
+                        codes::RETURN_OUTSIDE_FUNCTION,
+                        "`return` outside of a function",
+                        stmt.span,
+                    ));
+                }
                 if let Some(v) = value {
                     self.expr(v);
                 }

@@ -96,6 +96,28 @@ pub fn arith(op: &str, a: Value, b: Value) -> RtResult<Value> {
     }
 }
 
+/// `var OP operand` for `UpdateVar`: like `add`/`arith`, but on error the
+/// variable's original value is handed back so it can be restored.
+pub fn arith_update(op: char, a: Value, b: Value) -> Result<Value, (Value, RtError)> {
+    if op == '+' {
+        let can_fail = !matches!(
+            (&a, &b),
+            (Value::Str(_), Value::Str(_)) | (Value::Array(_), Value::Array(_))
+        );
+        if !can_fail {
+            return add(a, b).map_err(|e| (Value::Null, e));
+        }
+        return add(a.clone(), b).map_err(|e| (a, e));
+    }
+    let sym = match op {
+        '-' => "-",
+        '*' => "*",
+        '/' => "/",
+        _ => "%",
+    };
+    arith(sym, a.clone(), b).map_err(|e| (a, e))
+}
+
 pub fn negate(a: Value) -> RtResult<Value> {
     match a {
         Value::Int(x) => x

@@ -7,7 +7,6 @@ use std::fmt;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
-use rustc_hash::FxBuildHasher;
 
 use crate::bytecode::FuncProto;
 
@@ -16,14 +15,57 @@ use crate::bytecode::FuncProto;
 pub type RStr = Rc<String>;
 
 /// Insertion-ordered dict with typed keys and a fast hasher.
-pub type DictMap = IndexMap<Key, Value, FxBuildHasher>;
+pub type DictMap = IndexMap<Key, Value, KeyHashState>;
 
 /// A dict key: ints stay ints, so `1` and `"1"` are different keys.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Key {
     Int(i64),
     Str(RStr),
 }
+
+impl std::hash::Hash for Key {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Key::Int(i) => state.write_u64(*i as u64),
+            Key::Str(s) => state.write(s.as_bytes()),
+        }
+    }
+}
+
+/// Hashes dict keys. Int keys keep their low bits (nearby keys land in nearby
+/// buckets, which keeps big int-keyed dicts cache-friendly, as CPython's
+/// identity hash does) with a multiplicative hash folded into the whole
+/// word, so the top bits hashbrown filters on are well mixed and strided
+/// keys (multiples of a power of two) still spread. Strings use foldhash.
+#[derive(Clone, Copy, Default)]
+pub struct KeyHasher {
+    hash: u64,
+}
+
+impl std::hash::Hasher for KeyHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        let mixed = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // Low bits: the key plus a little of its high part (so multiples of
+        // 2^k for moderate k do not all share a bucket); top 7 bits: mixed.
+        let low = x ^ (x >> 11) ^ (x >> 29);
+        self.hash = (low & 0x01FF_FFFF_FFFF_FFFF) | (mixed & 0xFE00_0000_0000_0000);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        use std::hash::BuildHasher;
+        self.hash = foldhash::fast::FixedState::default().hash_one(bytes);
+    }
+}
+
+pub type KeyHashState = std::hash::BuildHasherDefault<KeyHasher>;
 
 impl Key {
     /// The key as a value (for `keys()`, iteration).
@@ -46,7 +88,9 @@ impl Key {
     }
 }
 
+#[derive(Default)]
 pub enum Value {
+    #[default]
     Null,
     Bool(bool),
     Int(i64),

@@ -16,7 +16,7 @@ use super::error::{RtError, RtResult};
 use super::host::Host;
 use super::ops;
 use super::value::{Closure, EnumObj, ErrorObj, RStr, StructObj, Value};
-use crate::bytecode::{Capture, FuncProto, Op, VarRef};
+use crate::bytecode::{Capture, FuncProto, Op, UpdateKind, VarRef, VarUpdate};
 use crate::compiler::Compiled;
 use crate::syntax::{LineIndex, Span};
 
@@ -431,6 +431,99 @@ impl Vm {
         }
     }
 
+    /// Take a variable's value out (leaving null) for `UpdateVar`.
+    fn take_var(
+        &mut self,
+        frame_base: usize,
+        closure: &Closure,
+        var: VarRef,
+        name: &str,
+    ) -> RtResult<Value> {
+        Ok(match var {
+            VarRef::Local(s) => std::mem::take(&mut self.stack[frame_base + s as usize]),
+            VarRef::Cell(s) => match &self.stack[frame_base + s as usize] {
+                Value::Cell(c) => c.take(),
+                _ => Value::Null,
+            },
+            VarRef::Upval(u) => closure.upvalues[u as usize].take(),
+            VarRef::Global(g) => match &mut self.globals[g as usize] {
+                Some(v) => std::mem::take(v),
+                None => return Err(RtError::msg(format!("Undefined variable: {name}"))),
+            },
+        })
+    }
+
+    /// Put a value back into a variable (after a failed `UpdateVar`).
+    fn put_var(&mut self, frame_base: usize, closure: &Closure, var: VarRef, v: Value) {
+        match var {
+            VarRef::Local(s) => self.stack[frame_base + s as usize] = v,
+            VarRef::Cell(s) => {
+                if let Value::Cell(c) = &self.stack[frame_base + s as usize] {
+                    c.replace(v);
+                }
+            }
+            VarRef::Upval(u) => {
+                closure.upvalues[u as usize].replace(v);
+            }
+            VarRef::Global(g) => self.globals[g as usize] = Some(v),
+        }
+    }
+
+    fn update_var(
+        &mut self,
+        frame_base: usize,
+        closure: &Closure,
+        desc: &VarUpdate,
+    ) -> RtResult<()> {
+        let value = self.take_var(frame_base, closure, desc.var, &desc.name)?;
+        let (id, argc) = match &desc.kind {
+            UpdateKind::Arith(op) => {
+                let rhs = self.stack.pop().unwrap_or(Value::Null);
+                return match ops::arith_update(*op, value, rhs) {
+                    Ok(v) => {
+                        self.stack.push(v);
+                        Ok(())
+                    }
+                    Err((orig, e)) => {
+                        self.put_var(frame_base, closure, desc.var, orig);
+                        Err(e)
+                    }
+                };
+            }
+            UpdateKind::Builtin { id, argc } => (*id, *argc as usize),
+            UpdateKind::Method { name, argc } => {
+                let user_method =
+                    matches!(&value, Value::Struct(s) if s.def.method(name).is_some());
+                match builtins::lookup_method(name) {
+                    Some(id) if !user_method => (id, *argc as usize),
+                    _ => {
+                        // A struct's own method: an ordinary call, with the
+                        // variable keeping its value meanwhile.
+                        self.put_var(frame_base, closure, desc.var, value.clone());
+                        let at = self.stack.len() - (*argc as usize - 1);
+                        self.stack.insert(at, value);
+                        return self.call_method(name, *argc as usize - 1, false);
+                    }
+                }
+            }
+        };
+        let rest = self.stack.len() - (argc - 1);
+        let mut args: SmallVec<[Value; 4]> = std::iter::once(value)
+            .chain(self.stack.drain(rest..))
+            .collect();
+        match builtins::call(id, self, &mut args) {
+            Ok(v) => {
+                self.stack.push(v);
+                Ok(())
+            }
+            Err(e) => {
+                let orig = std::mem::take(&mut args[0]);
+                self.put_var(frame_base, closure, desc.var, orig);
+                Err(e)
+            }
+        }
+    }
+
     fn iter_prep(&mut self, slot: usize) -> RtResult<()> {
         let v = self.stack.pop().unwrap_or(Value::Null);
         match v {
@@ -624,10 +717,6 @@ impl Vm {
                     let v = pop!();
                     self.store_slot(base + s as usize, v);
                 }
-                Op::MoveLocal(s) => {
-                    let v = std::mem::replace(&mut self.stack[base + s as usize], Value::Null);
-                    push!(v);
-                }
                 Op::StoreNewCell(s) => {
                     let v = pop!();
                     self.stack[base + s as usize] = Value::Cell(Rc::new(RefCell::new(v)));
@@ -676,13 +765,6 @@ impl Vm {
                         slot => *slot = Some(v),
                     }
                 }
-                Op::MoveGlobal(g) => match self.globals[g as usize].as_mut() {
-                    Some(v) => {
-                        let v = std::mem::replace(v, Value::Null);
-                        push!(v);
-                    }
-                    None => tri!(Err(self.undefined_global(g))),
-                },
                 Op::LoadBuiltin(b) => push!(Value::Builtin(b)),
 
                 Op::Add => {
@@ -989,6 +1071,34 @@ impl Vm {
                     push!(v);
                 }
                 Op::StorePath(p) => tri!(self.store_path(base, cl, p, proto)),
+                Op::UpdateVar(u) => {
+                    // Fast path: int arithmetic on an int variable.
+                    let desc = &proto.updates[u as usize];
+                    if let UpdateKind::Arith(c) = desc.kind {
+                        let cur = match desc.var {
+                            VarRef::Local(s) => Some(&self.stack[base + s as usize]),
+                            VarRef::Global(g) => self.globals[g as usize].as_ref(),
+                            _ => None,
+                        };
+                        if let (Some(Value::Int(x)), Some(Value::Int(y))) = (cur, self.stack.last())
+                        {
+                            let r = match c {
+                                '+' => x.checked_add(*y),
+                                '-' => x.checked_sub(*y),
+                                '*' => x.checked_mul(*y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                let n = self.stack.len();
+                                self.stack[n - 1] = Value::Int(r);
+                                continue;
+                            }
+                        }
+                    }
+                    save_ip!();
+                    tri!(self.update_var(base, cl, &proto.updates[u as usize]));
+                    load_frame!();
+                }
                 Op::Concat(n) => {
                     let v = ops::concat(&self.stack[self.stack.len() - n as usize..]);
                     self.stack.truncate(self.stack.len() - n as usize);
