@@ -5,7 +5,9 @@
 //! initializationOptions: `{ "jitHints": bool, "ruffPath": string,
 //! "insightTimeoutSeconds": number }`.
 //! didChangeConfiguration: `{ "ruffLang": { "jitHints": { "enabled": bool },
-//! "ruffPath": string, "insightTimeoutSeconds": number } }`.
+//! "ruffPath": string, "insightTimeoutSeconds": number } }`, or the same
+//! flat object as initializationOptions (what editors/vscode sends, so one
+//! shape serves both messages).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -41,8 +43,9 @@ impl Settings {
 
     /// Apply a `didChangeConfiguration` payload.
     pub fn apply_change(&mut self, settings: &Value) {
-        if let Some(section) = settings.get("ruffLang") {
-            self.apply_fields(section);
+        match settings.get("ruffLang") {
+            Some(section) => self.apply_fields(section),
+            None => self.apply_fields(settings),
         }
     }
 
@@ -84,6 +87,8 @@ mod tests {
         assert!(s.jit_hints);
         s.apply_change(&json!({ "other": 1, "ruffLang": { "jitHints": "yes" } }));
         assert!(s.jit_hints, "ill-typed values are ignored");
+        s.apply_change(&json!({ "jitHints": false }));
+        assert!(!s.jit_hints, "the flat shape editors/vscode sends");
         assert_eq!(
             Settings::from_initialization_options(None),
             Settings::default()
