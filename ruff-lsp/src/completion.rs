@@ -399,3 +399,29 @@ func other(z) { return z }
         assert!(complete(&a, at(src, "note", 0, 2), true).is_empty());
     }
 }
+
+#[cfg(test)]
+mod typing_tests {
+    use super::*;
+    use crate::test_support::{analysis, at};
+
+    /// Completion while the statement under the cursor does not parse yet.
+    #[test]
+    fn half_typed_code_inside_a_function() {
+        let src = "struct P { x, y }\nfunc f(arg) {\n    let p := P { x: 1 }\n    p.\n    let later := 2\n}\n";
+        let a = analysis(src);
+        assert!(!a.diagnostics.is_empty(), "the text has a syntax error");
+        let items = complete(&a, at(src, "p.\n", 0, 2), true);
+        let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(labels, vec!["x", "y"]);
+
+        let src = "func f(arg) {\n    let local := 1\n    lo\n}\n";
+        let a = analysis(src);
+        let items = complete(&a, at(src, "lo\n", 0, 2), true);
+        let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+        assert!(
+            labels.contains(&"local") && labels.contains(&"arg"),
+            "{labels:?}"
+        );
+    }
+}

@@ -427,6 +427,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        // No `.await` before the edit is applied: tower-lsp-server runs
+        // handlers concurrently but polls each first in arrival order, so a
+        // synchronous application keeps edits in order.
         guard_notification("textDocument/didChange", async move {
             let uri = params.text_document.uri;
             let Some(snap) =

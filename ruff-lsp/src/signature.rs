@@ -3,7 +3,6 @@
 //! function, struct method or builtin) and the active parameter (commas at
 //! the call's own nesting level).
 
-use ruff_core::compiler::resolve::BindingKind;
 use ruff_core::runtime::builtins::{self, BuiltinDef};
 use tower_lsp_server::ls_types::{
     Documentation, MarkupContent, MarkupKind, ParameterInformation, ParameterLabel, SignatureHelp,
@@ -40,7 +39,7 @@ pub fn signature_help(a: &Analysis, offset: u32) -> Option<SignatureHelp> {
             .methods
             .iter()
             .find(|m| m.name == name)?;
-        user_signature(m, false)
+        user_signature(m)
     } else {
         function_signature(a, name, name_start as u32)?
     };
@@ -62,7 +61,7 @@ fn function_signature(a: &Analysis, name: &str, at: u32) -> Option<SignatureInfo
         Some(d) => {
             let decl = a.resolution.decl(d);
             let sig = a.index.funcs.get(&decl.span.start)?;
-            Some(user_signature(sig, decl.kind == BindingKind::Func))
+            Some(user_signature(sig))
         }
         None => Some(builtin_signature(
             builtins::def(builtins::lookup(name)?),
@@ -87,7 +86,7 @@ fn method_signature(
                 .methods
                 .iter()
                 .find(|m| m.name == name)?;
-            Some(user_signature(m, true))
+            Some(user_signature(m))
         }
         None => Some(builtin_signature(
             builtins::def(builtins::lookup_method(name)?),
@@ -132,12 +131,9 @@ fn build(
     }
 }
 
-fn user_signature(sig: &FuncSig, as_call: bool) -> SignatureInformation {
-    let params = if as_call || sig.method_of.is_some() {
-        sig.call_params()
-    } else {
-        &sig.params
-    };
+/// A method's `self` is supplied by the receiver, so it is not listed.
+fn user_signature(sig: &FuncSig) -> SignatureInformation {
+    let params = sig.call_params();
     let tail = sig
         .ret
         .as_ref()
