@@ -88,7 +88,11 @@ impl Key {
     }
 }
 
+/// `repr(u8)` fixes the layout: the tag is byte 0 and an immediate payload
+/// is the word at offset 8. The dispatch loop writes scalars through that
+/// layout (see `vm::write_int`), and native code will read it.
 #[derive(Default)]
+#[repr(u8)]
 pub enum Value {
     #[default]
     Null,
@@ -124,6 +128,14 @@ impl Clone for Value {
             _ => self.clone_heap(),
         }
     }
+}
+
+/// Tag bytes of the scalar variants (`repr(u8)` numbers variants in order).
+pub mod tag {
+    pub const NULL: u8 = 0;
+    pub const BOOL: u8 = 1;
+    pub const INT: u8 = 2;
+    pub const FLOAT: u8 = 3;
 }
 
 impl Value {
@@ -364,6 +376,30 @@ mod tests {
     #[test]
     fn value_is_16_bytes() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn scalar_layout_is_tag_then_payload() {
+        let v = Value::Int(-5);
+        let p = &v as *const Value as *const u8;
+        // SAFETY: reading the bytes of a live value with a fixed layout.
+        unsafe {
+            assert_eq!(*p, tag::INT);
+            assert_eq!(*(p.add(8) as *const i64), -5);
+        }
+        let f = Value::Float(1.5);
+        let p = &f as *const Value as *const u8;
+        unsafe {
+            assert_eq!(*p, tag::FLOAT);
+            assert_eq!(*(p.add(8) as *const f64), 1.5);
+        }
+        let b = Value::Bool(true);
+        let p = &b as *const Value as *const u8;
+        unsafe {
+            assert_eq!(*p, tag::BOOL);
+            assert_eq!(*p.add(1), 1);
+        }
+        assert_eq!(unsafe { *(&Value::Null as *const Value as *const u8) }, tag::NULL);
     }
 
     #[test]

@@ -698,7 +698,11 @@ impl Vm {
             ip += 1;
             match op {
                 Op::Const(k) => push!(proto.consts[k as usize].clone()),
-                Op::Int(n) => push!(Value::Int(n as i64)),
+                Op::Int(n) => {
+                    self.reserve_one();
+                    // SAFETY: capacity reserved; writes a complete Int.
+                    unsafe { self.push_int_unchecked(n as i64) }
+                }
                 Op::Null => push!(Value::Null),
                 Op::True => push!(Value::Bool(true)),
                 Op::False => push!(Value::Bool(false)),
@@ -710,8 +714,21 @@ impl Vm {
                     push!(v);
                 }
                 Op::LoadLocal(s) => {
-                    let v = self.stack[base + s as usize].clone();
-                    push!(v);
+                    let idx = base + s as usize;
+                    if self.stack[idx].is_scalar() {
+                        self.reserve_one();
+                        // SAFETY: a scalar is plain data: copying its 16
+                        // bytes is a clone; capacity reserved above.
+                        unsafe {
+                            let n = self.stack.len();
+                            let p = self.stack.as_mut_ptr();
+                            std::ptr::copy_nonoverlapping(p.add(idx), p.add(n), 1);
+                            self.stack.set_len(n + 1);
+                        }
+                    } else {
+                        let v = self.stack[idx].clone();
+                        push!(v);
+                    }
                 }
                 Op::StoreLocal(s) => {
                     let v = pop!();
@@ -770,7 +787,7 @@ impl Vm {
                 Op::Add => {
                     if let Some((x, y)) = self.top2_ints() {
                         if let Some(r) = x.checked_add(y) {
-                            self.replace_top2_scalars(Value::Int(r));
+                            self.replace_top2_with_int(r);
                             continue;
                         }
                     }
@@ -789,7 +806,7 @@ impl Vm {
                 Op::Sub => {
                     if let Some((x, y)) = self.top2_ints() {
                         if let Some(r) = x.checked_sub(y) {
-                            self.replace_top2_scalars(Value::Int(r));
+                            self.replace_top2_with_int(r);
                             continue;
                         }
                     }
@@ -807,7 +824,7 @@ impl Vm {
                 Op::Mul => {
                     if let Some((x, y)) = self.top2_ints() {
                         if let Some(r) = x.checked_mul(y) {
-                            self.replace_top2_scalars(Value::Int(r));
+                            self.replace_top2_with_int(r);
                             continue;
                         }
                     }
@@ -1156,6 +1173,44 @@ impl Vm {
         match self.stack.as_slice() {
             [.., Value::Int(a), Value::Int(b)] => Some((*a, *b)),
             _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn reserve_one(&mut self) {
+        if self.stack.len() == self.stack.capacity() {
+            self.stack.reserve(1);
+        }
+    }
+
+    /// Push an int by writing its tag and payload in place.
+    ///
+    /// # Safety
+    /// The stack must have spare capacity for one value.
+    #[inline(always)]
+    unsafe fn push_int_unchecked(&mut self, i: i64) {
+        let n = self.stack.len();
+        // SAFETY: `Value` is `repr(u8)`: tag byte at 0, i64 payload at 8.
+        unsafe {
+            let p = self.stack.as_mut_ptr().add(n) as *mut u8;
+            p.write(super::value::tag::INT);
+            (p.add(8) as *mut i64).write(i);
+            self.stack.set_len(n + 1);
+        }
+    }
+
+    /// Replace the two topmost values, both ints, by the int `i`.
+    #[inline(always)]
+    fn replace_top2_with_int(&mut self, i: i64) {
+        let n = self.stack.len();
+        debug_assert!(n >= 2 && self.stack[n - 1].is_scalar() && self.stack[n - 2].is_scalar());
+        // SAFETY: both are scalars (no drop glue); the slot at n-2 becomes a
+        // complete Int (tag and payload written).
+        unsafe {
+            self.stack.set_len(n - 1);
+            let p = self.stack.as_mut_ptr().add(n - 2) as *mut u8;
+            p.write(super::value::tag::INT);
+            (p.add(8) as *mut i64).write(i);
         }
     }
 
