@@ -30,7 +30,22 @@ fn write_proto(out: &mut String, proto: &FuncProto) {
             Op::MakeStruct(s) => Some(proto.structs[*s as usize].name.to_string()),
             Op::LoadBuiltin(b) => Some(crate::runtime::builtins::def(*b).name.to_string()),
             Op::StorePath(p) => Some(proto.paths[*p as usize].name.to_string()),
-            Op::UpdateVar(u) => Some(format!("{:?}", proto.updates[*u as usize].kind)),
+            Op::UpdateVar(u) => {
+                let up = &proto.updates[*u as usize];
+                Some(match &up.kind {
+                    super::UpdateKind::Arith(op) => format!("{} {op}= _", up.name),
+                    super::UpdateKind::Builtin { id, argc } => format!(
+                        "{} = {}({}, {} more)",
+                        up.name,
+                        crate::runtime::builtins::def(*id).name,
+                        up.name,
+                        argc - 1
+                    ),
+                    super::UpdateKind::Method { name, argc } => {
+                        format!("{} = {}.{name}({} args)", up.name, up.name, argc - 1)
+                    }
+                })
+            }
             _ => None,
         };
         let _ = write!(out, "{op:?}");
@@ -49,5 +64,18 @@ fn write_proto(out: &mut String, proto: &FuncProto) {
     for p in &proto.protos {
         out.push('\n');
         write_proto(out, p);
+    }
+    // Methods of the structs this function builds (each struct once).
+    let mut seen = Vec::new();
+    for s in &proto.structs {
+        if seen.iter().any(|d| std::ptr::eq(*d, &**s)) {
+            continue;
+        }
+        seen.push(&**s);
+        for m in s.methods.get().map_or(&[][..], |v| v.as_slice()) {
+            out.push('\n');
+            let _ = writeln!(out, "-- method {}.{} --", s.name, m.name);
+            write_proto(out, &m.proto);
+        }
     }
 }

@@ -109,4 +109,6 @@ pub struct FuncProto {
     pub line: u32,
     /// Tier-up counters, type feedback and compiled code (see `jit`).
     pub jit: crate::jit::ProtoJit,
+    /// Index in the program's `FunctionTable` (profilers name frames by it).
+    pub id: u32,
 }

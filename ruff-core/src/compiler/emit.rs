@@ -11,6 +11,7 @@ use crate::bytecode::{
     Capture, FuncProto, LoopInfo, LoopKind, Op, PathDesc, UpdateKind, VarRef, VarUpdate,
 };
 use crate::runtime::builtins;
+use crate::runtime::shadow::FunctionTable;
 use crate::runtime::value::{EnumObj, Method, StructDef, Value};
 use crate::syntax::ast::*;
 use crate::syntax::{LineIndex, Span};
@@ -18,6 +19,8 @@ use crate::syntax::{LineIndex, Span};
 /// The compiled program.
 pub struct Compiled {
     pub main: Rc<FuncProto>,
+    /// Every function's name and line, indexed by `FuncProto::id`.
+    pub functions: FunctionTable,
     /// Name of each global slot (for `Undefined variable` messages).
     pub global_names: Vec<Rc<str>>,
 }
@@ -31,6 +34,7 @@ pub fn emit(program: &Program, res: &Resolution, lines: &LineIndex) -> Compiled 
         fns: Vec::new(),
         structs: Vec::new(),
         struct_decls: Vec::new(),
+        functions: FunctionTable::default(),
     };
     for (id, d) in res.decls.iter().enumerate() {
         if d.global {
@@ -50,9 +54,10 @@ pub fn emit(program: &Program, res: &Resolution, lines: &LineIndex) -> Compiled 
     e.stmts(&program.stmts);
     e.emit(Op::Null, Span::default());
     e.emit(Op::Return, Span::default());
-    let main = e.fns.pop().expect("main function state").finish();
+    let main = e.finish_fn();
     Compiled {
         main: Rc::new(main),
+        functions: e.functions,
         global_names: e.global_names,
     }
 }
@@ -145,9 +150,20 @@ struct Emitter<'a> {
     /// Indexed like `Resolution::structs`.
     structs: Vec<Rc<StructDef>>,
     struct_decls: Vec<&'a StructDecl>,
+    functions: FunctionTable,
 }
 
 impl<'a> Emitter<'a> {
+    /// Pop the innermost function being emitted and give it its id.
+    fn finish_fn(&mut self) -> FuncProto {
+        let mut proto = self.fns.pop().expect("function state").finish();
+        proto.id = self.functions.functions.len() as u32;
+        self.functions
+            .functions
+            .push((proto.name.to_string(), proto.line));
+        proto
+    }
+
     fn f(&mut self) -> &mut FnState {
         self.fns.last_mut().expect("a function is being emitted")
     }
@@ -417,7 +433,7 @@ impl<'a> Emitter<'a> {
         let end = Span::new(f.body.span.end.saturating_sub(1), f.body.span.end);
         self.emit(Op::Null, end);
         self.emit(Op::Return, end);
-        Rc::new(self.fns.pop().expect("function state").finish())
+        Rc::new(self.finish_fn())
     }
 
     // ----- statements ------------------------------------------------------

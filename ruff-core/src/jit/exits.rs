@@ -140,8 +140,11 @@ pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit:
         note_exit(vm, ex, obs);
         Rc::increment_strong_count(closure);
         let closure = Rc::from_raw(closure);
-        // This native frame becomes the VM frame.
+        // This native frame becomes the VM frame (also for profilers).
         (*ctx).depth -= 1;
+        if let Some(s) = &vm.shadow {
+            s.push(proto.id, crate::runtime::shadow::Tier::Interpreted, ex.line);
+        }
         vm.frames.push(Frame {
             closure,
             ip: ex.ip as usize,

@@ -455,7 +455,11 @@ pub unsafe extern "C" fn store_index_int(
     // SAFETY: see the contract.
     let (vm, closure) = unsafe { (vm(ctx), &*(closure as *const Closure)) };
     let desc: &PathDesc = &closure.proto.paths[p as usize];
-    let v = if vtag == tag::HEAP { take(vm, vslot) } else { decode(vtag, vpay) };
+    let v = if vtag == tag::HEAP {
+        take(vm, vslot)
+    } else {
+        decode(vtag, vpay)
+    };
     let target = match desc.var {
         crate::bytecode::VarRef::Local(s) => slot(vm, base + s as u64),
         crate::bytecode::VarRef::Global(g) => match &mut vm.globals[g as usize] {

@@ -1747,7 +1747,10 @@ impl<'a, 'u> Lower<'a, 'u> {
                 let p = self.stack.len() - depth - 1;
                 let simple = depth == 1
                     && desc.field_mask == 0
-                    && matches!(desc.var, crate::bytecode::VarRef::Local(_) | crate::bytecode::VarRef::Global(_));
+                    && matches!(
+                        desc.var,
+                        crate::bytecode::VarRef::Local(_) | crate::bytecode::VarRef::Global(_)
+                    );
                 if let (true, Sv::I(key)) = (simple, self.stack[p + 1]) {
                     // `var[i] := v` with an unboxed index (and value): one call.
                     let (vt, vp) = match self.stack[p] {
@@ -1761,7 +1764,11 @@ impl<'a, 'u> Lower<'a, 'u> {
                         }
                     };
                     self.set_ip(ip);
-                    let (pv, vs, vt) = (self.iconst(pi as i64), self.slot_of_pos(p), self.iconst(vt as i64));
+                    let (pv, vs, vt) = (
+                        self.iconst(pi as i64),
+                        self.slot_of_pos(p),
+                        self.iconst(vt as i64),
+                    );
                     let (tg, _) = self.call2(
                         h::store_index_int as *const () as usize,
                         &[self.cl, self.base, pv, key, vt, vp, vs],
@@ -2292,10 +2299,19 @@ impl<'a, 'u> Lower<'a, 'u> {
         let (tg, pl) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
         if expected.is_unboxed() {
             // The common case first: a result of the expected type.
-            let hit = self.b.ins().icmp_imm_s(IntCC::Equal, tg, tag_of(expected) as i64);
+            let hit = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::Equal, tg, tag_of(expected) as i64);
             let check = self.b.create_block();
             self.b.set_cold_block(check);
-            self.b.ins().brif(hit, join, &[BlockArg::Value(tg), BlockArg::Value(pl)], check, &[]);
+            self.b.ins().brif(
+                hit,
+                join,
+                &[BlockArg::Value(tg), BlockArg::Value(pl)],
+                check,
+                &[],
+            );
             self.b.switch_to_block(check);
         }
         // The callee found the recursion limit reached: let the interpreter

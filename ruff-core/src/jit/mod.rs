@@ -393,7 +393,10 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
     // this function, so a compiled loop is entered at once and other loops
     // are counted until they are hot; only a loop that can never be
     // compiled resets the counter (nothing to do here for a while).
-    let dead = !matches!(lj.tier.get(), Tier::Cold | Tier::WantsGeneric | Tier::Compiled | Tier::CompiledGeneric);
+    let dead = !matches!(
+        lj.tier.get(),
+        Tier::Cold | Tier::WantsGeneric | Tier::Compiled | Tier::CompiledGeneric
+    );
     if dead && vm.jit.loop_threshold != 0 {
         proto.jit.backedges.set(0);
         return Ok(None);
@@ -423,6 +426,10 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
     }
     let closure = Rc::as_ptr(&c) as u64;
     let entry = code.entry;
+    // Profilers see this frame run natively while the loop does.
+    if let Some(s) = &vm.shadow {
+        s.set_tier(crate::runtime::shadow::Tier::Native);
+    }
     // SAFETY: finalized OSR code with the generic-entry signature.
     let r = call_native(
         vm,
@@ -441,6 +448,9 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
         },
         true,
     );
+    if let Some(s) = &vm.shadow {
+        s.set_tier(crate::runtime::shadow::Tier::Interpreted);
+    }
     match r.tag {
         tag::NOT_ENTERED => Ok(None),
         tag::EXIT => Ok(Some(r.payload as usize)),

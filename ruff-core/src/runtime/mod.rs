@@ -7,5 +7,6 @@ pub mod error;
 pub mod format;
 pub mod host;
 pub mod ops;
+pub mod shadow;
 pub mod value;
 pub mod vm;

@@ -7,7 +7,6 @@ use std::fmt;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
-use rustc_hash::FxBuildHasher;
 
 use crate::bytecode::FuncProto;
 
@@ -16,14 +15,62 @@ use crate::bytecode::FuncProto;
 pub type RStr = Rc<String>;
 
 /// Insertion-ordered dict with typed keys and a fast hasher.
-pub type DictMap = IndexMap<Key, Value, FxBuildHasher>;
+pub type DictMap = IndexMap<Key, Value, KeyHashState>;
 
 /// A dict key: ints stay ints, so `1` and `"1"` are different keys.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Key {
     Int(i64),
     Str(RStr),
 }
+
+impl std::hash::Hash for Key {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Key::Int(i) => state.write_u64(*i as u64),
+            Key::Str(s) => state.write(s.as_bytes()),
+        }
+    }
+}
+
+/// Hashes dict keys. Int keys keep their low bits (nearby keys land in nearby
+/// buckets, which keeps big int-keyed dicts cache-friendly, as CPython's
+/// identity hash does) with a multiplicative hash folded into the whole
+/// word, so the top bits hashbrown filters on are well mixed and strided
+/// keys (multiples of a power of two) still spread. Strings use foldhash.
+#[derive(Clone, Copy, Default)]
+pub struct KeyHasher {
+    hash: u64,
+}
+
+impl std::hash::Hasher for KeyHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        let mixed = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // Low bits: the key plus shifted copies of its higher bits. The sum
+        // grows with the key, so increasing keys visit increasing buckets
+        // (prefetch-friendly), and multiples of 2^k still differ in their low
+        // bits. Top 7 bits (hashbrown's filter byte): mixed.
+        let low = x
+            .wrapping_add(x >> 11)
+            .wrapping_add(x >> 29)
+            .wrapping_add(x >> 47);
+        self.hash = (low & 0x01FF_FFFF_FFFF_FFFF) | (mixed & 0xFE00_0000_0000_0000);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        use std::hash::BuildHasher;
+        self.hash = foldhash::fast::FixedState::default().hash_one(bytes);
+    }
+}
+
+pub type KeyHashState = std::hash::BuildHasherDefault<KeyHasher>;
 
 impl Key {
     /// The key as a value (for `keys()`, iteration).
@@ -46,7 +93,13 @@ impl Key {
     }
 }
 
+/// `repr(u8)` fixes the layout: the tag is byte 0 and an immediate payload
+/// is the word at offset 8. The dispatch loop writes scalars through that
+/// layout (see `vm::write_int`), and native code will read it.
+#[derive(Default)]
+#[repr(u8)]
 pub enum Value {
+    #[default]
     Null,
     Bool(bool),
     Int(i64),
@@ -67,12 +120,6 @@ pub enum Value {
     Cell(Cell),
 }
 
-impl Default for Value {
-    fn default() -> Value {
-        Value::Null
-    }
-}
-
 /// Written by hand so the scalar cases inline into the dispatch loop (the
 /// derived impl is an out-of-line call).
 impl Clone for Value {
@@ -86,6 +133,14 @@ impl Clone for Value {
             _ => self.clone_heap(),
         }
     }
+}
+
+/// Tag bytes of the scalar variants (`repr(u8)` numbers variants in order).
+pub mod tag {
+    pub const NULL: u8 = 0;
+    pub const BOOL: u8 = 1;
+    pub const INT: u8 = 2;
+    pub const FLOAT: u8 = 3;
 }
 
 impl Value {
@@ -326,6 +381,33 @@ mod tests {
     #[test]
     fn value_is_16_bytes() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn scalar_layout_is_tag_then_payload() {
+        let v = Value::Int(-5);
+        let p = &v as *const Value as *const u8;
+        // SAFETY: reading the bytes of a live value with a fixed layout.
+        unsafe {
+            assert_eq!(*p, tag::INT);
+            assert_eq!(*(p.add(8) as *const i64), -5);
+        }
+        let f = Value::Float(1.5);
+        let p = &f as *const Value as *const u8;
+        unsafe {
+            assert_eq!(*p, tag::FLOAT);
+            assert_eq!(*(p.add(8) as *const f64), 1.5);
+        }
+        let b = Value::Bool(true);
+        let p = &b as *const Value as *const u8;
+        unsafe {
+            assert_eq!(*p, tag::BOOL);
+            assert_eq!(*p.add(1), 1);
+        }
+        assert_eq!(
+            unsafe { *(&Value::Null as *const Value as *const u8) },
+            tag::NULL
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -15,7 +16,8 @@ use super::cow;
 use super::error::{RtError, RtResult};
 use super::host::Host;
 use super::ops;
-use super::value::{Closure, EnumObj, ErrorObj, RStr, StructObj, Value};
+use super::shadow::{ShadowStack, Tier, BUILTIN_BIT};
+use super::value::{Closure, EnumObj, ErrorObj, Key, RStr, StructObj, Value};
 use crate::bytecode::{Capture, FuncProto, Op, UpdateKind, VarRef, VarUpdate};
 use crate::compiler::Compiled;
 use crate::syntax::{LineIndex, Span};
@@ -25,7 +27,7 @@ pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Settings passed in by the embedder (the CLI), never read from the
 /// environment inside the VM.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct VmOptions {
     /// Maximum number of active Ruff frames (`--max-depth`).
     pub max_depth: usize,
@@ -38,6 +40,8 @@ pub struct VmOptions {
     pub jit_threshold: Option<u32>,
     /// Debugging and observability switches of the JIT.
     pub jit_tools: crate::jit::JitTools,
+    /// Keep this shadow stack current for a profiler's sampler thread.
+    pub shadow: Option<Arc<ShadowStack>>,
 }
 
 impl Default for VmOptions {
@@ -48,6 +52,7 @@ impl Default for VmOptions {
             jit: crate::jit::JitMode::default(),
             jit_threshold: None,
             jit_tools: crate::jit::JitTools::default(),
+            shadow: None,
         }
     }
 }
@@ -115,6 +120,8 @@ pub struct Vm {
     main: Rc<FuncProto>,
     /// The JIT: tier-up policy, code cache and the context native code uses.
     pub(crate) jit: crate::jit::Jit,
+    /// `options.shadow`, kept apart for the hot paths.
+    pub(crate) shadow: Option<Arc<ShadowStack>>,
 }
 
 fn receiver_id(v: &Value) -> usize {
@@ -132,6 +139,7 @@ impl Vm {
         out: Box<dyn Write>,
         err: Box<dyn Write>,
     ) -> Vm {
+        let shadow = options.shadow.clone();
         Vm {
             stack: Vec::with_capacity(1024),
             frames: Vec::with_capacity(64),
@@ -146,6 +154,7 @@ impl Vm {
             rng: 0x2545_F491_4F6C_DD1D,
             jit: crate::jit::Jit::new(&options),
             main: compiled.main.clone(),
+            shadow,
         }
     }
 
@@ -171,6 +180,9 @@ impl Vm {
         });
         let n = closure.proto.num_slots as usize;
         self.stack.resize(n, Value::Null);
+        if let Some(s) = &self.shadow {
+            s.push(closure.proto.id, Tier::Interpreted, 1);
+        }
         self.frames.push(Frame {
             closure,
             ip: 0,
@@ -254,6 +266,9 @@ impl Vm {
             Some(h) if h.frame >= stop_depth => {
                 let h = self.handlers.pop().expect("checked above");
                 self.frames.truncate(h.frame + 1);
+                if let Some(s) = &self.shadow {
+                    s.truncate(self.frames.len());
+                }
                 self.stack.truncate(h.stack_len);
                 self.stack.push(Value::Error(obj));
                 if let Some(f) = self.frames.last_mut() {
@@ -264,6 +279,9 @@ impl Vm {
             _ => {
                 // Leaving this run: drop its frames and handlers.
                 self.frames.truncate(stop_depth);
+                if let Some(s) = &self.shadow {
+                    s.truncate(stop_depth);
+                }
                 self.handlers.retain(|h| h.frame < stop_depth);
                 Err(Unwind::Error(obj))
             }
@@ -285,6 +303,9 @@ impl Vm {
         }
         let n = closure.proto.num_slots as usize;
         self.stack.resize(base + n, Value::Null);
+        if let Some(s) = &self.shadow {
+            s.push(closure.proto.id, Tier::Interpreted, closure.proto.line);
+        }
         self.frames.push(Frame {
             closure,
             ip: 0,
@@ -315,7 +336,7 @@ impl Vm {
                 let id = *id;
                 let mut args: SmallVec<[Value; 4]> = self.stack.drain(callee_at + 1..).collect();
                 self.stack.pop();
-                let r = builtins::call(id, self, &mut args)?;
+                let r = self.call_builtin(id, &mut args)?;
                 self.stack.push(r);
                 Ok(())
             }
@@ -351,7 +372,7 @@ impl Vm {
         }
         if let Some(id) = builtins::lookup_method(name) {
             let mut args: SmallVec<[Value; 4]> = self.stack.drain(recv_at..).collect();
-            let r = builtins::call(id, self, &mut args)?;
+            let r = self.call_builtin(id, &mut args)?;
             self.stack.push(r);
             if wb {
                 self.stack.push(Value::Null);
@@ -423,6 +444,40 @@ impl Vm {
     ) -> RtResult<()> {
         let desc = &proto.paths[p as usize];
         let depth = desc.depth as usize;
+        // Fast path: `local[int] := v` / `global[int] := v` on an array or
+        // dict (no temporary key list).
+        if depth == 1 && desc.field_mask == 0 {
+            if let Some(Value::Int(i)) = self.stack.last() {
+                let i = *i;
+                let root = match desc.var {
+                    VarRef::Local(s) => Some(frame_base + s as usize),
+                    _ => None,
+                };
+                let n = self.stack.len();
+                if n >= 2 {
+                    let target: Option<&mut Value> = match (root, desc.var) {
+                        (Some(slot), _) => Some(&mut self.stack[slot]),
+                        (None, VarRef::Global(g)) => self.globals[g as usize].as_mut(),
+                        _ => None,
+                    };
+                    if let Some(Value::Dict(_)) = target {
+                        self.stack.pop();
+                        let v = self.stack.pop().unwrap_or_default();
+                        let target = match (root, desc.var) {
+                            (Some(slot), _) => &mut self.stack[slot],
+                            (None, VarRef::Global(g)) => {
+                                self.globals[g as usize].as_mut().expect("checked above")
+                            }
+                            _ => unreachable!("checked above"),
+                        };
+                        if let Value::Dict(d) = target {
+                            cow::make_mut(d).insert(Key::Int(i), v);
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+        }
         let keys: SmallVec<[Value; 4]> = self.stack.drain(self.stack.len() - depth..).collect();
         let v = self.stack.pop().unwrap_or(Value::Null);
         match desc.var {
@@ -529,7 +584,7 @@ impl Vm {
         let mut args: SmallVec<[Value; 4]> = std::iter::once(value)
             .chain(self.stack.drain(rest..))
             .collect();
-        match builtins::call(id, self, &mut args) {
+        match self.call_builtin(id, &mut args) {
             Ok(v) => {
                 self.stack.push(v);
                 Ok(())
@@ -716,7 +771,11 @@ impl Vm {
             ip += 1;
             match op {
                 Op::Const(k) => push!(proto.consts[k as usize].clone()),
-                Op::Int(n) => push!(Value::Int(n as i64)),
+                Op::Int(n) => {
+                    self.reserve_one();
+                    // SAFETY: capacity reserved; writes a complete Int.
+                    unsafe { self.push_int_unchecked(n as i64) }
+                }
                 Op::Null => push!(Value::Null),
                 Op::True => push!(Value::Bool(true)),
                 Op::False => push!(Value::Bool(false)),
@@ -728,8 +787,21 @@ impl Vm {
                     push!(v);
                 }
                 Op::LoadLocal(s) => {
-                    let v = self.stack[base + s as usize].clone();
-                    push!(v);
+                    let idx = base + s as usize;
+                    if self.stack[idx].is_scalar() {
+                        self.reserve_one();
+                        // SAFETY: a scalar is plain data: copying its 16
+                        // bytes is a clone; capacity reserved above.
+                        unsafe {
+                            let n = self.stack.len();
+                            let p = self.stack.as_mut_ptr();
+                            std::ptr::copy_nonoverlapping(p.add(idx), p.add(n), 1);
+                            self.stack.set_len(n + 1);
+                        }
+                    } else {
+                        let v = self.stack[idx].clone();
+                        push!(v);
+                    }
                 }
                 Op::StoreLocal(s) => {
                     let v = pop!();
@@ -794,7 +866,7 @@ impl Vm {
                 Op::Add => {
                     if let Some((x, y)) = self.top2_ints() {
                         if let Some(r) = x.checked_add(y) {
-                            self.replace_top2_scalars(Value::Int(r));
+                            self.replace_top2_with_int(r);
                             continue;
                         }
                     }
@@ -813,7 +885,7 @@ impl Vm {
                 Op::Sub => {
                     if let Some((x, y)) = self.top2_ints() {
                         if let Some(r) = x.checked_sub(y) {
-                            self.replace_top2_scalars(Value::Int(r));
+                            self.replace_top2_with_int(r);
                             continue;
                         }
                     }
@@ -831,7 +903,7 @@ impl Vm {
                 Op::Mul => {
                     if let Some((x, y)) = self.top2_ints() {
                         if let Some(r) = x.checked_mul(y) {
-                            self.replace_top2_scalars(Value::Int(r));
+                            self.replace_top2_with_int(r);
                             continue;
                         }
                     }
@@ -945,6 +1017,9 @@ impl Vm {
                     }
                 }
                 Op::Loop(t) => {
+                    if let Some(s) = &self.shadow {
+                        s.set_line(self.line_of(proto.spans[ip - 1]));
+                    }
                     ip = t as usize;
                     if INTERRUPTED.load(Ordering::Relaxed) {
                         tri!(Err(RtError::Interrupted));
@@ -963,6 +1038,9 @@ impl Vm {
                 }
 
                 Op::Call(argc) => {
+                    if let Some(s) = &self.shadow {
+                        s.set_line(self.line_of(proto.spans[ip - 1]));
+                    }
                     save_ip!();
                     let depth = self.frames.len();
                     tri!(self.call_value(argc as usize));
@@ -990,6 +1068,9 @@ impl Vm {
                     let result = pop!();
                     let frame = self.frames.pop().expect("returning frame");
                     let depth = self.frames.len();
+                    if let Some(s) = &self.shadow {
+                        s.pop();
+                    }
                     while self.handlers.last().is_some_and(|h| h.frame >= depth) {
                         self.handlers.pop();
                     }
@@ -1093,6 +1174,10 @@ impl Vm {
                         (Value::Array(a), Value::Int(i)) if *i >= 0 && (*i as usize) < a.len() => {
                             a[*i as usize].clone()
                         }
+                        (Value::Dict(d), Value::Int(i)) => match d.get(&Key::Int(*i)) {
+                            Some(v) => v.clone(),
+                            None => tri!(ops::index(&obj, &k)),
+                        },
                         _ => tri!(ops::index(&obj, &k)),
                     };
                     proto.jit.note(ip - 1, &v);
@@ -1212,6 +1297,44 @@ impl Vm {
         }
     }
 
+    #[inline(always)]
+    fn reserve_one(&mut self) {
+        if self.stack.len() == self.stack.capacity() {
+            self.stack.reserve(1);
+        }
+    }
+
+    /// Push an int by writing its tag and payload in place.
+    ///
+    /// # Safety
+    /// The stack must have spare capacity for one value.
+    #[inline(always)]
+    unsafe fn push_int_unchecked(&mut self, i: i64) {
+        let n = self.stack.len();
+        // SAFETY: `Value` is `repr(u8)`: tag byte at 0, i64 payload at 8.
+        unsafe {
+            let p = self.stack.as_mut_ptr().add(n) as *mut u8;
+            p.write(super::value::tag::INT);
+            (p.add(8) as *mut i64).write(i);
+            self.stack.set_len(n + 1);
+        }
+    }
+
+    /// Replace the two topmost values, both ints, by the int `i`.
+    #[inline(always)]
+    fn replace_top2_with_int(&mut self, i: i64) {
+        let n = self.stack.len();
+        debug_assert!(n >= 2 && self.stack[n - 1].is_scalar() && self.stack[n - 2].is_scalar());
+        // SAFETY: both are scalars (no drop glue); the slot at n-2 becomes a
+        // complete Int (tag and payload written).
+        unsafe {
+            self.stack.set_len(n - 1);
+            let p = self.stack.as_mut_ptr().add(n - 2) as *mut u8;
+            p.write(super::value::tag::INT);
+            (p.add(8) as *mut i64).write(i);
+        }
+    }
+
     /// Replace the two topmost values, both scalars, by `v`.
     #[inline(always)]
     fn replace_top2_scalars(&mut self, v: Value) {
@@ -1254,6 +1377,19 @@ impl Vm {
     }
 }
 
+impl Vm {
+    /// Run a builtin, with a runtime-tier frame on the shadow stack.
+    fn call_builtin(&mut self, id: u16, args: &mut [Value]) -> RtResult<Value> {
+        let Some(s) = self.shadow.clone() else {
+            return builtins::call(id, self, args);
+        };
+        s.push(BUILTIN_BIT | id as u32, Tier::Runtime, 0);
+        let r = builtins::call(id, self, args);
+        s.pop();
+        r
+    }
+}
+
 fn arity_error(expected: usize, got: usize) -> RtError {
     RtError::msg(format!("Expected {expected} arguments but got {got}"))
 }
@@ -1281,7 +1417,7 @@ impl Host for Vm {
             }
             Value::Builtin(id) => {
                 let mut args = args;
-                builtins::call(*id, self, &mut args)
+                self.call_builtin(*id, &mut args)
             }
             other => Err(RtError::msg(format!(
                 "Cannot call a value of type {}",

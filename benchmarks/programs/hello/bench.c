@@ -1,0 +1,7 @@
+/* Start-up: launch the runtime and print one line. */
+#include <stdio.h>
+
+int main(void) {
+    puts("hello");
+    return 0;
+}

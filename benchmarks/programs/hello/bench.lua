@@ -1,0 +1,2 @@
+-- Start-up: launch the runtime and print one line.
+print("hello")
