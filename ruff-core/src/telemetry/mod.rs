@@ -3,10 +3,12 @@
 //! server shows before anything runs (`eligibility`). The schema is
 //! documented in `docs/telemetry.md`.
 //!
-//! Not here yet: the shadow stack a sampling profiler reads. Native frames
-//! already record (function, current instruction) in `jit::ctx::Shadow`
-//! entries and VM frames in `Vm::frames`; a sampler needs both published
-//! through an atomically readable buffer, with a tier tag per frame.
+//! The profiler's sampler-readable shadow stack is `runtime::shadow` (kept
+//! by the VM). The JIT marks a frame running OSR code as native there and
+//! pushes the frames it resumes in the interpreter; frames of method-compiled
+//! functions called natively are not published yet (their time shows under
+//! the interpreted caller). Native frames do record (function, instruction)
+//! in `jit::ctx::Shadow` entries, which error reports already use.
 
 pub mod eligibility;
 pub mod events;
