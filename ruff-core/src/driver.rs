@@ -156,9 +156,12 @@ pub fn render_runtime_error(file_name: &str, source: &str, e: &ErrorObj) -> Stri
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         out.push_str(&format!("  --> {file_name}:{line}:{col}\n"));
-        out.push_str(&format!("{:gutter$} |\n", ""));
-        out.push_str(&format!("{line:>gutter$} | {text}\n"));
-        out.push_str(&format!("{:gutter$} | {pad}{}\n", "", "^".repeat(width)));
+        // Quote the source line unless it is too long to be useful.
+        if text.len() <= 1000 {
+            out.push_str(&format!("{:gutter$} |\n", ""));
+            out.push_str(&format!("{line:>gutter$} | {text}\n"));
+            out.push_str(&format!("{:gutter$} | {pad}{}\n", "", "^".repeat(width)));
+        }
     }
     if !e.trace.is_empty() {
         out.push_str("stack (innermost first):\n");
