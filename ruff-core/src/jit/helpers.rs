@@ -18,7 +18,7 @@ use std::rc::Rc;
 use crate::bytecode::{FuncProto, PathDesc};
 use crate::runtime::error::RtError;
 use crate::runtime::ops;
-use crate::runtime::value::{Closure, StructDef, StructObj, Value};
+use crate::runtime::value::{Closure, Key, StructDef, StructObj, Value};
 use crate::runtime::vm::{Unwind, Vm};
 
 use super::ctx::{tag, JitCtx, Ret2};
@@ -350,6 +350,26 @@ pub unsafe extern "C" fn update_var(
     let desc = &closure.proto.updates[u as usize];
     let nops = super::types::update_operands(&desc.kind);
     let at = first as usize;
+    // `a = push(a, v)` on an array: append in place (what `push` does,
+    // without collecting arguments).
+    if let crate::bytecode::UpdateKind::Builtin { id, argc: 2 } = desc.kind {
+        if crate::runtime::builtins::def(id).name == "push" {
+            let var: Option<&mut Value> = match desc.var {
+                crate::bytecode::VarRef::Local(s) => Some(slot(vm, base + s as u64)),
+                crate::bytecode::VarRef::Global(g) => vm.globals[g as usize].as_mut(),
+                _ => None,
+            };
+            if let Some(var @ Value::Array(_)) = var {
+                let mut arr = std::mem::take(var);
+                let item = take(vm, first);
+                if let Value::Array(a) = &mut arr {
+                    crate::runtime::cow::make_mut(a).push(item);
+                }
+                set_len(vm, at);
+                return produce(vm, first, arr);
+            }
+        }
+    }
     set_len(vm, at + nops);
     let depth = vm.frames.len();
     if let Err(e) = vm.update_var(base as usize, closure, desc) {
@@ -380,12 +400,13 @@ pub unsafe extern "C" fn index(ctx: *mut JitCtx, a: u64) -> Ret2 {
 pub unsafe extern "C" fn index_int(ctx: *mut JitCtx, a: u64, i: i64) -> Ret2 {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
-    let slot_a = slot(vm, a);
-    if let Value::Array(arr) = slot_a {
-        if i >= 0 && (i as usize) < arr.len() {
-            let v = arr[i as usize].clone();
-            return produce(vm, a, v);
-        }
+    let fast = match slot(vm, a) {
+        Value::Array(arr) if i >= 0 && (i as usize) < arr.len() => Some(arr[i as usize].clone()),
+        Value::Dict(d) => d.get(&Key::Int(i)).cloned(),
+        _ => None,
+    };
+    if let Some(v) = fast {
+        return produce(vm, a, v);
     }
     let obj = take(vm, a);
     match ops::index(&obj, &Value::Int(i)) {
@@ -471,11 +492,16 @@ pub unsafe extern "C" fn store_index_int(
         },
         _ => unreachable!("compiled only for locals and globals"),
     };
-    if let Value::Array(a) = target {
-        if key >= 0 && (key as usize) < a.len() {
+    match target {
+        Value::Array(a) if key >= 0 && (key as usize) < a.len() => {
             crate::runtime::cow::make_mut(a)[key as usize] = v;
             return Ret2::new(tag::NULL, 0);
         }
+        Value::Dict(d) => {
+            crate::runtime::cow::make_mut(d).insert(Key::Int(key), v);
+            return Ret2::new(tag::NULL, 0);
+        }
+        _ => {}
     }
     match ops::set_path(target, &[Value::Int(key)], 0, v) {
         Ok(()) => Ret2::new(tag::NULL, 0),
