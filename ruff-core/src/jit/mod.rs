@@ -5,7 +5,7 @@
 //! `enter_loop`, and native code calls native code directly.
 //!
 //! Files: `feedback` (what the interpreter records), `types` (inference),
-//! `lower` (bytecode → Cranelift IR), `exits` (leaving native code),
+//! `lower/` (bytecode → Cranelift IR), `exits` (leaving native code),
 //! `helpers` (the runtime helper table), `module` (Cranelift setup),
 //! `ctx` (the context block native code sees), `refusal` (reason codes).
 
