@@ -313,11 +313,19 @@ fn finish_call(ctx: *mut JitCtx, vm: &mut Vm, depth: usize, at: usize) -> Ret2 {
     }
 }
 
-/// `recv.name(args)` with the receiver in slot `at` (never a write-back call).
+/// `recv.name(args)` with the receiver in slot `at`; with `wb`, the
+/// receiver after the call and whether it changed follow the result
+/// (`CallMethodWb`).
 ///
 /// # Safety
 /// Called by compiled code; `name` points to a string constant.
-pub unsafe extern "C" fn call_method(ctx: *mut JitCtx, at: u64, name: u64, argc: u64) -> Ret2 {
+pub unsafe extern "C" fn call_method(
+    ctx: *mut JitCtx,
+    at: u64,
+    name: u64,
+    argc: u64,
+    wb: u64,
+) -> Ret2 {
     // SAFETY: see the contract.
     let (vm, name) = unsafe { (vm(ctx), &*(name as *const Value)) };
     let name = match name {
@@ -327,10 +335,28 @@ pub unsafe extern "C" fn call_method(ctx: *mut JitCtx, at: u64, name: u64, argc:
     let at = at as usize;
     set_len(vm, at + argc as usize + 1);
     let depth = vm.frames.len();
-    if let Err(e) = vm.call_method(&name, argc as usize, false) {
+    if let Err(e) = vm.call_method(&name, argc as usize, wb != 0) {
         return fail(ctx, vm, e);
     }
-    finish_call(ctx, vm, depth, at)
+    if vm.frames.len() == depth {
+        // A builtin method ran (and pushed its write-back values, if any).
+        return encode(&vm.stack[at]);
+    }
+    match vm.run(depth) {
+        Ok(v) => {
+            set_len(vm, at);
+            let r = encode(&v);
+            vm.stack.push(v);
+            if wb != 0 {
+                let (recv, changed) = vm.jit.take_writeback().unwrap_or((Value::Null, false));
+                vm.stack.push(recv);
+                vm.stack.push(Value::Bool(changed));
+            }
+            r
+        }
+        // SAFETY: `ctx` is live.
+        Err(u) => unsafe { unwind_to_pending(ctx, u) },
+    }
 }
 
 /// `UpdateVar`: the interpreter's own in-place update of a variable, with

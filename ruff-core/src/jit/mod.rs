@@ -124,6 +124,9 @@ pub struct Jit {
     compiling: Vec<*const FuncProto>,
     /// Everything compiled, for the exit summary.
     units: Vec<Rc<UnitStats>>,
+    /// The write-back values of a method call run to completion for native
+    /// code (`Vm::run` returns only the result at its stop depth).
+    writeback: Option<(Value, bool)>,
     /// Code replaced after too many exits (kept: it may still be running).
     retired_fns: Vec<Rc<CompiledFn>>,
     retired_loops: Vec<Rc<CompiledLoop>>,
@@ -167,6 +170,7 @@ impl Jit {
             keep: Vec::new(),
             compiling: Vec::new(),
             units: Vec::new(),
+            writeback: None,
             retired_fns: Vec::new(),
             retired_loops: Vec::new(),
         }
@@ -188,6 +192,15 @@ impl Jit {
     #[inline]
     pub fn function_rebound(&mut self) {
         self.ctx.fn_epoch += 1;
+    }
+
+    /// A write-back method frame returned at a run's stop depth.
+    pub(crate) fn stash_writeback(&mut self, recv: Value, changed: bool) {
+        self.writeback = Some((recv, changed));
+    }
+
+    pub(crate) fn take_writeback(&mut self) -> Option<(Value, bool)> {
+        self.writeback.take()
     }
 
     /// The code module, created on the first compile. Taken out while a

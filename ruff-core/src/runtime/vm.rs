@@ -1084,6 +1084,10 @@ impl Vm {
                     };
                     self.stack.truncate(frame.ret);
                     if depth == stop_depth {
+                        if let Some((recv, changed)) = wb {
+                            // For native code that called this method.
+                            self.jit.stash_writeback(recv, changed);
+                        }
                         return Ok(result);
                     }
                     if let Some(caller) = self.frames.last() {

@@ -264,7 +264,8 @@ impl Lower<'_, '_> {
                 }
             }
             Op::Call(argc) => return self.call_op(ip, argc as usize),
-            Op::CallMethod(k, argc) => {
+            Op::CallMethod(k, argc) | Op::CallMethodWb(k, argc) => {
+                let wb = matches!(op, Op::CallMethodWb(..));
                 let p = self.stack.len() - argc as usize - 1;
                 self.pin_funcs(p);
                 self.materialize_range(p);
@@ -274,15 +275,16 @@ impl Lower<'_, '_> {
                     self.slot_of_pos(p),
                     self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64),
                 );
-                let n = self.iconst(argc as i64);
-                let (tg, _) = self.call2(h::call_method as *const () as usize, &[at, name, n]);
+                let (n, w) = (self.iconst(argc as i64), self.iconst(wb as i64));
+                let (tg, _) = self.call2(h::call_method as *const () as usize, &[at, name, n, w]);
                 self.touched = true;
                 self.check_error(tg);
                 self.stack.truncate(p);
-                self.stack.push(Sv::Boxed);
+                // A write-back call also leaves the receiver and whether it changed.
+                let results = if wb { 3 } else { 1 };
+                self.stack.extend(std::iter::repeat_n(Sv::Boxed, results));
                 self.reload_globals(ip);
             }
-            Op::CallMethodWb(..) => return Err((Refusal::Internal, ip)),
             Op::Return => {
                 let v = self.pop(ip)?;
                 if self.u.osr {
