@@ -16,6 +16,7 @@ use std::rc::Rc;
 use benchmarks::programs::{self, normalize_output, Size, PROGRAMS};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ruff_core::driver::{self, RunOutcome};
+use ruff_core::jit::JitMode;
 use ruff_core::runtime::vm::VmOptions;
 
 /// Kernels and the size argument each iteration runs with: big enough for
@@ -43,9 +44,10 @@ impl Write for SharedBuffer {
     }
 }
 
-fn options(n: u64) -> VmOptions {
+fn options(n: u64, jit: JitMode) -> VmOptions {
     VmOptions {
         args: vec![n.to_string()],
+        jit,
         ..VmOptions::default()
     }
 }
@@ -59,7 +61,7 @@ fn run(compiled: &ruff_core::compiler::Compiled, name: &str, source: &str, n: u6
         compiled,
         name,
         source,
-        options(n),
+        options(n, JitMode::Off),
         Box::new(out.clone()),
         Box::new(err.clone()),
     );
@@ -95,18 +97,22 @@ fn kernels(c: &mut Criterion) {
         let got = normalize_output(&run(&compiled, &file_name, &source, tiny));
         assert_eq!(got, expected, "{name} printed the wrong checksum");
 
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                driver::run_compiled(
-                    &compiled,
-                    &file_name,
-                    &source,
-                    options(n),
-                    Box::new(std::io::sink()),
-                    Box::new(std::io::sink()),
-                )
-            })
-        });
+        // The interpreter alone, then with the JIT (the compiled program
+        // keeps its native code between iterations, as a long run would).
+        for (mode_name, mode) in [("interpreter", JitMode::Off), ("jit", JitMode::On)] {
+            group.bench_function(format!("{name}/{mode_name}"), |b| {
+                b.iter(|| {
+                    driver::run_compiled(
+                        &compiled,
+                        &file_name,
+                        &source,
+                        options(n, mode),
+                        Box::new(std::io::sink()),
+                        Box::new(std::io::sink()),
+                    )
+                })
+            });
+        }
     }
     group.finish();
 
