@@ -146,14 +146,19 @@ fn table(s: &mut String, p: &Profile, rows: &[Row], jit: &Jit<'_>) {
                 )
             }
         };
+        // A builtin is runtime code by definition: no tier split.
+        let split = |t: Tier| match r.stats {
+            None => "—".to_string(),
+            Some(_) => pct(c.by_tier[tier_index(t)], c.total),
+        };
         let _ = writeln!(
             s,
             "{:>8} {:>6} {:>6} {:>7} {:>7} {:>8} {:>10} {:>6}  {:<18} {}",
             thousands(c.total as usize),
             pct(c.total, total),
             pct(c.self_, total),
-            pct(c.by_tier[tier_index(Tier::Interpreted)], c.total),
-            pct(c.by_tier[tier_index(Tier::Native)], c.total),
+            split(Tier::Interpreted),
+            split(Tier::Native),
             compiles,
             ms,
             deopts,
