@@ -52,9 +52,12 @@ impl Sampler {
         Ok(Sampler { stop, handle })
     }
 
-    /// Stop sampling (at most one interval later) and return the samples.
+    /// Stop sampling now and return the samples.
     pub fn finish(self) -> RawProfile {
         self.stop.store(true, Ordering::Relaxed);
+        // The sampler parks between samples: wake it rather than wait out
+        // an interval (a whole second at `--rate 1`).
+        self.handle.thread().unpark();
         self.handle.join().unwrap_or_default()
     }
 }
@@ -73,7 +76,9 @@ fn sample_loop(shadow: &ShadowStack, config: SamplerConfig, stop: &AtomicBool) -
             break;
         }
         if deadline > now {
-            std::thread::sleep(deadline - now);
+            // Parking may wake early (spuriously or by `finish`): the loop
+            // re-checks the clock and the stop flag.
+            std::thread::park_timeout(deadline - now);
             continue;
         }
         let work_start = Instant::now();

@@ -187,6 +187,11 @@ impl<'a> Emitter<'a> {
     fn finish_fn(&mut self) -> FuncProto {
         let mut proto = self.fns.pop().expect("function state").finish();
         proto.id = self.functions.functions.len() as u32;
+        proto.lines = proto
+            .spans
+            .iter()
+            .map(|s| self.lines.line(s.start) as u32)
+            .collect();
         self.functions
             .functions
             .push((proto.name.to_string(), proto.line));
