@@ -37,3 +37,19 @@ fn protos_are_indexed_by_func_id_and_carry_lines() {
         .expect("back edge");
     assert_eq!(get.lines[back_edge], 5);
 }
+
+/// ARCHITECTURE.md: only ruff-prof knows inferno; ruff-core must not depend
+/// on it (nor on anything that pulls it in).
+#[test]
+fn ruff_core_does_not_depend_on_inferno() {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ruff-core/Cargo.toml");
+    let text = std::fs::read_to_string(manifest).expect("ruff-core/Cargo.toml");
+    assert!(
+        !text.contains("inferno"),
+        "ruff-core must not depend on inferno"
+    );
+    assert!(
+        !text.contains("ruff-prof"),
+        "ruff-core must not depend on ruff-prof"
+    );
+}
