@@ -105,6 +105,9 @@ pub mod codes {
     pub const UNKNOWN_FIELD: &str = "W0006";
 }
 
+/// Longest source line a rendered diagnostic quotes.
+const MAX_SHOWN_LINE: usize = 1000;
+
 /// Render diagnostics as text (`error[CODE]: message / --> file:line:col /
 /// source line with a caret`).
 pub fn render(file_name: &str, source: &str, diagnostics: &[Diagnostic], color: bool) -> String {
@@ -130,17 +133,39 @@ pub fn render(file_name: &str, source: &str, diagnostics: &[Diagnostic], color: 
             let start = (s.start as usize).min(end);
             start..end
         };
-        let mut labels = vec![cs::Label::primary((), clamp(d.span))];
-        for l in &d.labels {
-            labels.push(cs::Label::secondary((), clamp(l.span)).with_message(l.message.clone()));
+        let mut notes = Vec::new();
+        let mut labels = Vec::new();
+        // A source line too long to show (a minified or generated file) is
+        // replaced by its location, so a huge file gives a short report.
+        let line_len = {
+            let r = clamp(d.span);
+            let start = source[..r.start].rfind('\n').map_or(0, |i| i + 1);
+            let end = source[r.start..]
+                .find('\n')
+                .map_or(source.len(), |i| r.start + i);
+            end - start
+        };
+        if line_len > MAX_SHOWN_LINE {
+            let index = LineIndex::new(source);
+            let (line, col) = index.line_col(source, d.span.start);
+            notes.push(format!(
+                "at {file_name}:{line}:{col} (line too long to show)"
+            ));
+        } else {
+            labels.push(cs::Label::primary((), clamp(d.span)));
+            for l in &d.labels {
+                labels
+                    .push(cs::Label::secondary((), clamp(l.span)).with_message(l.message.clone()));
+            }
         }
-        let mut diag = cs::Diagnostic::new(severity)
+        if let Some(help) = &d.help {
+            notes.push(format!("help: {help}"));
+        }
+        let diag = cs::Diagnostic::new(severity)
             .with_code(d.code)
             .with_message(d.message.clone())
-            .with_labels(labels);
-        if let Some(help) = &d.help {
-            diag = diag.with_notes(vec![format!("help: {help}")]);
-        }
+            .with_labels(labels)
+            .with_notes(notes);
         if color {
             let mut buf = term::termcolor::Buffer::ansi();
             let _ = term::emit_to_write_style(&mut buf, &config, &file, &diag);

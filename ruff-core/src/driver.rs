@@ -5,7 +5,7 @@ use std::io::Write;
 use std::rc::Rc;
 
 use crate::compiler::{self, Compiled};
-use crate::diagnostics::{self, codes, Diagnostic};
+use crate::diagnostics::{self, Diagnostic};
 use crate::runtime::error::RtError;
 use crate::runtime::value::ErrorObj;
 use crate::runtime::vm::{SourceFile, Unwind, Vm, VmOptions};
@@ -21,51 +21,46 @@ pub mod exit {
     pub const INTERRUPTED: i32 = 130;
 }
 
-/// Parse and resolve: every static diagnostic of a file (errors and
-/// warnings), sorted by position.
-pub fn check(source: &str) -> Vec<Diagnostic> {
-    if source.len() > syntax::MAX_SOURCE_BYTES {
-        return vec![too_large(source)];
-    }
-    let parsed = syntax::parse(source);
-    let resolution = compiler::resolve(&parsed.program);
-    let mut all = parsed.errors;
-    all.extend(resolution.diagnostics);
-    all.sort_by_key(|d| (d.span.start, d.span.end));
-    all
+/// A parsed and resolved file with all its static diagnostics (errors and
+/// warnings), sorted by position. The parser itself reports a file larger
+/// than `syntax::MAX_SOURCE_BYTES`.
+pub struct Analysis {
+    pub program: syntax::ast::Program,
+    pub resolution: compiler::Resolution,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
-fn too_large(source: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::LIMIT,
-        format!(
-            "source file is too large ({} bytes; the limit is {} bytes)",
-            source.len(),
-            syntax::MAX_SOURCE_BYTES
-        ),
-        Span::new(0, 0),
-    )
+pub fn analyze(source: &str) -> Analysis {
+    let parsed = syntax::parse(source);
+    let resolution = compiler::resolve(&parsed.program);
+    let mut diagnostics = parsed.errors;
+    diagnostics.extend(resolution.diagnostics.iter().cloned());
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    Analysis {
+        program: parsed.program,
+        resolution,
+        diagnostics,
+    }
+}
+
+/// Every static diagnostic of a file (`ruff check`).
+pub fn check(source: &str) -> Vec<Diagnostic> {
+    analyze(source).diagnostics
 }
 
 /// Compile a file, or return the static errors that stop it from running.
 pub fn compile(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
-    if source.len() > syntax::MAX_SOURCE_BYTES {
-        return Err(vec![too_large(source)]);
-    }
-    let parsed = syntax::parse(source);
-    let resolution = compiler::resolve(&parsed.program);
-    let mut errors: Vec<Diagnostic> = parsed
-        .errors
+    let a = analyze(source);
+    let errors: Vec<Diagnostic> = a
+        .diagnostics
         .into_iter()
-        .chain(resolution.diagnostics.iter().cloned())
         .filter(Diagnostic::is_error)
         .collect();
     if !errors.is_empty() {
-        errors.sort_by_key(|d| (d.span.start, d.span.end));
         return Err(errors);
     }
     let lines = syntax::LineIndex::new(source);
-    Ok(compiler::emit::emit(&parsed.program, &resolution, &lines))
+    Ok(compiler::emit::emit(&a.program, &a.resolution, &lines))
 }
 
 /// How `ruff run` ended.
@@ -161,9 +156,12 @@ pub fn render_runtime_error(file_name: &str, source: &str, e: &ErrorObj) -> Stri
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         out.push_str(&format!("  --> {file_name}:{line}:{col}\n"));
-        out.push_str(&format!("{:gutter$} |\n", ""));
-        out.push_str(&format!("{line:>gutter$} | {text}\n"));
-        out.push_str(&format!("{:gutter$} | {pad}{}\n", "", "^".repeat(width)));
+        // Quote the source line unless it is too long to be useful.
+        if text.len() <= 1000 {
+            out.push_str(&format!("{:gutter$} |\n", ""));
+            out.push_str(&format!("{line:>gutter$} | {text}\n"));
+            out.push_str(&format!("{:gutter$} | {pad}{}\n", "", "^".repeat(width)));
+        }
     }
     if !e.trace.is_empty() {
         out.push_str("stack (innermost first):\n");

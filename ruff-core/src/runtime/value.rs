@@ -53,9 +53,14 @@ impl std::hash::Hasher for KeyHasher {
     #[inline]
     fn write_u64(&mut self, x: u64) {
         let mixed = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        // Low bits: the key plus a little of its high part (so multiples of
-        // 2^k for moderate k do not all share a bucket); top 7 bits: mixed.
-        let low = x ^ (x >> 11) ^ (x >> 29);
+        // Low bits: the key plus shifted copies of its higher bits. The sum
+        // grows with the key, so increasing keys visit increasing buckets
+        // (prefetch-friendly), and multiples of 2^k still differ in their low
+        // bits. Top 7 bits (hashbrown's filter byte): mixed.
+        let low = x
+            .wrapping_add(x >> 11)
+            .wrapping_add(x >> 29)
+            .wrapping_add(x >> 47);
         self.hash = (low & 0x01FF_FFFF_FFFF_FFFF) | (mixed & 0xFE00_0000_0000_0000);
     }
 

@@ -17,7 +17,7 @@ use super::error::{RtError, RtResult};
 use super::host::Host;
 use super::ops;
 use super::shadow::{ShadowStack, Tier, BUILTIN_BIT};
-use super::value::{Closure, EnumObj, ErrorObj, RStr, StructObj, Value};
+use super::value::{Closure, EnumObj, ErrorObj, Key, RStr, StructObj, Value};
 use crate::bytecode::{Capture, FuncProto, Op, UpdateKind, VarRef, VarUpdate};
 use crate::compiler::Compiled;
 use crate::syntax::{LineIndex, Span};
@@ -426,6 +426,40 @@ impl Vm {
     ) -> RtResult<()> {
         let desc = &proto.paths[p as usize];
         let depth = desc.depth as usize;
+        // Fast path: `local[int] := v` / `global[int] := v` on an array or
+        // dict (no temporary key list).
+        if depth == 1 && desc.field_mask == 0 {
+            if let Some(Value::Int(i)) = self.stack.last() {
+                let i = *i;
+                let root = match desc.var {
+                    VarRef::Local(s) => Some(frame_base + s as usize),
+                    _ => None,
+                };
+                let n = self.stack.len();
+                if n >= 2 {
+                    let target: Option<&mut Value> = match (root, desc.var) {
+                        (Some(slot), _) => Some(&mut self.stack[slot]),
+                        (None, VarRef::Global(g)) => self.globals[g as usize].as_mut(),
+                        _ => None,
+                    };
+                    if let Some(Value::Dict(_)) = target {
+                        self.stack.pop();
+                        let v = self.stack.pop().unwrap_or_default();
+                        let target = match (root, desc.var) {
+                            (Some(slot), _) => &mut self.stack[slot],
+                            (None, VarRef::Global(g)) => {
+                                self.globals[g as usize].as_mut().expect("checked above")
+                            }
+                            _ => unreachable!("checked above"),
+                        };
+                        if let Value::Dict(d) = target {
+                            cow::make_mut(d).insert(Key::Int(i), v);
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+        }
         let keys: SmallVec<[Value; 4]> = self.stack.drain(self.stack.len() - depth..).collect();
         let v = self.stack.pop().unwrap_or(Value::Null);
         match desc.var {
@@ -1092,6 +1126,10 @@ impl Vm {
                         (Value::Array(a), Value::Int(i)) if *i >= 0 && (*i as usize) < a.len() => {
                             a[*i as usize].clone()
                         }
+                        (Value::Dict(d), Value::Int(i)) => match d.get(&Key::Int(*i)) {
+                            Some(v) => v.clone(),
+                            None => tri!(ops::index(&obj, &k)),
+                        },
                         _ => tri!(ops::index(&obj, &k)),
                     };
                     push!(v);

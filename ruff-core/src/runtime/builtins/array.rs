@@ -274,7 +274,16 @@ fn zip(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 
 fn flatten(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     let items = array_arg("flatten", &args[0], "an array")?;
-    let mut out = Vec::with_capacity(items.len());
+    // Inner arrays may all share one big array: check the total first.
+    let total: u128 = items
+        .iter()
+        .map(|v| match v {
+            Value::Array(inner) => inner.len() as u128,
+            _ => 1,
+        })
+        .sum();
+    check_array_size("flatten", total)?;
+    let mut out = Vec::with_capacity(total as usize);
     for v in items {
         match v {
             Value::Array(inner) => out.extend(inner.iter().cloned()),
@@ -538,6 +547,10 @@ mod tests {
             err("flatten", vec![i(1)]),
             "flatten() expects an array, got int"
         );
+        let big = call("range", vec![i(1 << 20)]).unwrap();
+        assert!(err("flatten", vec![arr(vec![big.clone(); 200])]).contains("too large"));
+        let many: Vec<_> = std::iter::repeat_n(big, 130).collect();
+        assert!(err("concat", many).contains("too large"));
         assert_eq!(show("take", vec![ints(&[1, 2, 3]), i(2)]), "[1, 2]");
         assert_eq!(show("take", vec![ints(&[1]), i(5)]), "[1]");
         assert_eq!(show("skip", vec![ints(&[1, 2, 3]), i(2)]), "[3]");

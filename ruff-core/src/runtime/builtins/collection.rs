@@ -6,7 +6,8 @@
 use std::rc::Rc;
 
 use super::helpers::{
-    builtin, char_len, char_slice, int_arg, key_of, slice_bounds, str_arg, take, take_array, METHOD,
+    builtin, char_len, char_slice, check_array_size, int_arg, key_of, slice_bounds, str_arg, take,
+    take_array, METHOD,
 };
 use super::{type_error, BuiltinDef};
 use crate::runtime::cow;
@@ -168,11 +169,14 @@ fn reverse(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 fn concat(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     match &args[0] {
         Value::Array(_) => {
-            for v in &args[1..] {
-                if !matches!(v, Value::Array(_)) {
-                    return Err(type_error("concat", "only arrays after an array", v));
+            let mut total = 0u128;
+            for v in args.iter() {
+                match v {
+                    Value::Array(a) => total += a.len() as u128,
+                    _ => return Err(type_error("concat", "only arrays after an array", v)),
                 }
             }
+            check_array_size("concat", total)?;
             let mut rc = take_array("concat", args, 0)?;
             let out = cow::make_mut(&mut rc);
             for v in &mut args[1..] {

@@ -88,19 +88,24 @@ pub fn def(id: u16) -> &'static BuiltinDef {
 
 /// The id of the builtin called `name`.
 pub fn lookup(name: &str) -> Option<u16> {
-    REGISTRY
-        .iter()
-        .position(|d| d.name == name)
-        .map(|i| i as u16)
+    BY_NAME.get(name).copied()
 }
 
 /// The id of the builtin callable as a method `.name(...)`.
 pub fn lookup_method(name: &str) -> Option<u16> {
+    // The VM looks methods up by name on every `x.name(...)` call that is
+    // not a struct method, so this is a hash lookup, not a registry scan.
+    lookup(name).filter(|&id| def(id).method)
+}
+
+/// Builtin ids by name (names are unique; a registry test checks it).
+static BY_NAME: LazyLock<rustc_hash::FxHashMap<&'static str, u16>> = LazyLock::new(|| {
     REGISTRY
         .iter()
-        .position(|d| d.method && d.name == name)
-        .map(|i| i as u16)
-}
+        .enumerate()
+        .map(|(i, d)| (d.name, i as u16))
+        .collect()
+});
 
 /// The error for a call with the wrong number of arguments.
 pub fn arity_error(def: &BuiltinDef, got: usize) -> RtError {

@@ -1,0 +1,240 @@
+//! Hover: what the name under the cursor is. Function signatures with their
+//! `///` docs, builtin docs from ruff-core's registry, struct fields and
+//! methods, enum variants, and the kind of a variable (let/mut/const).
+
+use ruff_core::compiler::resolve::{BindingKind, Res};
+use ruff_core::runtime::builtins;
+use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind};
+
+use crate::analysis::Analysis;
+use crate::index::{kind_word, FuncSig, Role};
+use crate::positions;
+
+pub fn hover(a: &Analysis, offset: u32) -> Option<Hover> {
+    let ident = a.index.ident_at(offset)?;
+    let name = a.slice(ident.span);
+    let markdown = match ident.role {
+        Role::Name => name_hover(a, ident.span.start, name)?,
+        Role::Member { receiver, call } => match a.index.receiver_struct(&a.resolution, receiver) {
+            Some(s) => member_hover(a, s, name)?,
+            None if call => builtin_hover(builtins::lookup_method(name)?),
+            None => return None,
+        },
+        Role::StructName(s) => struct_hover(a, s?),
+        Role::EnumName(e) => enum_hover(a, e?),
+        Role::Variant { enum_id } => match enum_id {
+            Some(e) => code(&format!("{}::{name}", a.index.enums[e as usize].name)),
+            None => constructor_hover(name)?,
+        },
+        Role::FieldDecl { strukt }
+        | Role::LitField {
+            strukt: Some(strukt),
+        } => member_hover(a, strukt, name)?,
+        Role::LitField { strukt: None } => return None,
+        Role::MethodDecl { strukt } => member_hover(a, strukt, name)?,
+    };
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: markdown,
+        }),
+        range: Some(positions::range(&a.text, &a.lines, ident.span)),
+    })
+}
+
+fn code(s: &str) -> String {
+    format!("```ruff\n{s}\n```")
+}
+
+fn with_doc(sig: String, doc: Option<&str>) -> String {
+    match doc {
+        Some(d) if !d.trim().is_empty() => format!("{}\n\n---\n{}", code(&sig), d.trim()),
+        _ => code(&sig),
+    }
+}
+
+fn func_hover(sig: &FuncSig) -> String {
+    with_doc(sig.label(), sig.doc.as_deref())
+}
+
+fn name_hover(a: &Analysis, start: u32, name: &str) -> Option<String> {
+    match *a.resolution.uses.get(&start)? {
+        Res::Decl(id) => {
+            let decl = a.resolution.decl(id);
+            if let Some(sig) = a.index.funcs.get(&decl.span.start) {
+                if decl.kind == BindingKind::Func {
+                    return Some(func_hover(sig));
+                }
+                let text = format!(
+                    "{} {}: {}",
+                    kind_word(decl.kind),
+                    decl.name,
+                    sig.label()
+                        .replacen(&format!("func {}", sig.name), "func", 1)
+                );
+                return Some(with_doc(text, sig.doc.as_deref()));
+            }
+            let word = kind_word(decl.kind);
+            let mut text = match decl.kind {
+                BindingKind::Let | BindingKind::Mut | BindingKind::Const => {
+                    format!("{word} {}", decl.name)
+                }
+                BindingKind::Walrus => format!("mut {}", decl.name),
+                _ => format!("({word}) {}", decl.name),
+            };
+            if let Some(&s) = a.index.decl_struct.get(&id) {
+                text.push_str(": ");
+                text.push_str(&a.index.structs[s as usize].name);
+            }
+            let scope = if decl.global { "global" } else { "local" };
+            let captured = if decl.captured {
+                ", captured by a closure"
+            } else {
+                ""
+            };
+            Some(format!("{}\n\n{scope}{captured}", code(&text)))
+        }
+        Res::Builtin(b) => Some(builtin_hover(b)),
+        Res::Constant => Some(match name {
+            "PI" => code("const PI: float = 3.141592653589793"),
+            "E" => code("const E: float = 2.718281828459045"),
+            _ => constructor_hover(name)?,
+        }),
+        Res::Field { strukt, .. } => member_hover(a, strukt, name),
+        Res::Undefined => None,
+    }
+}
+
+fn builtin_hover(id: u16) -> String {
+    let def = builtins::def(id);
+    let method = if def.method {
+        format!("\n\nAlso callable as a method: `x.{}(...)`", def.name)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}\n\n---\n{}{method}\n\n*builtin*",
+        code(def.signature),
+        def.doc
+    )
+}
+
+fn constructor_hover(name: &str) -> Option<String> {
+    let (sig, doc) = match name {
+        "Ok" => ("Ok(value) -> Result", "A successful `Result`."),
+        "Err" => ("Err(error) -> Result", "A failed `Result`."),
+        "Some" => ("Some(value) -> Option", "An `Option` holding a value."),
+        "None" => ("None: Option", "The empty `Option`."),
+        _ => return None,
+    };
+    Some(format!("{}\n\n---\n{doc}", code(sig)))
+}
+
+fn member_hover(a: &Analysis, strukt: u32, name: &str) -> Option<String> {
+    let s = a.index.structs.get(strukt as usize)?;
+    if let Some(f) = s.fields.iter().find(|f| f.name == name) {
+        let ty = f.ty.as_deref().map_or(String::new(), |t| format!(": {t}"));
+        return Some(code(&format!("(field) {}.{}{ty}", s.name, f.name)));
+    }
+    let m = s.methods.iter().find(|m| m.name == name)?;
+    let sig = format!("{}.{}", s.name, m.label().trim_start_matches("func "));
+    Some(with_doc(format!("func {sig}"), m.doc.as_deref()))
+}
+
+fn struct_hover(a: &Analysis, strukt: u32) -> String {
+    let s = &a.index.structs[strukt as usize];
+    let mut text = format!("struct {} {{\n", s.name);
+    for f in &s.fields {
+        match &f.ty {
+            Some(t) => text.push_str(&format!("    {}: {t},\n", f.name)),
+            None => text.push_str(&format!("    {},\n", f.name)),
+        }
+    }
+    for m in &s.methods {
+        text.push_str(&format!("    {}\n", m.label()));
+    }
+    text.push('}');
+    with_doc(text, s.doc.as_deref())
+}
+
+fn enum_hover(a: &Analysis, e: u32) -> String {
+    let en = &a.index.enums[e as usize];
+    let variants: Vec<&str> = en.variants.iter().map(|(v, _)| v.as_str()).collect();
+    with_doc(
+        format!("enum {} {{ {} }}", en.name, variants.join(", ")),
+        en.doc.as_deref(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{analysis, at};
+
+    fn text(a: &Analysis, offset: u32) -> String {
+        match hover(a, offset).map(|h| h.contents) {
+            Some(HoverContents::Markup(m)) => m.value,
+            other => panic!("no markdown hover: {other:?}"),
+        }
+    }
+
+    const SRC: &str = r#"
+/// Adds two numbers.
+/// Really.
+func add(a: int, b: int) -> int { return a + b }
+struct Point { x: float, y, func norm2(self) { return x * x } }
+enum Shape { Circle, Square }
+let l := 1
+mut m := 2
+const C := 3
+w := 4
+p := Point { x: 1.0, y: 2.0 }
+print(add(l, m), C, w, p.x, p.norm2(), Shape::Circle, PI, len([1]))
+"#;
+
+    #[test]
+    fn functions_show_signature_and_doc() {
+        let a = analysis(SRC);
+        let t = text(&a, at(SRC, "add(l", 0, 1));
+        assert!(t.contains("func add(a: int, b: int) -> int"), "{t}");
+        assert!(t.contains("Adds two numbers.\nReally."), "{t}");
+    }
+
+    #[test]
+    fn variables_show_their_kind() {
+        let a = analysis(SRC);
+        assert!(text(&a, at(SRC, "l, m", 0, 0)).contains("let l"));
+        assert!(text(&a, at(SRC, "m)", 0, 0)).contains("mut m"));
+        assert!(text(&a, at(SRC, "C, w", 0, 0)).contains("const C"));
+        assert!(text(&a, at(SRC, "w, p", 0, 0)).contains("mut w"));
+        assert!(text(&a, at(SRC, "p.x", 0, 0)).contains("mut p: Point"));
+        assert!(text(&a, at(SRC, "a + b", 0, 0)).contains("(parameter) a"));
+    }
+
+    #[test]
+    fn builtins_structs_fields_and_enums() {
+        let a = analysis(SRC);
+        let t = text(&a, at(SRC, "print", 0, 2));
+        assert!(t.contains("print(") && t.contains("builtin"), "{t}");
+        let t = text(&a, at(SRC, "len(", 0, 0));
+        assert!(t.contains("method"), "{t}");
+        let t = text(&a, at(SRC, "Point {", 1, 0));
+        assert!(
+            t.contains("struct Point {\n    x: float,\n    y,\n    func norm2(self)\n}"),
+            "{t}"
+        );
+        assert!(text(&a, at(SRC, "p.x", 0, 2)).contains("(field) Point.x: float"));
+        assert!(text(&a, at(SRC, "norm2()", 0, 0)).contains("func Point.norm2(self)"));
+        assert!(text(&a, at(SRC, "x * x", 0, 0)).contains("(field) Point.x"));
+        assert!(text(&a, at(SRC, "Shape::", 0, 0)).contains("enum Shape { Circle, Square }"));
+        assert!(text(&a, at(SRC, "Circle,", 1, 0)).contains("Shape::Circle"));
+        assert!(text(&a, at(SRC, "PI", 0, 0)).contains("const PI"));
+    }
+
+    #[test]
+    fn nothing_on_whitespace_or_out_of_range() {
+        let a = analysis(SRC);
+        assert!(hover(&a, 0).is_none());
+        assert!(hover(&a, 99_999).is_none());
+    }
+}

@@ -1,0 +1,18 @@
+//! `ruff-lsp`: the Ruff language server, speaking LSP over stdin/stdout.
+
+fn main() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ruff-lsp: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(ruff_lsp::server::run_stdio());
+    // Exit at once: the stdin reader thread may still be blocked on a
+    // client that keeps stdin open after `exit`.
+    std::process::exit(code);
+}

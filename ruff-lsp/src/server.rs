@@ -1,0 +1,691 @@
+//! Wiring: the `LanguageServer` implementation. Each handler finds the
+//! document's analysis, converts the position, and calls the feature module;
+//! the features themselves live in one file each. Every handler body runs
+//! under `panic_guard`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use dashmap::DashMap;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{self, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use crate::analysis::{self, Analysis};
+use crate::config::Settings;
+use crate::documents::{DocumentStore, Snapshot};
+use crate::insight_view::{self, Measured};
+use crate::panic_guard::{guard, guard_notification};
+use crate::run_insight::{self, COMMAND};
+use crate::{
+    completion, diagnostics, folding, goto, hover, positions, rename, semantic_tokens, signature,
+    symbols, telemetry, transport,
+};
+
+/// Edits closer together than this are analysed once, for the last one.
+const DIAGNOSTICS_DEBOUNCE: Duration = Duration::from_millis(30);
+
+/// The env var that enables the hidden `ruff/debugPanic` request (tests).
+pub const TEST_PANIC_ENV: &str = "RUFF_LSP_TEST_PANIC";
+
+#[derive(Clone, Copy, Debug, Default)]
+struct ClientCaps {
+    snippets: bool,
+    inlay_hint_refresh: bool,
+    code_lens_refresh: bool,
+}
+
+struct State {
+    client: Client,
+    docs: DocumentStore,
+    settings: RwLock<Settings>,
+    caps: RwLock<ClientCaps>,
+    /// Last measured run per document, with the generation it ran against.
+    measured: DashMap<Uri, (u64, Arc<Measured>)>,
+    /// Serialises "is this still the current version? then publish" so an
+    /// older analysis can never publish after a newer one.
+    publish_lock: tokio::sync::Mutex<()>,
+    shutdown_requested: Arc<AtomicBool>,
+}
+
+pub struct Backend {
+    state: Arc<State>,
+}
+
+/// Serve LSP on stdin/stdout until `exit` (or end of input). Returns the
+/// process exit code: 0 after a clean shutdown, 1 otherwise (LSP spec).
+pub async fn run_stdio() -> i32 {
+    let shutdown = Arc::new(AtomicBool::new(false));
+    let flag = shutdown.clone();
+    let mut builder = LspService::build(move |client| Backend::new(client, flag.clone()));
+    if std::env::var(TEST_PANIC_ENV).is_ok_and(|v| v == "1") {
+        builder = builder.custom_method("ruff/debugPanic", Backend::debug_panic);
+    }
+    let (service, socket) = builder.finish();
+    let io = transport::stdio();
+    Server::new(io.input, io.output, socket)
+        .serve(service)
+        .await;
+    // The server dropped its writer when `serve` returned; wait until the
+    // writer thread has put the last replies on stdout.
+    let _ = tokio::task::spawn_blocking(move || io.writer.join()).await;
+    if shutdown.load(Ordering::SeqCst) {
+        0
+    } else {
+        1
+    }
+}
+
+fn lsp_error(message: impl Into<String>) -> jsonrpc::Error {
+    jsonrpc::Error {
+        code: jsonrpc::ErrorCode::InvalidParams,
+        message: message.into().into(),
+        data: None,
+    }
+}
+
+impl Backend {
+    fn new(client: Client, shutdown_requested: Arc<AtomicBool>) -> Backend {
+        Backend {
+            state: Arc::new(State {
+                client,
+                docs: DocumentStore::default(),
+                settings: RwLock::new(Settings::default()),
+                caps: RwLock::new(ClientCaps::default()),
+                measured: DashMap::new(),
+                publish_lock: tokio::sync::Mutex::new(()),
+                shutdown_requested,
+            }),
+        }
+    }
+
+    /// Test-only (see `TEST_PANIC_ENV`): panics inside a guarded handler.
+    async fn debug_panic(&self) -> Result<()> {
+        guard("ruff/debugPanic", async { deliberate_panic() }).await
+    }
+}
+
+fn deliberate_panic() -> Result<()> {
+    panic!("deliberate panic requested through ruff/debugPanic")
+}
+
+impl State {
+    fn settings(&self) -> Settings {
+        self.settings.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn caps(&self) -> ClientCaps {
+        self.caps.read().map(|c| *c).unwrap_or_default()
+    }
+
+    async fn analysis(&self, uri: &Uri) -> Result<Option<Arc<Analysis>>> {
+        match self.docs.snapshot(uri) {
+            Some(snap) => analysis::for_snapshot(&snap).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The analysis and the byte offset of a position (clamped).
+    async fn at(&self, uri: &Uri, pos: Position) -> Result<Option<(Arc<Analysis>, u32)>> {
+        Ok(self.analysis(uri).await?.map(|a| {
+            let offset = positions::offset(&a.text, &a.lines, pos);
+            (a, offset)
+        }))
+    }
+
+    fn measured_for(&self, uri: &Uri, a_generation: Option<u64>) -> Option<Arc<Measured>> {
+        let entry = self.measured.get(uri)?;
+        let (generation, m) = entry.value();
+        (Some(*generation) == a_generation).then(|| m.clone())
+    }
+
+    fn current_generation(&self, uri: &Uri) -> Option<u64> {
+        self.docs.snapshot(uri).map(|s| s.generation)
+    }
+
+    async fn publish(&self, snap: &Snapshot, a: &Analysis) {
+        let _serial = self.publish_lock.lock().await;
+        if !self.docs.is_current(&snap.uri, snap.generation) {
+            return; // a newer edit arrived: its own task publishes
+        }
+        let measured = self.measured_for(&snap.uri, Some(snap.generation));
+        let mut diags = diagnostics::to_lsp(&snap.uri, a);
+        diags.extend(insight_view::deopt_diagnostics(a, measured.as_deref()));
+        self.client
+            .publish_diagnostics(snap.uri.clone(), diags, Some(snap.version))
+            .await;
+    }
+
+    async fn refresh_insight(&self) {
+        let caps = self.caps();
+        // Only clients that declared support may receive these requests.
+        if caps.inlay_hint_refresh {
+            let _ = self.client.inlay_hint_refresh().await;
+        }
+        if caps.code_lens_refresh {
+            let _ = self.client.code_lens_refresh().await;
+        }
+    }
+}
+
+/// Analyse a snapshot off the async threads and publish its diagnostics,
+/// unless a newer edit supersedes it first.
+fn schedule_diagnostics(state: Arc<State>, snap: Snapshot, delay: Duration) {
+    tokio::spawn(async move {
+        guard_notification("publishDiagnostics", async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            if !state.docs.is_current(&snap.uri, snap.generation) {
+                return;
+            }
+            match analysis::for_snapshot(&snap).await {
+                Ok(a) => state.publish(&snap, &a).await,
+                Err(e) => eprintln!("ruff-lsp: {}", e.message),
+            }
+        })
+        .await;
+    });
+}
+
+fn uri_of(args: &[Value]) -> Option<Uri> {
+    let v = args.first()?;
+    let s = v
+        .get("uri")
+        .and_then(Value::as_str)
+        .or_else(|| v.as_str())?;
+    s.parse().ok()
+}
+
+impl State {
+    async fn run_with_insight(&self, args: &[Value]) -> Result<Option<Value>> {
+        let uri = uri_of(args).ok_or_else(|| lsp_error("expected arguments [{\"uri\": ...}]"))?;
+        let path = uri
+            .to_file_path()
+            .map(|p| p.into_owned())
+            .filter(|p| p.is_file())
+            .ok_or_else(|| lsp_error(format!("{} is not a file on disk", uri.as_str())))?;
+        let settings = self.settings();
+        let Some(ruff) = run_insight::find_ruff(settings.ruff_path.as_deref()) else {
+            let msg = "Cannot run with JIT insight: the `ruff` executable was not found (set initializationOptions.ruffPath)";
+            self.client.show_message(MessageType::ERROR, msg).await;
+            return Err(lsp_error(msg));
+        };
+        if let Some(snap) = self.docs.snapshot(&uri) {
+            let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+            if on_disk != *snap.text {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        "The file has unsaved changes: running the saved version.",
+                    )
+                    .await;
+            }
+        }
+        self.client
+            .log_message(
+                MessageType::INFO,
+                format!(
+                    "Running {} run --telemetry <tmp> {}",
+                    ruff.display(),
+                    path.display()
+                ),
+            )
+            .await;
+        let outcome = match run_insight::run(&ruff, &path, settings.insight_timeout).await {
+            Ok(o) => o,
+            Err(e) => {
+                let msg = format!("Cannot start {}: {e}", ruff.display());
+                self.client.show_message(MessageType::ERROR, &msg).await;
+                return Err(lsp_error(msg));
+            }
+        };
+        if !outcome.stdout.is_empty() {
+            self.client
+                .log_message(
+                    MessageType::INFO,
+                    format!("[program stdout]\n{}", outcome.stdout),
+                )
+                .await;
+        }
+        if !outcome.stderr.is_empty() {
+            self.client
+                .log_message(
+                    MessageType::INFO,
+                    format!("[program stderr]\n{}", outcome.stderr),
+                )
+                .await;
+        }
+        let ms = outcome.elapsed.as_millis();
+        let t = telemetry::parse(&outcome.telemetry);
+        let summary = if outcome.timed_out {
+            format!(
+                "stopped after {} s (timeout); {} JIT events",
+                settings.insight_timeout.as_secs_f64(),
+                t.events
+            )
+        } else if t.events == 0 {
+            format!("ran in {ms} ms; no JIT events (JIT not available)")
+        } else {
+            let compiled = t.entries.iter().filter(|e| e.compiled).count();
+            format!(
+                "ran in {ms} ms; {compiled} compiled, {} deopt sites",
+                t.deopts.len()
+            )
+        };
+        if outcome.timed_out {
+            self.client
+                .show_message(
+                    MessageType::WARNING,
+                    format!(
+                        "{} did not finish within {} s and was stopped.",
+                        path.display(),
+                        settings.insight_timeout.as_secs_f64()
+                    ),
+                )
+                .await;
+        } else {
+            self.client
+                .show_message(
+                    MessageType::INFO,
+                    format!("Run with JIT insight: {summary}"),
+                )
+                .await;
+        }
+        let exit_code = outcome.status.and_then(|s| s.code());
+        let result = json!({
+            "exitCode": exit_code,
+            "timedOut": outcome.timed_out,
+            "elapsedMs": ms as u64,
+            "events": t.events,
+            "summary": summary,
+        });
+        if let Some(snap) = self.docs.snapshot(&uri) {
+            let measured = Arc::new(Measured {
+                telemetry: t,
+                summary,
+            });
+            self.measured
+                .insert(uri.clone(), (snap.generation, measured));
+            if let Ok(a) = analysis::for_snapshot(&snap).await {
+                self.publish(&snap, &a).await;
+            }
+        }
+        self.refresh_insight().await;
+        Ok(Some(result))
+    }
+}
+
+fn server_capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![".".into(), ":".into()]),
+            ..CompletionOptions::default()
+        }),
+        signature_help_provider: Some(SignatureHelpOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            retrigger_characters: None,
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        }),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: semantic_tokens::legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            },
+        )),
+        folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        inlay_hint_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: vec![COMMAND.to_string()],
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        }),
+        ..ServerCapabilities::default()
+    }
+}
+
+fn client_caps(c: &ClientCapabilities) -> ClientCaps {
+    ClientCaps {
+        snippets: c
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.snippet_support)
+            .unwrap_or(false),
+        inlay_hint_refresh: c
+            .workspace
+            .as_ref()
+            .and_then(|w| w.inlay_hint.as_ref())
+            .and_then(|i| i.refresh_support)
+            .unwrap_or(false),
+        code_lens_refresh: c
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|i| i.refresh_support)
+            .unwrap_or(false),
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        guard("initialize", async move {
+            let settings =
+                Settings::from_initialization_options(params.initialization_options.as_ref());
+            if let Ok(mut s) = self.state.settings.write() {
+                *s = settings;
+            }
+            if let Ok(mut c) = self.state.caps.write() {
+                *c = client_caps(&params.capabilities);
+            }
+            Ok(InitializeResult {
+                capabilities: server_capabilities(),
+                server_info: Some(ServerInfo {
+                    name: "ruff-lsp".into(),
+                    version: Some(env!("CARGO_PKG_VERSION").into()),
+                }),
+                offset_encoding: None,
+            })
+        })
+        .await
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state.shutdown_requested.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        guard_notification("textDocument/didOpen", async move {
+            let d = params.text_document;
+            let snap = self.state.docs.open(d.uri, d.text, d.version);
+            schedule_diagnostics(self.state.clone(), snap, Duration::ZERO);
+        })
+        .await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        // No `.await` before the edit is applied: tower-lsp-server runs
+        // handlers concurrently but polls each first in arrival order, so a
+        // synchronous application keeps edits in order.
+        guard_notification("textDocument/didChange", async move {
+            let uri = params.text_document.uri;
+            let Some(snap) =
+                self.state
+                    .docs
+                    .change(&uri, params.text_document.version, &params.content_changes)
+            else {
+                return;
+            };
+            // Measured insight describes the text that ran; it no longer
+            // matches once the text changes.
+            self.state.measured.remove(&uri);
+            schedule_diagnostics(self.state.clone(), snap, DIAGNOSTICS_DEBOUNCE);
+        })
+        .await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        guard_notification("textDocument/didClose", async move {
+            let uri = params.text_document.uri;
+            self.state.docs.close(&uri);
+            self.state.measured.remove(&uri);
+            let _serial = self.state.publish_lock.lock().await;
+            self.state
+                .client
+                .publish_diagnostics(uri, Vec::new(), None)
+                .await;
+        })
+        .await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        guard_notification("workspace/didChangeConfiguration", async move {
+            if let Ok(mut s) = self.state.settings.write() {
+                s.apply_change(&params.settings);
+            }
+            self.state.refresh_insight().await;
+        })
+        .await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        guard("textDocument/hover", async move {
+            let p = params.text_document_position_params;
+            let Some((a, offset)) = self.state.at(&p.text_document.uri, p.position).await? else {
+                return Ok(None);
+            };
+            Ok(hover::hover(&a, offset))
+        })
+        .await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        guard("textDocument/definition", async move {
+            let p = params.text_document_position_params;
+            let uri = p.text_document.uri;
+            let Some((a, offset)) = self.state.at(&uri, p.position).await? else {
+                return Ok(None);
+            };
+            let span = goto::target_at(&a, offset).and_then(|(_, t)| goto::definition(&a, &t));
+            Ok(span.map(|s| {
+                GotoDefinitionResponse::Scalar(Location {
+                    uri,
+                    range: positions::range(&a.text, &a.lines, s),
+                })
+            }))
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        guard("textDocument/references", async move {
+            let p = params.text_document_position;
+            let uri = p.text_document.uri;
+            let Some((a, offset)) = self.state.at(&uri, p.position).await? else {
+                return Ok(None);
+            };
+            let Some((_, target)) = goto::target_at(&a, offset) else {
+                return Ok(None);
+            };
+            let decl = goto::definition(&a, &target);
+            let locations = goto::occurrences(&a, &target)
+                .into_iter()
+                .filter(|s| params.context.include_declaration || Some(*s) != decl)
+                .map(|s| Location {
+                    uri: uri.clone(),
+                    range: positions::range(&a.text, &a.lines, s),
+                })
+                .collect();
+            Ok(Some(locations))
+        })
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        guard("textDocument/prepareRename", async move {
+            let Some((a, offset)) = self
+                .state
+                .at(&params.text_document.uri, params.position)
+                .await?
+            else {
+                return Ok(None);
+            };
+            if goto::target_at(&a, offset).is_none() {
+                return Ok(None);
+            }
+            let span = rename::prepare(&a, offset).map_err(lsp_error)?;
+            Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
+                range: positions::range(&a.text, &a.lines, span),
+                placeholder: a.slice(span).to_string(),
+            }))
+        })
+        .await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        guard("textDocument/rename", async move {
+            let p = params.text_document_position;
+            let uri = p.text_document.uri;
+            let Some((a, offset)) = self.state.at(&uri, p.position).await? else {
+                return Ok(None);
+            };
+            let spans = rename::rename(&a, offset, &params.new_name).map_err(lsp_error)?;
+            let edits = spans
+                .into_iter()
+                .map(|s| TextEdit {
+                    range: positions::range(&a.text, &a.lines, s),
+                    new_text: params.new_name.clone(),
+                })
+                .collect();
+            let mut changes = std::collections::HashMap::new();
+            changes.insert(uri, edits);
+            Ok(Some(WorkspaceEdit {
+                changes: Some(changes),
+                ..WorkspaceEdit::default()
+            }))
+        })
+        .await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        guard("textDocument/documentSymbol", async move {
+            let Some(a) = self.state.analysis(&params.text_document.uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(DocumentSymbolResponse::Nested(
+                symbols::document_symbols(&a),
+            )))
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        guard("textDocument/completion", async move {
+            let p = params.text_document_position;
+            let Some((a, offset)) = self.state.at(&p.text_document.uri, p.position).await? else {
+                return Ok(None);
+            };
+            let items = completion::complete(&a, offset, self.state.caps().snippets);
+            Ok(Some(CompletionResponse::Array(items)))
+        })
+        .await
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        guard("textDocument/signatureHelp", async move {
+            let p = params.text_document_position_params;
+            let Some((a, offset)) = self.state.at(&p.text_document.uri, p.position).await? else {
+                return Ok(None);
+            };
+            Ok(signature::signature_help(&a, offset))
+        })
+        .await
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        guard("textDocument/semanticTokens/full", async move {
+            let Some(a) = self.state.analysis(&params.text_document.uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+                result_id: None,
+                data: semantic_tokens::tokens(&a),
+            })))
+        })
+        .await
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        guard("textDocument/foldingRange", async move {
+            let Some(a) = self.state.analysis(&params.text_document.uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(folding::folding_ranges(&a)))
+        })
+        .await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        guard("textDocument/inlayHint", async move {
+            let uri = params.text_document.uri;
+            let generation = self.state.current_generation(&uri);
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            let visible = positions::span(&a.text, &a.lines, params.range);
+            let measured = self.state.measured_for(&uri, generation);
+            let show_static = self.state.settings().jit_hints;
+            Ok(Some(insight_view::inlay_hints(
+                &a,
+                measured.as_deref(),
+                show_static,
+                visible,
+            )))
+        })
+        .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        guard("textDocument/codeLens", async move {
+            let uri = params.text_document.uri;
+            let generation = self.state.current_generation(&uri);
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            let measured = self.state.measured_for(&uri, generation);
+            let show_static = self.state.settings().jit_hints;
+            Ok(Some(insight_view::code_lenses(
+                &a,
+                &uri,
+                measured.as_deref(),
+                show_static,
+            )))
+        })
+        .await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        guard("workspace/executeCommand", async move {
+            if params.command != COMMAND {
+                return Err(lsp_error(format!("unknown command {}", params.command)));
+            }
+            self.state.run_with_insight(&params.arguments).await
+        })
+        .await
+    }
+}

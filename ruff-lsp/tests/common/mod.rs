@@ -1,0 +1,232 @@
+//! A tiny LSP client for the integration tests: spawns the built
+//! `ruff-lsp`, frames JSON-RPC with Content-Length headers, answers the
+//! server's own requests (refresh requests) with `null`, and keeps every
+//! message it receives so tests can wait for notifications.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Lsp {
+    pub child: Child,
+    stdin: Arc<Mutex<Option<ChildStdin>>>,
+    rx: Receiver<Value>,
+    /// Everything received so far, in order.
+    pub seen: Vec<Value>,
+    next_id: i64,
+}
+
+fn write_frame(stdin: &Mutex<Option<ChildStdin>>, body: &[u8]) {
+    let mut guard = stdin.lock().unwrap();
+    if let Some(s) = guard.as_mut() {
+        let _ = write!(s, "Content-Length: {}\r\n\r\n", body.len());
+        let _ = s.write_all(body);
+        let _ = s.flush();
+    }
+}
+
+impl Lsp {
+    pub fn spawn(envs: &[(&str, &str)]) -> Lsp {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ruff-lsp"));
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn ruff-lsp");
+        let stdin = Arc::new(Mutex::new(child.stdin.take()));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let replies = stdin.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = None;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; len.expect("Content-Length header")];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let msg: Value = serde_json::from_slice(&body).expect("server sent valid JSON");
+                if msg.get("method").is_some() && msg.get("id").is_some() {
+                    let reply = json!({"jsonrpc": "2.0", "id": msg["id"], "result": null});
+                    write_frame(&replies, reply.to_string().as_bytes());
+                }
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        Lsp {
+            child,
+            stdin,
+            rx,
+            seen: Vec::new(),
+            next_id: 1,
+        }
+    }
+
+    pub fn send_raw(&self, body: &[u8]) {
+        write_frame(&self.stdin, body);
+    }
+
+    pub fn notify(&self, method: &str, params: Value) {
+        let msg = json!({"jsonrpc": "2.0", "method": method, "params": params});
+        self.send_raw(msg.to_string().as_bytes());
+    }
+
+    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.send_raw(msg.to_string().as_bytes());
+        id
+    }
+
+    /// Send a request and wait for its response (the whole response object).
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send_request(method, params);
+        self.wait_for(
+            |m| m.get("id") == Some(&json!(id)) && m.get("method").is_none(),
+            TIMEOUT,
+        )
+        .unwrap_or_else(|| panic!("no response to {method}"))
+    }
+
+    /// Like `request`, returning how long the response took.
+    pub fn timed_request(&mut self, method: &str, params: Value) -> (Value, Duration) {
+        let start = Instant::now();
+        let r = self.request(method, params);
+        (r, start.elapsed())
+    }
+
+    /// The first not-yet-seen message matching `pred` (earlier messages are
+    /// kept in `seen`).
+    pub fn wait_for(&mut self, pred: impl Fn(&Value) -> bool, timeout: Duration) -> Option<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(msg) => {
+                    self.seen.push(msg.clone());
+                    if pred(&msg) {
+                        return Some(msg);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    return None
+                }
+            }
+        }
+    }
+
+    pub fn wait_notification(&mut self, method: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for(|m| m["method"] == method && pred(&m["params"]), TIMEOUT)
+            .unwrap_or_else(|| panic!("no {method} notification"))
+    }
+
+    pub fn initialize(&mut self, init_options: Value) -> Value {
+        let caps = json!({
+            "textDocument": {
+                "completion": {"completionItem": {"snippetSupport": true}},
+                "publishDiagnostics": {"relatedInformation": true, "tagSupport": {"valueSet": [1, 2]}}
+            },
+            "workspace": {
+                "inlayHint": {"refreshSupport": true},
+                "codeLens": {"refreshSupport": true}
+            }
+        });
+        let r = self.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": caps,
+                   "initializationOptions": init_options}),
+        );
+        self.notify("initialized", json!({}));
+        r
+    }
+
+    pub fn open(&self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "ruff", "version": 1, "text": text}}),
+        );
+    }
+
+    /// Close stdin-less shutdown: `shutdown` + `exit`, keeping stdin open.
+    pub fn shutdown_and_exit(&mut self) {
+        let r = self.request("shutdown", Value::Null);
+        assert!(r.get("error").is_none(), "{r}");
+        self.notify("exit", Value::Null);
+    }
+
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Resident memory of the server in KiB (Linux).
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+}
+
+impl Drop for Lsp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn pos(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+pub fn doc_pos(uri: &str, line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": pos(line, character)})
+}
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ruff-lsp-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn file_uri(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}

@@ -1,0 +1,198 @@
+"""ruff-lsp through a real LSP client (pygls, VS Code capabilities)."""
+
+import asyncio
+import os
+import pathlib
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+PROGRAM = """\
+/// Adds two numbers.
+func add(a, b) {
+    return a + b
+}
+mut total := 0
+for i in range(0, 10) {
+    total = add(total, i)
+}
+print(total)
+"""
+
+
+def pos(line, character):
+    return types.Position(line=line, character=character)
+
+
+def open_doc(client: LanguageClient, uri: str, text: str):
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="ruff", version=1, text=text)
+        )
+    )
+
+
+async def diagnostics_for(client: LanguageClient, uri: str, version=None, timeout=10.0):
+    """Wait until diagnostics for `uri` (and `version`, if given) arrive."""
+
+    async def wait():
+        while True:
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            if uri in client.diagnostics:
+                return client.diagnostics[uri]
+
+    return await asyncio.wait_for(wait(), timeout)
+
+
+def doc(uri):
+    return types.TextDocumentIdentifier(uri=uri)
+
+
+async def test_server_info(client: LanguageClient):
+    assert client.capabilities is not None
+
+
+async def test_diagnostics_on_open_and_change(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "bad.ruff").as_uri()
+    open_doc(client, uri, "let a := 1\na = 2\nprint(zz)\nbreak\n")
+    diags = await diagnostics_for(client, uri)
+    codes = sorted(d.code for d in diags)
+    assert codes == ["E0006", "W0001", "W0002"], codes
+    brk = next(d for d in diags if d.code == "E0006")
+    assert brk.severity == types.DiagnosticSeverity.Error
+    assert (brk.range.start.line, brk.range.start.character, brk.range.end.character) == (3, 0, 5)
+
+    client.diagnostics.clear()
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=pos(3, 0), end=pos(3, 5)), text="print(a)"
+                ),
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=pos(1, 0), end=pos(1, 3)), text="b :="
+                ),
+            ],
+        )
+    )
+    diags = await diagnostics_for(client, uri)
+    assert [d.code for d in diags] == ["W0001"], diags
+
+
+async def test_hover_definition_references_rename(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "nav.ruff").as_uri()
+    open_doc(client, uri, PROGRAM)
+    await diagnostics_for(client, uri)
+
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=doc(uri), position=pos(6, 13))
+    )
+    assert "func add(a, b)" in hover.contents.value
+    assert "Adds two numbers." in hover.contents.value
+
+    definition = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc(uri), position=pos(6, 13))
+    )
+    loc = definition if isinstance(definition, types.Location) else definition[0]
+    assert (loc.range.start.line, loc.range.start.character) == (1, 5)
+
+    refs = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=doc(uri),
+            position=pos(4, 5),
+            context=types.ReferenceContext(include_declaration=True),
+        )
+    )
+    assert sorted((r.range.start.line, r.range.start.character) for r in refs) == [
+        (4, 4),
+        (6, 4),
+        (6, 16),
+        (8, 6),
+    ]
+
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=doc(uri), position=pos(2, 11), new_name="first")
+    )
+    edits = edit.changes[uri]
+    # Only the parameter `a` of add (declaration and use), nothing else.
+    assert sorted((e.range.start.line, e.range.start.character) for e in edits) == [(1, 9), (2, 11)]
+
+
+async def test_completion_is_scope_aware_with_snippets(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "complete.ruff").as_uri()
+    open_doc(client, uri, PROGRAM)
+    await diagnostics_for(client, uri)
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=doc(uri), position=pos(2, 4))
+    )
+    items = result.items if isinstance(result, types.CompletionList) else result
+    by_label = {i.label: i for i in items}
+    assert {"a", "b", "add", "total", "print", "push"} <= set(by_label)
+    assert "i" not in by_label, "the loop variable is not visible inside add"
+    assert by_label["push"].insert_text == "push(${1:array}, ${2:value})"
+    assert by_label["push"].insert_text_format == types.InsertTextFormat.Snippet
+
+
+async def test_static_jit_inlay_hints_and_lenses(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "hints.ruff").as_uri()
+    open_doc(client, uri, PROGRAM)
+    await diagnostics_for(client, uri)
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(20, 0)))
+    )
+    assert [(h.position.line, h.label) for h in hints] == [(5, "⚡ JIT-eligible")]
+    assert hints[0].position.character == len("for i in range(0, 10) {")
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=doc(uri)))
+    titles = [(l.range.start.line, l.command.title) for l in lenses]
+    assert (0, "▶ Run with JIT insight") in titles
+    assert (1, "⚡ JIT-eligible") in titles
+
+
+async def test_run_with_jit_insight_command(client: LanguageClient, tmp_path):
+    assert os.access(os.environ.get("RUFF_BIN") or "", os.X_OK) or pathlib.Path(
+        os.environ["RUFF_LSP_BIN"]
+    ).with_name("ruff").exists(), "build the ruff binary next to ruff-lsp (cargo build --release -p ruff-core)"
+    sentinel = tmp_path / "sentinel.txt"
+    source = f'write_file("{sentinel}", "ran")\nprint("hello from ruff")\n' + PROGRAM
+    path = tmp_path / "run.ruff"
+    path.write_text(source)
+    uri = path.as_uri()
+    open_doc(client, uri, source)
+    await diagnostics_for(client, uri)
+
+    # Opening, hovering and hints never run the program.
+    await client.text_document_hover_async(types.HoverParams(text_document=doc(uri), position=pos(1, 1)))
+    await client.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(20, 0)))
+    )
+    await asyncio.sleep(0.2)
+    assert not sentinel.exists()
+
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="ruffLang.runWithJitInsight", arguments=[{"uri": uri}])
+    )
+    assert result["timedOut"] is False
+    assert result["exitCode"] == 0, result
+    assert sentinel.read_text() == "ran"
+    logged = "\n".join(m.message for m in client.log_messages)
+    assert "hello from ruff" in logged and "45" in logged, logged
+
+    # The lenses were refreshed (VS Code 1.65 declares codeLens refresh but
+    # not inlay hints, so only the former is sent).
+    for _ in range(50):
+        if client.refreshes.code_lens:
+            break
+        await asyncio.sleep(0.05)
+    assert client.refreshes.code_lens >= 1
+    assert client.refreshes.inlay_hint == 0
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=doc(uri)))
+    titles = [l.command.title for l in lenses]
+    last_run = [t for t in titles if t.startswith("last run:")]
+    assert last_run, titles
+    if result["events"] == 0:
+        assert "no JIT events (JIT not available)" in last_run[0]
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(20, 0)))
+    )
+    assert len(hints) == 1
