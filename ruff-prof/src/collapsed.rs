@@ -29,9 +29,7 @@ pub fn lines(p: &Profile) -> Vec<String> {
 }
 
 pub fn render(p: &Profile) -> String {
-    let mut s = lines(p).join("\n");
-    s.push('\n');
-    s
+    lines(p).into_iter().map(|l| l + "\n").collect()
 }
 
 /// `fib (bench.ruff:6) [native]` → `fib (bench.ruff:6)`: the same source

@@ -103,6 +103,22 @@ pub fn render(p: &Profile, jit: &Jit<'_>) -> String {
     }
     table(&mut s, p, &rows, jit);
     let _ = writeln!(s, "{}", verdict(p, jit, &rows, hottest_interpreted));
+    for r in &rows {
+        // Native code that the samples cannot see: the JIT entered it but
+        // never marked its frames on the shadow stack.
+        if let Some(Some(st)) = &r.stats {
+            let visible = r.counts.total >= 5 && r.counts.total * 20 >= p.total();
+            if visible && st.native_entries > 0 && r.counts.by_tier[tier_index(Tier::Native)] == 0 {
+                let _ = writeln!(
+                    s,
+                    "note: {} entered native code {} times, but no sample saw a native frame: \
+                     the JIT does not mark those frames, so their time shows as interpreted",
+                    r.label,
+                    thousands(st.native_entries as usize)
+                );
+            }
+        }
+    }
     s
 }
 
@@ -216,11 +232,15 @@ fn verdict(
                         st.exits,
                         st.top_exit_reason().unwrap_or("exits")
                     ),
-                    Some(st) if st.compiles > 0 => format!(
+                    Some(st) if st.compiles > 0 && st.exits > 0 => format!(
                         "compiled, but {} exits back to the interpreter ({})",
                         st.exits,
                         st.top_exit_reason().unwrap_or("?")
                     ),
+                    Some(st) if st.compiles > 0 => {
+                        "compiled; its interpreted samples are from before that (warm-up)"
+                            .to_string()
+                    }
                     _ => "not compiled (never became hot enough, or runs inside an interpreted function)".to_string(),
                 };
                 let _ = write!(
@@ -275,6 +295,7 @@ mod tests {
             s.contains("not compiled: try/except inside the loop [unsupported-op: try]"),
             "{s}"
         );
+        assert!(!s.contains("note: "), "{s}");
         let f_row = s
             .lines()
             .find(|l| l.ends_with(" f (t.ruff:1)"))
@@ -282,6 +303,26 @@ mod tests {
         assert!(
             f_row.contains("1.50") && f_row.contains("overflow"),
             "{f_row}"
+        );
+    }
+
+    #[test]
+    fn native_time_the_samples_cannot_see() {
+        let t = Telemetry::parse(
+            r#"{"v":1,"event":"compile_finished","unit":{"kind":"function","function":"f","line":1},"micros":900}
+{"v":1,"event":"summary","unit":{"kind":"function","function":"f","line":1},"entries":100,"native_entries":5000,"exits":0}"#,
+        );
+        let p = sample_profile(vec![(
+            vec![
+                frame(0, Tier::Interpreted, 7),
+                frame(1, Tier::Interpreted, 2),
+            ],
+            10,
+        )]);
+        let s = render(&p, &Jit::On(&t));
+        assert!(
+            s.contains("note: f (t.ruff:1) entered native code 5,000 times"),
+            "{s}"
         );
     }
 }

@@ -30,6 +30,9 @@ pub struct UnitStats {
     /// The last refusal: (code, message).
     pub refused: Option<(String, String)>,
     pub blacklisted: bool,
+    /// From the end-of-run `summary`: entries into native code (calls, or
+    /// OSR entries for a loop).
+    pub native_entries: u64,
 }
 
 impl UnitStats {
@@ -94,7 +97,7 @@ impl Telemetry {
                 "blacklisted" => t.units.entry(key).or_default().blacklisted = true,
                 "summary" => {
                     summary_exits.insert(key.clone(), u64_of("exits"));
-                    t.units.entry(key).or_default();
+                    t.units.entry(key).or_default().native_entries = u64_of("native_entries");
                 }
                 _ => {}
             }
@@ -149,6 +152,7 @@ mod tests {
 {"v":1,"event":"exit","unit":{"kind":"function","function":"fib","line":1},"line":5,"span":[1,2],"reason":"overflow","expected":"int","observed":"int","count":1}
 {"v":1,"event":"compile_finished","unit":{"kind":"function","function":"fib","line":1},"micros":400,"code_bytes":2000,"generic":true}
 {"v":1,"event":"compile_refused","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":12},"code":"unsupported-op: try","message":"try/except is not compiled","line":13,"span":[5,9]}
+{"v":1,"event":"summary","unit":{"kind":"function","function":"fib","line":1},"entries":100,"native_entries":21791,"iterations":0,"native_iterations":0,"compiled":true,"exits":2}
 {"v":2,"event":"compile_finished","unit":{"kind":"function","function":"g","line":9},"micros":1}
 not json
 "#;
@@ -159,7 +163,8 @@ not json
         let fib = t.function("fib", 1).expect("fib");
         assert_eq!(fib.compiles, 2);
         assert_eq!(fib.compile_micros, 2993);
-        assert_eq!(fib.exits, 3);
+        assert_eq!(fib.exits, 3, "per-site counts beat a smaller summary");
+        assert_eq!(fib.native_entries, 21791);
         assert_eq!(fib.top_exit_reason(), Some("type-guard"));
         let l = t.loop_("<main>", 1, 0).expect("loop");
         assert_eq!(

@@ -14,13 +14,11 @@ use common::*;
 #[test]
 fn hot_loop_in_a_function() {
     let s = Scratch::new("hot");
-    let n = 3_000_000u64;
-    let prog = s.write("hot.ruff", &hot_loop(n));
+    let prog = s.write("hot.ruff", &timed_hot_loop(400));
     let (o, folded) = record_collapsed(&s, &prog, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     // The program's stdout passes through untouched.
-    let expected: u64 = (0..n).map(|i| i % 7).sum();
-    assert_eq!(String::from_utf8_lossy(&o.stdout), format!("{expected}\n"));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "true\n");
     let all = total(&folded);
     assert!(all >= 20, "too few samples: {all}\n{}", stderr(&o));
     let in_loop = |tier: &str| -> u64 {
@@ -28,7 +26,7 @@ fn hot_loop_in_a_function() {
             .iter()
             .filter(|(f, _)| {
                 f.len() == 2
-                    && f[0] == "<main> (hot.ruff:10) [interpreted]"
+                    && f[0] == "<main> (hot.ruff:13) [interpreted]"
                     && f[1] == format!("work (hot.ruff:4) [{tier}]")
             })
             .map(|(_, n)| n)
@@ -90,7 +88,9 @@ fn deep_recursion_shows_its_real_depth() {
         "deep.ruff",
         "func spin(n) {\n    mut i := 0\n    mut t := 0\n    while i < n { t += i\n i += 1 }\n    return t\n}\nfunc down(d, n) {\n    if d == 0 { return spin(n) }\n    return down(d - 1, n)\n}\nprint(down(200, 3000000))\n",
     );
-    let (o, folded) = record_collapsed(&s, &prog, &[]);
+    // --jit=off: `down` is called 200 times, enough for the JIT to compile
+    // it, and native calls are not (yet) recorded on the shadow stack.
+    let (o, folded) = record_collapsed(&s, &prog, &["--jit", "off"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (deepest, n) = folded.iter().max_by_key(|(_, n)| *n).expect("samples");
     assert!(

@@ -54,6 +54,7 @@ pub fn stderr(o: &Output) -> String {
 /// Folded stacks as (frames, count).
 pub fn parse_folded(text: &str) -> Vec<(Vec<String>, u64)> {
     text.lines()
+        .filter(|l| !l.is_empty())
         .map(|l| {
             let (stack, n) = l.rsplit_once(' ').expect("`stack count`");
             (
@@ -97,5 +98,16 @@ pub fn total(folded: &[(Vec<String>, u64)]) -> u64 {
 pub fn hot_loop(n: u64) -> String {
     format!(
         "func work(n) {{\n    mut t := 0\n    mut i := 0\n    while i < n {{\n        t += i % 7\n        i += 1\n    }}\n    return t\n}}\nprint(work({n}))\n"
+    )
+}
+
+/// `work`'s loop (line 4) run from line 13 in rounds of 5M iterations until
+/// `ms` milliseconds have passed: long enough to sample whether or not the
+/// JIT makes the loop fast, and fewer calls than the JIT's call threshold,
+/// so the loop is compiled by on-stack replacement while `work` stays an
+/// ordinary frame. Prints `true`.
+pub fn timed_hot_loop(ms: u32) -> String {
+    format!(
+        "func work(n) {{\n    mut t := 0\n    mut i := 0\n    while i < n {{\n        t += i % 7\n        i += 1\n    }}\n    return t\n}}\nstart := clock()\nmut total := 0\nmut rounds := 0\nwhile rounds == 0 || clock() - start < {ms} {{ total += work(5000000)\n rounds += 1 }}\nprint(total > 0)\n"
     )
 }
