@@ -151,6 +151,8 @@ pub struct Counts {
     pub self_: u64,
     /// `total` split by the tier of the unit's innermost frame.
     pub by_tier: [u64; 4],
+    /// `self_` split the same way.
+    pub self_by_tier: [u64; 4],
 }
 
 impl Counts {
@@ -158,6 +160,7 @@ impl Counts {
         self.total += n;
         if is_leaf {
             self.self_ += n;
+            self.self_by_tier[tier_index(tier)] += n;
         }
         self.by_tier[tier_index(tier)] += n;
     }

@@ -89,7 +89,9 @@ pub fn render(p: &Profile, jit: &Jit<'_>) -> String {
         let stats = telemetry
             .and_then(|t| t.loop_(&fi.name, fi.line, index))
             .cloned();
-        let interp = counts.by_tier[tier_index(Tier::Interpreted)];
+        // Time spent in the loop's own interpreted code, not in what it
+        // calls (an outer loop in `<main>` encloses everything).
+        let interp = counts.self_by_tier[tier_index(Tier::Interpreted)];
         if interp > hottest_interpreted.as_ref().map_or(0, |h| h.1) {
             hottest_interpreted = Some((label.clone(), interp, stats.clone()));
         }
@@ -208,11 +210,7 @@ fn verdict(
             };
             let mut v = format!("verdict: 0% native ({why})");
             if let Some((label, n, _)) = hottest_interpreted {
-                let _ = write!(
-                    v,
-                    "; hottest loop: {label} ({}% of samples)",
-                    pct(n, p.total())
-                );
+                let _ = write!(v, "; hottest loop: {label} ({}% self)", pct(n, p.total()));
             }
             if let Some(f) = hottest_fn {
                 let _ = write!(v, "; hottest function: {f}");
@@ -245,7 +243,7 @@ fn verdict(
                 };
                 let _ = write!(
                     v,
-                    "; hottest interpreted loop: {label} ({}% of samples), {why}",
+                    "; hottest interpreted loop: {label} ({}% self), {why}",
                     pct(n, p.total())
                 );
             } else if let Some(f) = hottest_fn {
@@ -276,7 +274,7 @@ mod tests {
         let s = render(&profile(), &Jit::Unavailable);
         assert!(s.contains("verdict: 0% native (JIT not available)"), "{s}");
         assert!(
-            s.contains("hottest loop: <main> (t.ruff:6) (100.0% of samples)"),
+            s.contains("hottest loop: <main> (t.ruff:6) (40.0% self)"),
             "{s}"
         );
         assert!(s.contains("f (t.ruff:1)"), "{s}");

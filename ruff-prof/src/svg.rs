@@ -115,13 +115,14 @@ pub fn render(p: &Profile) -> io::Result<String> {
         }
     }
     let mut opt = Options::default();
-    // The root frame inferno adds is no tier: neutral.
+    // The root frame inferno adds (titled "all", named "") is no tier:
+    // neutral, lighter than the runtime grey.
     palette.insert(
-        "all",
+        "",
         Color {
-            r: 220,
-            g: 220,
-            b: 220,
+            r: 225,
+            g: 225,
+            b: 225,
         },
     );
     opt.title = title(p);
