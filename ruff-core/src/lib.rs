@@ -6,5 +6,7 @@ pub mod bytecode;
 pub mod compiler;
 pub mod diagnostics;
 pub mod driver;
+pub mod jit;
 pub mod runtime;
 pub mod syntax;
+pub mod telemetry;

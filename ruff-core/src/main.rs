@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{value_parser, Arg, ArgMatches, Command};
 use ruff_core::diagnostics;
 use ruff_core::driver::{self, exit, RunOutcome};
+use ruff_core::jit::{JitMode, JitTools};
 use ruff_core::runtime::vm::{VmOptions, INTERRUPTED};
 
 fn cli() -> Command {
@@ -55,6 +56,13 @@ fn cli() -> Command {
                         .help(
                             "Recursion limit in Ruff frames; deeper calls raise `Stack overflow`",
                         ),
+                )
+                .arg(
+                    Arg::new("jit-stress-exits")
+                        .long("jit-stress-exits")
+                        .value_parser(value_parser!(u32).range(1..))
+                        .hide(true)
+                        .help("Testing only: force a JIT guard exit every N guards"),
                 )
                 .arg(
                     Arg::new("dump")
@@ -142,12 +150,26 @@ fn run(m: &ArgMatches) -> ExitCode {
         Ok(s) => s,
         Err(c) => return c,
     };
+    let dump = m.get_one::<String>("dump").cloned();
     let options = VmOptions {
         max_depth: *m.get_one::<u32>("max-depth").expect("defaulted") as usize,
         args: m
             .get_many::<String>("ARGS")
             .map(|a| a.cloned().collect())
             .unwrap_or_default(),
+        jit: match m.get_one::<String>("jit").map(String::as_str) {
+            Some("off") => JitMode::Off,
+            Some("always") => JitMode::Always,
+            _ => JitMode::On,
+        },
+        jit_threshold: m.get_one::<u32>("jit-threshold").copied(),
+        jit_tools: JitTools {
+            stress_exits: m.get_one::<u32>("jit-stress-exits").copied().unwrap_or(0),
+            dump_ir: dump.as_deref() == Some("jit-ir"),
+            // The environment is read here, never inside the VM.
+            perf_map: std::env::var_os("RUFF_PERF_MAP").is_some_and(|v| v == "1"),
+            telemetry: m.get_one::<String>("telemetry").cloned(),
+        },
         ..VmOptions::default()
     };
     if let Some(t) = m.get_one::<String>("telemetry") {
@@ -158,7 +180,6 @@ fn run(m: &ArgMatches) -> ExitCode {
             }
         }
     }
-    let dump = m.get_one::<String>("dump").cloned();
     // SAFETY: installing a handler that only stores to an atomic.
     unsafe {
         libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
@@ -210,7 +231,19 @@ fn run(m: &ArgMatches) -> ExitCode {
     }
 }
 
+/// `RUFF_LOG=ruff_core::jit=debug` prints a readable JIT log to stderr.
+fn init_logging() {
+    if let Ok(filter) = std::env::var("RUFF_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .without_time()
+            .try_init();
+    }
+}
+
 fn main() -> ExitCode {
+    init_logging();
     let matches = match cli().try_get_matches() {
         Ok(m) => m,
         Err(e) => {

@@ -50,7 +50,7 @@ fn run_args(cmd: Command) -> Command {
             .long("jit")
             .value_parser(["off", "on", "always"])
             .default_value("on")
-            .help("JIT mode, as for `ruff run` (while this build has no JIT, every run is interpreted)"),
+            .help("JIT mode, as for `ruff run`: off, on (tier up hot code), always (compile on first call)"),
     )
     .arg(
         Arg::new("max-depth")

@@ -37,12 +37,19 @@ pub struct RunResult {
     pub telemetry: Option<Telemetry>,
 }
 
-/// Ask the VM for the JIT mode and for telemetry into `telemetry_file`.
-/// Returns whether the VM has a JIT. The JIT is developed on its own branch;
-/// until it is merged, `VmOptions` has no JIT settings and every run is
-/// interpreted, which the summary reports as "JIT not available".
-fn configure_jit(_options: &mut VmOptions, _mode: &str, _telemetry_file: &str) -> bool {
-    false
+/// Ask the VM for the JIT mode (`ruff run --jit`'s values) and for its
+/// telemetry as JSON Lines in `telemetry_file`, which the summary reads back
+/// for compile counts, times, exits and refusals. Returns whether the VM has
+/// a JIT (the summary says "JIT not available" otherwise).
+fn configure_jit(options: &mut VmOptions, mode: &str, telemetry_file: &str) -> bool {
+    use ruff_core::jit::JitMode;
+    options.jit = match mode {
+        "off" => JitMode::Off,
+        "always" => JitMode::Always,
+        _ => JitMode::On,
+    };
+    options.jit_tools.telemetry = Some(telemetry_file.to_string());
+    true
 }
 
 fn read_source(path: &str) -> Result<String, String> {
@@ -79,6 +86,7 @@ pub fn run(config: &RunConfig) -> RunResult {
         max_depth: config.max_depth,
         args: config.args.clone(),
         shadow: Some(shadow.clone()),
+        ..VmOptions::default()
     };
     let jit_available = configure_jit(&mut options, &config.jit, &telemetry_file);
     let sampler = match Sampler::start(
@@ -131,9 +139,10 @@ pub fn run(config: &RunConfig) -> RunResult {
         }
     };
     let telemetry = if jit_available {
-        let t = std::fs::read_to_string(&telemetry_file).ok();
+        // No file: nothing became hot, so the JIT had nothing to say.
+        let text = std::fs::read_to_string(&telemetry_file).unwrap_or_default();
         let _ = std::fs::remove_file(&telemetry_file);
-        t.map(|text| Telemetry::parse(&text))
+        Some(Telemetry::parse(&text))
     } else {
         None
     };

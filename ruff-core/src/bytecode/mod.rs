@@ -79,6 +79,8 @@ pub struct LoopInfo {
     pub span: Span,
     /// The loop's header line (`while cond {`), for hints.
     pub header_span: Span,
+    /// 1-based line of `header_span` (telemetry names loops by it).
+    pub header_line: u32,
 }
 
 /// A compiled function.
@@ -109,6 +111,8 @@ pub struct FuncProto {
     pub span: Span,
     /// 1-based line of the declaration.
     pub line: u32,
+    /// Tier-up counters, type feedback and compiled code (see `jit`).
+    pub jit: crate::jit::ProtoJit,
     /// Index in the program's `FunctionTable` (profilers name frames by it).
     pub id: u32,
 }

@@ -129,7 +129,8 @@ impl FnState {
         }
     }
 
-    fn finish(self) -> FuncProto {
+    fn finish(mut self) -> FuncProto {
+        self.proto.jit = crate::jit::ProtoJit::new(self.proto.code.len(), self.proto.loops.len());
         self.proto
     }
 
@@ -649,12 +650,14 @@ impl<'a> Emitter<'a> {
             breaks: Vec::new(),
             try_depth,
         });
+        let header_line = self.line(header_span);
         self.f().proto.loops.push(LoopInfo {
             kind,
             header,
             exit: 0,
             span,
             header_span,
+            header_line,
         });
         body(self);
         self.emit(Op::Loop(header), span);

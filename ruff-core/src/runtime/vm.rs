@@ -33,6 +33,13 @@ pub struct VmOptions {
     pub max_depth: usize,
     /// The arguments after `--`.
     pub args: Vec<String>,
+    /// `--jit=off|on|always`.
+    pub jit: crate::jit::JitMode,
+    /// `--jit-threshold N`: calls and loop iterations before compiling
+    /// (`None`: the defaults in `jit::policy`).
+    pub jit_threshold: Option<u32>,
+    /// Debugging and observability switches of the JIT.
+    pub jit_tools: crate::jit::JitTools,
     /// Keep this shadow stack current for a profiler's sampler thread.
     pub shadow: Option<Arc<ShadowStack>>,
 }
@@ -42,6 +49,9 @@ impl Default for VmOptions {
         VmOptions {
             max_depth: 10_000,
             args: Vec::new(),
+            jit: crate::jit::JitMode::default(),
+            jit_threshold: None,
+            jit_tools: crate::jit::JitTools::default(),
             shadow: None,
         }
     }
@@ -74,18 +84,18 @@ pub enum Unwind {
     Fatal(RtError),
 }
 
-struct Frame {
-    closure: Rc<Closure>,
+pub(crate) struct Frame {
+    pub(crate) closure: Rc<Closure>,
     /// Next instruction (saved while a callee runs).
-    ip: usize,
+    pub(crate) ip: usize,
     /// Stack index of slot 0.
-    base: usize,
+    pub(crate) base: usize,
     /// Stack length to truncate to on return (drops callee and arguments).
-    ret: usize,
+    pub(crate) ret: usize,
     /// For `CallMethodWb`: the receiver's identity at the call, to tell
     /// whether a `self` method produced a new receiver. 0 when not a
     /// write-back call.
-    wb_receiver: usize,
+    pub(crate) wb_receiver: usize,
 }
 
 struct Handler {
@@ -96,20 +106,22 @@ struct Handler {
 }
 
 pub struct Vm {
-    stack: Vec<Value>,
-    frames: Vec<Frame>,
+    pub(crate) stack: Vec<Value>,
+    pub(crate) frames: Vec<Frame>,
     handlers: Vec<Handler>,
-    globals: Vec<Option<Value>>,
+    pub(crate) globals: Vec<Option<Value>>,
     global_names: Vec<Rc<str>>,
     source: Rc<SourceFile>,
-    options: VmOptions,
+    pub(crate) options: VmOptions,
     out: Box<dyn Write>,
     err: Box<dyn Write>,
     stdin: Option<Box<dyn std::io::BufRead>>,
     rng: u64,
     main: Rc<FuncProto>,
+    /// The JIT: tier-up policy, code cache and the context native code uses.
+    pub(crate) jit: crate::jit::Jit,
     /// `options.shadow`, kept apart for the hot paths.
-    shadow: Option<Arc<ShadowStack>>,
+    pub(crate) shadow: Option<Arc<ShadowStack>>,
 }
 
 fn receiver_id(v: &Value) -> usize {
@@ -135,11 +147,12 @@ impl Vm {
             globals: vec![None; compiled.global_names.len()],
             global_names: compiled.global_names.clone(),
             source,
-            options,
+            options: options.clone(),
             out,
             err,
             stdin: None,
             rng: 0x2545_F491_4F6C_DD1D,
+            jit: crate::jit::Jit::new(&options),
             main: compiled.main.clone(),
             shadow,
         }
@@ -178,6 +191,8 @@ impl Vm {
             wb_receiver: 0,
         });
         let result = self.run(0).map(|_| ());
+        let main = self.main.clone();
+        self.jit.finish(&main);
         let flushed = self.out.flush();
         match (result, flushed) {
             (Err(e), _) => Err(e),
@@ -186,13 +201,13 @@ impl Vm {
         }
     }
 
-    fn line_of(&self, span: Span) -> u32 {
+    pub(crate) fn line_of(&self, span: Span) -> u32 {
         self.source.lines.line(span.start) as u32
     }
 
     /// Span of the instruction a frame is executing (its saved ip is one
     /// past it).
-    fn frame_span(frame: &Frame) -> Span {
+    pub(crate) fn frame_span(frame: &Frame) -> Span {
         let spans = &frame.closure.proto.spans;
         spans
             .get(frame.ip.saturating_sub(1))
@@ -201,7 +216,7 @@ impl Vm {
     }
 
     /// Turn an error into an `ErrorObj` located at the current instruction.
-    fn make_error(&self, err: RtError) -> Rc<ErrorObj> {
+    pub(crate) fn make_error(&self, err: RtError) -> Rc<ErrorObj> {
         let (message, thrown) = match err {
             RtError::Thrown(Value::Error(e)) => return e,
             RtError::Thrown(v) => (Rc::new(super::format::display(&v)), v),
@@ -214,23 +229,18 @@ impl Vm {
                 (m.clone(), Value::Str(m))
             }
         };
-        let span = self.frames.last().map(Self::frame_span).unwrap_or_default();
-        let stack = self
-            .frames
+        // Native JIT frames have no VM frame; the JIT's shadow stack names them.
+        let frames = crate::jit::exits::active_frames(self);
+        let span = frames.last().map(|f| f.1).unwrap_or_default();
+        let stack = frames
             .iter()
             .skip(1)
-            .map(|f| Rc::new(f.closure.proto.name.to_string()))
+            .map(|f| Rc::new(f.0.name.to_string()))
             .collect();
-        let trace = self
-            .frames
+        let trace = frames
             .iter()
             .rev()
-            .map(|f| {
-                (
-                    Rc::new(f.closure.proto.name.to_string()),
-                    self.line_of(Self::frame_span(f)),
-                )
-            })
+            .map(|f| (Rc::new(f.0.name.to_string()), self.line_of(f.1)))
             .collect();
         Rc::new(ErrorObj {
             message,
@@ -285,7 +295,7 @@ impl Vm {
         ret: usize,
         wb: usize,
     ) -> RtResult<()> {
-        if self.frames.len() >= self.options.max_depth {
+        if self.frames.len() + self.jit.native_depth() >= self.options.max_depth {
             return Err(RtError::msg("Stack overflow"));
         }
         if INTERRUPTED.load(Ordering::Relaxed) {
@@ -309,13 +319,16 @@ impl Vm {
     /// Begin a call of the value below `argc` arguments on the stack. A
     /// closure gets a new frame (the caller's loop picks it up); a builtin
     /// runs to completion and its result replaces callee and arguments.
-    fn call_value(&mut self, argc: usize) -> RtResult<()> {
+    pub(crate) fn call_value(&mut self, argc: usize) -> RtResult<()> {
         let callee_at = self.stack.len() - argc - 1;
         match &self.stack[callee_at] {
             Value::Func(c) => {
                 let c = c.clone();
                 if c.proto.arity as usize != argc {
                     return Err(arity_error(c.proto.arity as usize, argc));
+                }
+                if self.jit.enabled() && crate::jit::enter_call(self, &c, callee_at)? {
+                    return Ok(());
                 }
                 self.push_frame(c, callee_at + 1, callee_at, 0)
             }
@@ -336,7 +349,7 @@ impl Vm {
 
     /// `recv.name(args)`; with `wb`, also pushes the receiver after the call
     /// and whether it changed.
-    fn call_method(&mut self, name: &str, argc: usize, wb: bool) -> RtResult<()> {
+    pub(crate) fn call_method(&mut self, name: &str, argc: usize, wb: bool) -> RtResult<()> {
         let recv_at = self.stack.len() - argc - 1;
         if let Value::Struct(s) = &self.stack[recv_at] {
             if let Some(m) = s.def.method(name) {
@@ -397,7 +410,12 @@ impl Vm {
         Ok(())
     }
 
-    fn make_closure(&self, frame_base: usize, parent: &Closure, proto: &Rc<FuncProto>) -> Value {
+    pub(crate) fn make_closure(
+        &self,
+        frame_base: usize,
+        parent: &Closure,
+        proto: &Rc<FuncProto>,
+    ) -> Value {
         let upvalues = proto
             .captures
             .iter()
@@ -417,7 +435,7 @@ impl Vm {
         }))
     }
 
-    fn store_path(
+    pub(crate) fn store_path(
         &mut self,
         frame_base: usize,
         closure: &Closure,
@@ -524,7 +542,7 @@ impl Vm {
         }
     }
 
-    fn update_var(
+    pub(crate) fn update_var(
         &mut self,
         frame_base: usize,
         closure: &Closure,
@@ -579,7 +597,7 @@ impl Vm {
         }
     }
 
-    fn iter_prep(&mut self, slot: usize) -> RtResult<()> {
+    pub(crate) fn iter_prep(&mut self, slot: usize) -> RtResult<()> {
         let v = self.stack.pop().unwrap_or(Value::Null);
         match v {
             Value::Array(_) | Value::Dict(_) | Value::Str(_) | Value::Int(_) => {
@@ -595,7 +613,7 @@ impl Vm {
     }
 
     /// The next item of a `for` loop, advancing the cursor; `None` when done.
-    fn iter_next(&mut self, slot: usize) -> Option<Value> {
+    pub(crate) fn iter_next(&mut self, slot: usize) -> Option<Value> {
         let Value::Int(cursor) = self.stack[slot + 1] else {
             return None;
         };
@@ -645,7 +663,7 @@ impl Vm {
         Ok(())
     }
 
-    fn make_dict(&mut self, n: usize) -> RtResult<Value> {
+    pub(crate) fn make_dict(&mut self, n: usize) -> RtResult<Value> {
         let mut map = super::value::DictMap::default();
         map.reserve(n);
         let items: SmallVec<[Value; 8]> = self.stack.drain(self.stack.len() - 2 * n..).collect();
@@ -798,6 +816,7 @@ impl Vm {
                         Value::Cell(c) => c.borrow().clone(),
                         other => other.clone(),
                     };
+                    proto.jit.note(ip - 1, &v);
                     push!(v);
                 }
                 Op::StoreCell(s) => {
@@ -813,6 +832,7 @@ impl Vm {
                 }
                 Op::LoadUpval(u) => {
                     let v = cl.upvalues[u as usize].borrow().clone();
+                    proto.jit.note(ip - 1, &v);
                     push!(v);
                 }
                 Op::StoreUpval(u) => {
@@ -822,6 +842,7 @@ impl Vm {
                 }
                 Op::LoadGlobal(g) => match &self.globals[g as usize] {
                     Some(v) => {
+                        proto.jit.note(ip - 1, v);
                         let v = v.clone();
                         push!(v);
                     }
@@ -829,6 +850,9 @@ impl Vm {
                 },
                 Op::StoreGlobal(g) => {
                     let v = pop!();
+                    if let Some(Value::Func(_)) = &self.globals[g as usize] {
+                        self.jit.function_rebound();
+                    }
                     match &mut self.globals[g as usize] {
                         Some(slot) if slot.is_scalar() => {
                             // SAFETY: a scalar needs no drop.
@@ -1000,6 +1024,17 @@ impl Vm {
                     if INTERRUPTED.load(Ordering::Relaxed) {
                         tri!(Err(RtError::Interrupted));
                     }
+                    let n = proto.jit.backedges.get().wrapping_add(1);
+                    proto.jit.backedges.set(n);
+                    if n >= self.jit.loop_threshold {
+                        save_ip!();
+                        match crate::jit::enter_loop(self, ip) {
+                            // OSR code ran in this frame; continue where it stopped.
+                            Ok(Some(resume_at)) => ip = resume_at,
+                            Ok(None) => {}
+                            Err(e) => tri!(Err(e)),
+                        }
+                    }
                 }
 
                 Op::Call(argc) => {
@@ -1007,7 +1042,13 @@ impl Vm {
                         s.set_line(proto.lines[ip - 1]);
                     }
                     save_ip!();
+                    let depth = self.frames.len();
                     tri!(self.call_value(argc as usize));
+                    if self.frames.len() == depth {
+                        if let Some(v) = self.stack.last() {
+                            proto.jit.note(ip - 1, v);
+                        }
+                    }
                     load_frame!();
                 }
                 Op::CallMethod(k, argc) | Op::CallMethodWb(k, argc) => {
@@ -1043,7 +1084,18 @@ impl Vm {
                     };
                     self.stack.truncate(frame.ret);
                     if depth == stop_depth {
+                        if let Some((recv, changed)) = wb {
+                            // For native code that called this method.
+                            self.jit.stash_writeback(recv, changed);
+                        }
                         return Ok(result);
+                    }
+                    if let Some(caller) = self.frames.last() {
+                        caller
+                            .closure
+                            .proto
+                            .jit
+                            .note(caller.ip.wrapping_sub(1), &result);
                     }
                     push!(result);
                     if let Some((recv, changed)) = wb {
@@ -1132,6 +1184,7 @@ impl Vm {
                         },
                         _ => tri!(ops::index(&obj, &k)),
                     };
+                    proto.jit.note(ip - 1, &v);
                     push!(v);
                 }
                 Op::GetField(k) => {
@@ -1141,6 +1194,7 @@ impl Vm {
                         _ => Rc::new(String::new()),
                     };
                     let v = tri!(ops::get_field(&obj, &name));
+                    proto.jit.note(ip - 1, &v);
                     push!(v);
                 }
                 Op::SliceFrom(n) => {
@@ -1192,7 +1246,10 @@ impl Vm {
 
                 Op::IterPrep(s) => tri!(self.iter_prep(base + s as usize)),
                 Op::IterNext(s, exit) => match self.iter_next(base + s as usize) {
-                    Some(v) => push!(v),
+                    Some(v) => {
+                        proto.jit.note(ip - 1, &v);
+                        push!(v)
+                    }
                     None => ip = exit as usize,
                 },
                 Op::RangePrep(s) => tri!(self.range_prep(base + s as usize)),
@@ -1316,7 +1373,7 @@ impl Vm {
         }
     }
 
-    fn undefined_global(&self, g: u32) -> RtError {
+    pub(crate) fn undefined_global(&self, g: u32) -> RtError {
         RtError::msg(format!(
             "Undefined variable: {}",
             self.global_names[g as usize]

@@ -1,0 +1,246 @@
+//! Leaving native code. Before an exit, native code boxes every live value
+//! (typed locals, operand stack entries, promoted globals) into the VM stack
+//! slots and globals where the interpreter keeps them: the snapshot is the
+//! interpreter's own frame layout. Then:
+//!
+//! - method code calls `resume`, which pushes a VM frame for the function at
+//!   the exit's instruction and runs the interpreter nested until that frame
+//!   returns; the result goes back to native code, which returns it;
+//! - OSR code calls `osr_exit` and returns `tag::EXIT` with the instruction
+//!   where the interpreter continues in the frame it already has.
+//!
+//! The interpreter re-executes the instruction that failed (an overflow, a
+//! division by zero, a guard), so errors have their exact message, line and
+//! stack, and `try` in the function works.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use crate::bytecode::FuncProto;
+use crate::runtime::value::Closure;
+use crate::runtime::vm::{Frame, Unwind, Vm};
+use crate::syntax::Span;
+use crate::telemetry::Event;
+
+use super::ctx::{tag, JitCtx, Ret2, OSR_BIT};
+use super::helpers::{encode, set_len, unwind_to_pending};
+use super::types::Ty;
+use super::UnitStats;
+
+/// Why native code left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitReason {
+    /// A value did not have the type the code was specialized for.
+    TypeGuard,
+    /// Checked int arithmetic overflowed (the interpreter raises the error).
+    Overflow,
+    DivisionByZero,
+    /// An instruction compiled as "let the interpreter do it".
+    Unsupported,
+    /// Ctrl-C seen at a back edge.
+    Interrupt,
+    /// `--jit-stress-exits`.
+    Stress,
+    /// A direct native call found the recursion limit reached.
+    StackLimit,
+    /// OSR code reached `return`: the interpreter returns from the frame.
+    Return,
+    /// OSR code left its loop: the interpreter continues after it.
+    LeaveLoop,
+}
+
+impl ExitReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            ExitReason::TypeGuard => "type-guard",
+            ExitReason::Overflow => "overflow",
+            ExitReason::DivisionByZero => "division-by-zero",
+            ExitReason::Unsupported => "unsupported",
+            ExitReason::Interrupt => "interrupt",
+            ExitReason::Stress => "stress",
+            ExitReason::StackLimit => "stack-limit",
+            ExitReason::Return => "return",
+            ExitReason::LeaveLoop => "leave-loop",
+        }
+    }
+}
+
+/// One exit site of compiled code (referenced by address from the code).
+pub struct ExitInfo {
+    /// Instruction the interpreter resumes at.
+    pub ip: u32,
+    /// Operand stack depth there.
+    pub sp: u32,
+    pub reason: ExitReason,
+    /// For type guards: the type the code expected.
+    pub expected: Ty,
+    /// Where the exit's instruction is, for telemetry.
+    pub line: u32,
+    pub span: Span,
+    pub count: Cell<u64>,
+    pub stats: Rc<UnitStats>,
+}
+
+/// Count an exit; report it (at counts 1, 2, 4, 8...), and drop the code of
+/// a unit that exits too often.
+fn note_exit(vm: &mut Vm, ex: &ExitInfo, observed: Ty) {
+    if matches!(ex.reason, ExitReason::Return | ExitReason::LeaveLoop) {
+        return;
+    }
+    let n = ex.count.get() + 1;
+    ex.count.set(n);
+    let stats = &ex.stats;
+    stats.exits.set(stats.exits.get() + 1);
+    if n.is_power_of_two() {
+        vm.jit.telemetry.emit(Event::Exit {
+            unit: super::unit_of(&stats.proto, stats.loop_index),
+            line: ex.line,
+            span: [ex.span.start, ex.span.end],
+            reason: ex.reason.code(),
+            expected: ex.expected.name(),
+            observed: observed.name(),
+            count: n,
+        });
+    }
+    // Errors end the frame anyway; only exits that keep recurring count
+    // towards giving up on the code.
+    let recurring = !matches!(
+        ex.reason,
+        ExitReason::Overflow | ExitReason::DivisionByZero | ExitReason::Interrupt
+    );
+    if recurring && stats.exits.get() == super::policy::MAX_EXITS {
+        super::too_many_exits(vm, stats);
+    }
+}
+
+/// The type of the value on top of the materialized operand stack (what a
+/// failed type guard saw).
+fn observed(vm: &Vm, ex: &ExitInfo, base: usize, proto: &FuncProto) -> Ty {
+    if ex.reason != ExitReason::TypeGuard || ex.sp == 0 {
+        return Ty::Bot;
+    }
+    let top = base + proto.num_slots as usize + ex.sp as usize - 1;
+    vm.stack.get(top).map_or(Ty::Bot, Ty::of_value)
+}
+
+/// Method code exit: continue the function in the interpreter.
+///
+/// # Safety
+/// `ctx`, `closure` and `exit` come from compiled code and are live.
+pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit: u64) -> Ret2 {
+    // SAFETY: per the contract above.
+    unsafe {
+        let vm = &mut *(*ctx).vm;
+        let ex = &*(exit as *const ExitInfo);
+        let closure = closure as *const Closure;
+        let proto = &(*closure).proto;
+        let base = base as usize;
+        set_len(vm, base + proto.num_slots as usize + ex.sp as usize);
+        let obs = observed(vm, ex, base, proto);
+        note_exit(vm, ex, obs);
+        Rc::increment_strong_count(closure);
+        let closure = Rc::from_raw(closure);
+        // This native frame becomes the VM frame (also for profilers).
+        (*ctx).depth -= 1;
+        if let Some(s) = &vm.shadow {
+            s.push(proto.id, crate::runtime::shadow::Tier::Interpreted, ex.line);
+        }
+        vm.frames.push(Frame {
+            closure,
+            ip: ex.ip as usize,
+            base,
+            ret: base - 1,
+            wb_receiver: 0,
+        });
+        let stop = vm.frames.len() - 1;
+        let r = vm.run(stop);
+        (*ctx).depth += 1;
+        match r {
+            Ok(v) => {
+                set_len(vm, base - 1);
+                let r = encode(&v);
+                vm.stack.push(v);
+                r
+            }
+            Err(u) => unwind_to_pending(ctx, u),
+        }
+    }
+}
+
+/// OSR code exit: the interpreter continues in its frame at `ex.ip`.
+///
+/// # Safety
+/// As for `resume`.
+pub unsafe extern "C" fn osr_exit(ctx: *mut JitCtx, base: u64, exit: u64) -> Ret2 {
+    // SAFETY: per the contract above.
+    unsafe {
+        let vm = &mut *(*ctx).vm;
+        let ex = &*(exit as *const ExitInfo);
+        let proto = ex.stats.proto.clone();
+        let base = base as usize;
+        set_len(vm, base + proto.num_slots as usize + ex.sp as usize);
+        let obs = observed(vm, ex, base, &proto);
+        note_exit(vm, ex, obs);
+        Ret2::new(tag::EXIT, ex.ip as u64)
+    }
+}
+
+/// OSR code is returning an error: locals were written back; drop the
+/// operand stack (the interpreter's handler, if any, truncates anyway).
+///
+/// # Safety
+/// As for `resume`.
+pub unsafe extern "C" fn osr_error(ctx: *mut JitCtx, len: u64) -> Ret2 {
+    // SAFETY: per the contract above.
+    unsafe {
+        let vm = &mut *(*ctx).vm;
+        set_len(vm, len as usize);
+        Ret2::new(tag::ERROR, 0)
+    }
+}
+
+/// The active Ruff frames, outermost first, VM and native frames merged:
+/// a native frame records how many VM frames were below it when it was
+/// entered; OSR code stands in for the VM frame just below.
+pub fn active_frames(vm: &Vm) -> Vec<(&FuncProto, Span)> {
+    let natives = vm.jit.ctx.native_frames();
+    let mut out = Vec::with_capacity(vm.frames.len() + natives.len());
+    let native = |s: &super::ctx::Shadow| {
+        // SAFETY: shadow entries of live native frames point to protos the
+        // code cache keeps alive.
+        let p: &FuncProto = unsafe { &*s.proto };
+        let span = p
+            .spans
+            .get((s.ip as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or_default();
+        (p, span)
+    };
+    let mut n = 0;
+    for (i, f) in vm.frames.iter().enumerate() {
+        while n < natives.len() && ((natives[n].vm_frames & !OSR_BIT) as usize) <= i {
+            out.push(native(&natives[n]));
+            n += 1;
+        }
+        let replaced = natives
+            .iter()
+            .any(|s| s.vm_frames & OSR_BIT != 0 && (s.vm_frames & !OSR_BIT) as usize == i + 1);
+        if !replaced {
+            out.push((&*f.closure.proto, Vm::frame_span(f)));
+        }
+    }
+    for s in &natives[n..] {
+        out.push(native(s));
+    }
+    out
+}
+
+/// Forget a pending unwind as a run result.
+pub(crate) fn pending_from(u: Unwind) -> crate::runtime::error::RtError {
+    match u {
+        Unwind::Error(e) => {
+            crate::runtime::error::RtError::Thrown(crate::runtime::value::Value::Error(e))
+        }
+        Unwind::Fatal(f) => f,
+    }
+}

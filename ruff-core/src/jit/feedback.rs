@@ -1,0 +1,109 @@
+//! What the interpreter records for the JIT, per function prototype: call and
+//! back-edge counters, and cheap type feedback (a bit set of the value kinds
+//! seen) for the instructions whose result type the compiler cannot infer
+//! (`Index`, `GetField`, `LoadGlobal`, `LoadUpval`, `LoadCell`, `IterNext`,
+//! `Call`). Also where the compiled code of the function and its loops hangs.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crate::runtime::value::Value;
+
+/// Feedback bits: which kinds of values an instruction produced.
+pub mod kind {
+    pub const NULL: u8 = 1;
+    pub const BOOL: u8 = 2;
+    pub const INT: u8 = 4;
+    pub const FLOAT: u8 = 8;
+    pub const OTHER: u8 = 16;
+}
+
+#[inline]
+pub fn kind_bit(v: &Value) -> u8 {
+    match v {
+        Value::Null => kind::NULL,
+        Value::Bool(_) => kind::BOOL,
+        Value::Int(_) => kind::INT,
+        Value::Float(_) => kind::FLOAT,
+        _ => kind::OTHER,
+    }
+}
+
+/// Where a prototype stands with the JIT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tier {
+    /// Interpreted; may be compiled when hot.
+    #[default]
+    Cold,
+    /// Compiled with type speculation.
+    Compiled,
+    /// Exited too often: the next compile is generic (no speculation).
+    WantsGeneric,
+    /// Compiled without speculation.
+    CompiledGeneric,
+    /// Never compile again (refused, or exits even without speculation).
+    Blacklisted,
+}
+
+/// Generic native entry: `(ctx, closure, base) -> (tag, payload)`.
+pub type GenericEntry = unsafe extern "C" fn(*mut super::ctx::JitCtx, u64, u64) -> super::ctx::Ret2;
+
+#[derive(Default)]
+pub struct ProtoJit {
+    /// Calls made through the interpreter.
+    pub calls: Cell<u32>,
+    /// Back edges taken in the interpreter (all loops of the function).
+    pub backedges: Cell<u32>,
+    /// Per instruction: `kind` bits of the values it produced.
+    pub feedback: Box<[Cell<u8>]>,
+    pub tier: Cell<Tier>,
+    /// The method-JIT code, if compiled.
+    pub entry: Cell<Option<GenericEntry>>,
+    pub code: RefCell<Option<Rc<super::CompiledFn>>>,
+    /// Per loop (index into `FuncProto::loops`): OSR state.
+    pub loops: Box<[LoopJit]>,
+}
+
+#[derive(Default)]
+pub struct LoopJit {
+    /// Back edges taken in the interpreter (counted only on the slow path,
+    /// i.e. past the threshold or with telemetry on).
+    pub iterations: Cell<u64>,
+    /// Back edges taken in native code (counted only with telemetry on).
+    pub native_iterations: Cell<u64>,
+    pub tier: Cell<Tier>,
+    pub osr: RefCell<Option<Rc<super::CompiledLoop>>>,
+}
+
+impl ProtoJit {
+    pub fn new(code_len: usize, loops: usize) -> ProtoJit {
+        ProtoJit {
+            feedback: (0..code_len).map(|_| Cell::new(0)).collect(),
+            loops: (0..loops).map(|_| LoopJit::default()).collect(),
+            ..ProtoJit::default()
+        }
+    }
+
+    /// Record the kind of value instruction `ip` produced.
+    #[inline]
+    pub fn note(&self, ip: usize, v: &Value) {
+        if let Some(c) = self.feedback.get(ip) {
+            c.set(c.get() | kind_bit(v));
+        }
+    }
+
+    pub fn seen(&self, ip: usize) -> u8 {
+        self.feedback.get(ip).map_or(0, Cell::get)
+    }
+}
+
+impl std::fmt::Debug for ProtoJit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ProtoJit {{ calls: {}, tier: {:?} }}",
+            self.calls.get(),
+            self.tier.get()
+        )
+    }
+}

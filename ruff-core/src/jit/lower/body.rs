@@ -1,0 +1,361 @@
+//! Unit bodies: prologues (method and OSR entry guards), one Cranelift
+//! block per jump target with typed stack entries as block parameters, and
+//! the walk over the instructions.
+
+use std::rc::Rc;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    types as t, Block, BlockArg, InstBuilder, MemFlagsData as MemFlags, Value as V,
+};
+
+use crate::bytecode::Op;
+
+use super::super::ctx::{off, tag};
+use super::super::exits::{self, ExitReason};
+use super::super::helpers as h;
+use super::super::refusal::Refusal;
+use super::super::types::Ty;
+use super::{cl_ty, tag_of, Fail, Lower, Sv};
+
+impl Lower<'_, '_> {
+    pub(super) fn declare_vars(&mut self) {
+        let n = self.u.an.locals.len();
+        for i in 0..n {
+            let ty = self.u.an.locals[i];
+            self.vars.push(if ty.is_unboxed() {
+                Some(self.b.declare_var(cl_ty(ty)))
+            } else {
+                None
+            });
+        }
+    }
+
+    pub(super) fn zero_of(&mut self, ty: Ty) -> V {
+        if ty == Ty::Float {
+            self.b.ins().f64const(0.0)
+        } else {
+            self.iconst(0)
+        }
+    }
+
+    pub(super) fn method_body(&mut self, params: &[Ty]) -> Result<(), Fail> {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let ps = self.b.block_params(entry).to_vec();
+        (self.cx, self.cl, self.base) = (ps[0], ps[1], ps[2]);
+        // Prologue: the recursion limit, then this frame's shadow entry.
+        let d = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::DEPTH);
+        let limit = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::LIMIT);
+        let over = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, d, limit);
+        let body = self.b.create_block();
+        let overflow = self.b.create_block();
+        self.b.set_cold_block(overflow);
+        self.b.ins().brif(over, overflow, &[], body, &[]);
+        self.b.switch_to_block(overflow);
+        let tg = self.iconst(tag::OVERFLOW as i64);
+        let z = self.iconst(0);
+        self.b.ins().return_(&[tg, z]);
+        self.b.switch_to_block(body);
+        let d1 = self.b.ins().iadd_imm_s(d, 1);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), d1, self.cx, off::DEPTH);
+        self.depth0 = Some(d);
+        let sh = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
+        let offs = self.b.ins().imul_imm_s(d1, off::SHADOW_SIZE);
+        self.shadow = self.b.ins().iadd(sh, offs);
+        let pp = self.iconst(Rc::as_ptr(self.u.proto) as i64);
+        self.b.ins().store(MemFlags::trusted(), pp, self.shadow, 0);
+        let vf = self
+            .b
+            .ins()
+            .load(t::I32, MemFlags::trusted(), self.cx, off::VM_FRAMES);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), vf, self.shadow, off::SHADOW_VM_FRAMES);
+        // The shadow entry's instruction is stored before each call out
+        // (`set_ip`); nothing reads it before.
+        if self.u.telemetry {
+            self.bump(&self.u.stats.native_entries as *const _ as usize);
+        }
+        self.declare_vars();
+        let mut k = 3;
+        for i in 0..self.vars.len() {
+            let ty = self.u.an.locals[i];
+            let Some(var) = self.vars[i] else { continue };
+            let v = if i < params.len() && params[i].is_unboxed() {
+                k += 1;
+                ps[k - 1]
+            } else {
+                self.zero_of(ty)
+            };
+            self.b.def_var(var, v);
+        }
+        self.body(0)
+    }
+
+    pub(super) fn osr_body(&mut self, header: usize, null: &[bool]) -> Result<(), Fail> {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let ps = self.b.block_params(entry).to_vec();
+        (self.cx, self.cl, self.base) = (ps[0], ps[1], ps[2]);
+        let d = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::DEPTH);
+        let sh = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
+        let offs = self.b.ins().imul_imm_s(d, off::SHADOW_SIZE);
+        self.shadow = self.b.ins().iadd(sh, offs);
+        self.declare_vars();
+        let reject = self.b.create_block();
+        self.b.set_cold_block(reject);
+        // Entry guard: the locals must have the types the code assumes.
+        let locals = self.u.an.locals.clone();
+        for (i, &ty) in locals.iter().enumerate() {
+            let is_local = i < self.nslots;
+            if is_local && null[i] {
+                if let Some(var) = self.vars[i] {
+                    let z = self.zero_of(ty);
+                    self.b.def_var(var, z);
+                }
+                continue;
+            }
+            if !ty.is_unboxed() && ty != Ty::Null {
+                continue;
+            }
+            let src = if is_local {
+                self.slot_of_local(i)
+            } else {
+                self.iconst(-1 - self.u.promoted[i - self.nslots].0 as i64)
+            };
+            let (tg, pl) = self.call2(h::get as *const () as usize, &[src]);
+            let ok = self.b.ins().icmp_imm_s(IntCC::Equal, tg, tag_of(ty) as i64);
+            let next = self.b.create_block();
+            self.b.ins().brif(ok, next, &[], reject, &[]);
+            self.b.switch_to_block(next);
+            if let Some(var) = self.vars[i] {
+                let v = if ty == Ty::Float {
+                    self.b.ins().bitcast(t::F64, MemFlags::new(), pl)
+                } else {
+                    pl
+                };
+                self.b.def_var(var, v);
+            }
+        }
+        let body = self.b.create_block();
+        self.b.ins().jump(body, &[]);
+        self.b.switch_to_block(reject);
+        let nt = self.iconst(tag::NOT_ENTERED as i64);
+        let z = self.iconst(0);
+        self.b.ins().return_(&[nt, z]);
+        self.b.switch_to_block(body);
+        self.body(header)
+    }
+
+    pub(super) fn bump(&mut self, addr: usize) {
+        let a = self.iconst(addr as i64);
+        let v = self.b.ins().load(t::I64, MemFlags::trusted(), a, 0);
+        let v1 = self.b.ins().iadd_imm_s(v, 1);
+        self.b.ins().store(MemFlags::trusted(), v1, a, 0);
+    }
+
+    /// Create a block per instruction that control flow can reach other
+    /// than by falling through; typed stack entries are its parameters.
+    pub(super) fn make_blocks(&mut self, start: usize) {
+        let code = &self.u.proto.code;
+        let mut leader = vec![false; code.len()];
+        leader[start] = true;
+        for (ip, op) in code.iter().enumerate() {
+            let targets: &[u32] = match op {
+                Op::Jump(t)
+                | Op::Loop(t)
+                | Op::JumpIfFalse(t)
+                | Op::JumpIfTrue(t)
+                | Op::JumpIfNotNull(t) => &[*t],
+                Op::IterNext(_, t) | Op::RangeNext(_, t) => &[*t],
+                _ => &[],
+            };
+            for t in targets {
+                if let Some(l) = leader.get_mut(*t as usize) {
+                    *l = true;
+                }
+            }
+            if !targets.is_empty() || matches!(op, Op::Return) {
+                if let Some(l) = leader.get_mut(ip + 1) {
+                    *l = true;
+                }
+            }
+        }
+        for (ip, _) in leader.iter().enumerate().filter(|(_, l)| **l) {
+            let Some(st) = &self.u.an.states[ip] else {
+                continue;
+            };
+            let blk = self.b.create_block();
+            for ty in &st.stack {
+                if ty.is_unboxed() {
+                    self.b.append_block_param(blk, cl_ty(*ty));
+                }
+            }
+            self.blocks[ip] = Some(blk);
+        }
+    }
+
+    /// Jump to the block of `target`, converting the stack to its shape.
+    pub(super) fn jump_to(&mut self, target: usize) -> Result<(), Fail> {
+        let (blk, args) = self.block_args(target)?;
+        self.b.ins().jump(blk, &args);
+        Ok(())
+    }
+
+    pub(super) fn block_args(&mut self, target: usize) -> Result<(Block, Vec<BlockArg>), Fail> {
+        let blk = self
+            .blocks
+            .get(target)
+            .copied()
+            .flatten()
+            .ok_or((Refusal::Internal, target))?;
+        let tys = self.u.an.states[target]
+            .as_ref()
+            .ok_or((Refusal::Internal, target))?
+            .stack
+            .clone();
+        if tys.len() != self.stack.len() {
+            return Err((Refusal::Internal, target));
+        }
+        let mut args = Vec::new();
+        for (p, ty) in tys.iter().enumerate() {
+            match (ty, self.stack[p]) {
+                (Ty::Int, Sv::I(v)) | (Ty::Float, Sv::F(v)) | (Ty::Bool, Sv::B(v)) => {
+                    args.push(BlockArg::Value(v))
+                }
+                (Ty::Null, Sv::Null) => {}
+                (t, _) if t.is_unboxed() || *t == Ty::Null => {
+                    return Err((Refusal::Internal, target))
+                }
+                _ => self.materialize(p),
+            }
+        }
+        Ok((blk, args))
+    }
+
+    pub(super) fn enter_block(&mut self, ip: usize) {
+        let blk = self.blocks[ip].expect("leader block");
+        self.b.switch_to_block(blk);
+        let params = self.b.block_params(blk).to_vec();
+        let tys = self.u.an.states[ip]
+            .as_ref()
+            .expect("reachable")
+            .stack
+            .clone();
+        let mut k = 0;
+        self.stack = tys
+            .iter()
+            .map(|ty| match ty {
+                Ty::Int | Ty::Float | Ty::Bool => {
+                    let v = params[k];
+                    k += 1;
+                    match ty {
+                        Ty::Int => Sv::I(v),
+                        Ty::Float => Sv::F(v),
+                        _ => Sv::B(v),
+                    }
+                }
+                Ty::Null => Sv::Null,
+                _ => Sv::Boxed,
+            })
+            .collect();
+    }
+
+    pub(super) fn body(&mut self, start: usize) -> Result<(), Fail> {
+        self.make_blocks(start);
+        self.stack.clear();
+        self.jump_to(start)?;
+        let mut live = false;
+        for ip in 0..self.u.proto.code.len() {
+            if self.u.an.states[ip].is_none() {
+                continue;
+            }
+            if self.blocks[ip].is_some() {
+                if live {
+                    self.jump_to(ip)?;
+                }
+                self.enter_block(ip);
+                live = true;
+            }
+            if !live {
+                continue;
+            }
+            live = self.op(ip)?;
+        }
+        if live {
+            return Err((Refusal::Internal, 0));
+        }
+        // The shared error path.
+        if let Some(err) = self.err_block {
+            self.b.switch_to_block(err);
+            if self.u.osr {
+                self.write_back_locals(None, true);
+                let len = self.b.ins().iadd_imm_s(self.base, self.nslots as i64);
+                let (tg, pl) = self.call2(exits::osr_error as *const () as usize, &[len]);
+                self.b.ins().return_(&[tg, pl]);
+            } else {
+                self.epilogue(false);
+                let tg = self.iconst(tag::ERROR as i64);
+                let z = self.iconst(0);
+                self.b.ins().return_(&[tg, z]);
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn pop(&mut self, ip: usize) -> Result<Sv, Fail> {
+        self.stack.pop().ok_or((Refusal::Internal, ip))
+    }
+
+    /// An exit before instruction `ip` if `cond` holds.
+    pub(super) fn exit_if(&mut self, cond: V, ip: usize, reason: ExitReason) {
+        let st = self.stack.clone();
+        self.exit_if_st(cond, ip, reason, &st);
+    }
+
+    /// An exit before `ip` with operand stack `st` if `cond` holds.
+    pub(super) fn exit_if_st(&mut self, cond: V, ip: usize, reason: ExitReason, st: &[Sv]) {
+        let ok = self.b.create_block();
+        let fail = self.b.create_block();
+        self.b.set_cold_block(fail);
+        self.b.ins().brif(cond, fail, &[], ok, &[]);
+        self.b.switch_to_block(fail);
+        self.emit_exit(ip, st, reason, Ty::Bot, true);
+        self.b.switch_to_block(ok);
+    }
+
+    pub(super) fn as_float(&mut self, sv: Sv) -> Option<V> {
+        match sv {
+            Sv::F(v) => Some(v),
+            Sv::I(v) => Some(self.b.ins().fcvt_from_sint(t::F64, v)),
+            _ => None,
+        }
+    }
+
+    pub(super) fn is_boxed_like(sv: Sv) -> bool {
+        matches!(sv, Sv::Boxed | Sv::Const(_) | Sv::Func(_) | Sv::Builtin(_))
+    }
+}

@@ -1,0 +1,402 @@
+//! Small IR builders of `Lower`: helper calls, boxing stack entries into
+//! their slots, guards, and exits (the snapshot boxes every live value where
+//! the interpreter keeps it).
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    types as t, Block, InstBuilder, MemFlagsData as MemFlags, SigRef, Type, Value as V,
+};
+
+use crate::runtime::value::Value;
+
+use super::super::ctx::{off, tag};
+use super::super::exits::{self, ExitInfo, ExitReason};
+use super::super::helpers as h;
+use super::super::types::Ty;
+use cranelift_codegen::ir::FuncRef;
+use cranelift_frontend::FunctionBuilder;
+
+use super::{tag_of, Lower, Sv, Unit};
+
+impl<'a, 'u> Lower<'a, 'u> {
+    pub(super) fn new(
+        b: FunctionBuilder<'a>,
+        u: &'u Unit<'u>,
+        self_ref: Option<FuncRef>,
+        cc: cranelift_codegen::isa::CallConv,
+    ) -> Self {
+        let n = u.proto.code.len();
+        let nslots = u.proto.num_slots as usize;
+        Lower {
+            b,
+            u,
+            cc,
+            self_ref,
+            cx: V::from_u32(0),
+            cl: V::from_u32(0),
+            base: V::from_u32(0),
+            shadow: V::from_u32(0),
+            depth0: None,
+            vars: Vec::new(),
+            blocks: vec![None; n],
+            stack: Vec::new(),
+            sigs: Vec::new(),
+            exits: Vec::new(),
+            err_block: None,
+            touched: false,
+            nslots,
+        }
+    }
+
+    pub(super) fn finish(
+        mut self,
+        frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    ) -> Vec<Box<ExitInfo>> {
+        self.b.seal_all_blocks();
+        self.b.finalize(frontend);
+        std::mem::take(&mut self.exits)
+    }
+
+    // ----- small builders ------------------------------------------------
+
+    pub(super) fn iconst(&mut self, v: i64) -> V {
+        self.b.ins().iconst(t::I64, v)
+    }
+
+    pub(super) fn sig(&mut self, params: &[Type], rets: &[Type]) -> SigRef {
+        if let Some((_, _, s)) = self.sigs.iter().find(|(p, r, _)| p == params && r == rets) {
+            return *s;
+        }
+        let mut sig = cranelift_codegen::ir::Signature::new(self.cc);
+        sig.params.extend(
+            params
+                .iter()
+                .map(|p| cranelift_codegen::ir::AbiParam::new(*p)),
+        );
+        sig.returns.extend(
+            rets.iter()
+                .map(|p| cranelift_codegen::ir::AbiParam::new(*p)),
+        );
+        let s = self.b.import_signature(sig);
+        self.sigs.push((params.to_vec(), rets.to_vec(), s));
+        s
+    }
+
+    /// Call helper `f` with `ctx` prepended; all-i64 params, `nret` i64 results.
+    pub(super) fn call(&mut self, f: usize, args: &[V], nret: usize) -> Vec<V> {
+        let mut all = vec![self.cx];
+        all.extend_from_slice(args);
+        let params: Vec<Type> = all.iter().map(|v| self.b.func.dfg.value_type(*v)).collect();
+        let rets = vec![t::I64; nret];
+        let sig = self.sig(&params, &rets);
+        let fp = self.iconst(f as i64);
+        let call = self.b.ins().call_indirect(sig, fp, &all);
+        self.b.inst_results(call).to_vec()
+    }
+
+    pub(super) fn call2(&mut self, f: usize, args: &[V]) -> (V, V) {
+        let r = self.call(f, args, 2);
+        (r[0], r[1])
+    }
+
+    pub(super) fn slot_of_local(&mut self, s: usize) -> V {
+        self.b.ins().iadd_imm_s(self.base, s as i64)
+    }
+
+    pub(super) fn slot_of_pos(&mut self, p: usize) -> V {
+        self.b.ins().iadd_imm_s(self.base, (self.nslots + p) as i64)
+    }
+
+    pub(super) fn set_ip(&mut self, ip: usize) {
+        let v = self.b.ins().iconst(t::I32, ip as i64 + 1);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), v, self.shadow, off::SHADOW_IP);
+    }
+
+    pub(super) fn err_block(&mut self) -> Block {
+        if let Some(b) = self.err_block {
+            return b;
+        }
+        let b = self.b.create_block();
+        self.b.set_cold_block(b);
+        self.err_block = Some(b);
+        b
+    }
+
+    /// Branch to the error path if `tg` is `tag::ERROR`.
+    pub(super) fn check_error(&mut self, tg: V) {
+        let is_err = self.b.ins().icmp_imm_s(IntCC::Equal, tg, tag::ERROR as i64);
+        let ok = self.b.create_block();
+        let err = self.err_block();
+        self.b.ins().brif(is_err, err, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    pub(super) fn bool_i64(&mut self, c: V) -> V {
+        self.b.ins().uextend(t::I64, c)
+    }
+
+    /// Box the stack entry at `p` into its slot.
+    pub(super) fn materialize(&mut self, p: usize) {
+        let sv = self.stack[p];
+        let idx = self.slot_of_pos(p);
+        self.box_into(idx, sv);
+        self.stack[p] = Sv::Boxed;
+    }
+
+    /// Write `sv` (not `Boxed`) to slot `idx` (≥ 0) or global (< 0).
+    pub(super) fn box_into(&mut self, idx: V, sv: Sv) {
+        match sv {
+            Sv::Boxed => {}
+            Sv::I(v) => self.put(idx, tag::INT, v),
+            Sv::B(v) => self.put(idx, tag::BOOL, v),
+            Sv::F(v) => {
+                let bits = self.b.ins().bitcast(t::I64, MemFlags::new(), v);
+                self.put(idx, tag::FLOAT, bits)
+            }
+            Sv::Null => {
+                let z = self.iconst(0);
+                self.put(idx, tag::NULL, z)
+            }
+            Sv::Builtin(id) => {
+                let v = self.iconst(id as i64);
+                self.put(idx, h::TAG_BUILTIN, v)
+            }
+            Sv::Const(k) => {
+                let ptr = self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64);
+                self.call(h::box_const as *const () as usize, &[idx, ptr], 0);
+            }
+            Sv::Func(g) => {
+                let gv = self.iconst(g as i64);
+                self.call(h::load_global as *const () as usize, &[gv, idx], 2);
+            }
+        }
+    }
+
+    pub(super) fn put(&mut self, idx: V, tg: u64, payload: V) {
+        let tv = self.iconst(tg as i64);
+        self.call(h::put as *const () as usize, &[idx, tv, payload], 0);
+    }
+
+    pub(super) fn materialize_range(&mut self, from: usize) {
+        for p in from..self.stack.len() {
+            self.materialize(p);
+        }
+    }
+
+    /// Functions loaded lazily from globals must be loaded before user code
+    /// runs (it could rebind the global).
+    pub(super) fn pin_funcs(&mut self, below: usize) {
+        for p in 0..below.min(self.stack.len()) {
+            if let Sv::Func(_) = self.stack[p] {
+                self.materialize(p);
+            }
+        }
+    }
+
+    /// Turn a helper result into a stack entry of type `ty`, guarding
+    /// unboxed types (an exit after instruction `ip` if the guard fails;
+    /// the helper already wrote the value to its slot).
+    pub(super) fn push_result(&mut self, ip: usize, ty: Ty, tg: V, payload: V) {
+        if !ty.is_unboxed() {
+            self.stack.push(Sv::Boxed);
+            return;
+        }
+        let mut bad = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
+        if self.u.stress {
+            let s = self.stress_tick();
+            bad = self.b.ins().bor(bad, s);
+        }
+        let ok = self.b.create_block();
+        let fail = self.b.create_block();
+        self.b.set_cold_block(fail);
+        self.b.ins().brif(bad, fail, &[], ok, &[]);
+        self.b.switch_to_block(fail);
+        let mut st = self.stack.clone();
+        st.push(Sv::Boxed);
+        self.emit_exit(ip + 1, &st, ExitReason::TypeGuard, ty, true);
+        self.b.switch_to_block(ok);
+        self.stack.push(match ty {
+            Ty::Int => Sv::I(payload),
+            Ty::Bool => Sv::B(payload),
+            _ => Sv::F(self.b.ins().bitcast(t::F64, MemFlags::new(), payload)),
+        });
+    }
+
+    /// `--jit-stress-exits`: true every N-th call.
+    pub(super) fn stress_tick(&mut self) -> V {
+        let left = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::STRESS_LEFT);
+        let dec = self.b.ins().iadd_imm_s(left, -1);
+        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, dec, 0);
+        let every = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::STRESS_EVERY);
+        let next = self.b.ins().select(zero, every, dec);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), next, self.cx, off::STRESS_LEFT);
+        zero
+    }
+
+    /// Leave native code for the interpreter at instruction `ip` with the
+    /// operand stack `st`: box everything live, then resume (method code)
+    /// or return `EXIT` (OSR code). Terminates the current block.
+    pub(super) fn emit_exit(
+        &mut self,
+        ip: usize,
+        st: &[Sv],
+        reason: ExitReason,
+        expected: Ty,
+        write_globals: bool,
+    ) {
+        let saved = std::mem::replace(&mut self.stack, st.to_vec());
+        self.materialize_range(0);
+        self.stack = saved;
+        let null = self
+            .u
+            .an
+            .states
+            .get(ip)
+            .and_then(|s| s.as_ref())
+            .map(|s| s.null.clone());
+        self.write_back_locals(null.as_deref(), write_globals);
+        let span = self
+            .u
+            .proto
+            .spans
+            .get(ip.min(self.u.proto.spans.len() - 1))
+            .copied()
+            .unwrap_or_default();
+        let line = if span == Default::default() {
+            0
+        } else {
+            self.u.vm.line_of(span)
+        };
+        let info = Box::new(ExitInfo {
+            ip: ip as u32,
+            sp: st.len() as u32,
+            reason,
+            expected,
+            line,
+            span,
+            count: Default::default(),
+            stats: self.u.stats.clone(),
+        });
+        let ptr = self.iconst(&*info as *const ExitInfo as i64);
+        self.exits.push(info);
+        if self.u.osr {
+            let (tg, pl) = self.call2(exits::osr_exit as *const () as usize, &[self.base, ptr]);
+            self.b.ins().return_(&[tg, pl]);
+        } else {
+            let (tg, pl) = self.call2(
+                exits::resume as *const () as usize,
+                &[self.cl, self.base, ptr],
+            );
+            self.epilogue(false);
+            self.b.ins().return_(&[tg, pl]);
+        }
+    }
+
+    /// Box typed locals (and promoted globals) where the interpreter reads
+    /// them. Locals flagged null (unassigned, or moved out) become null.
+    pub(super) fn write_back_locals(&mut self, null: Option<&[bool]>, write_globals: bool) {
+        for i in 0..self.vars.len() {
+            let ty = self.u.an.locals[i];
+            let is_null = null.is_some_and(|n| n.get(i).copied().unwrap_or(false));
+            let dst = if i < self.nslots {
+                self.slot_of_local(i)
+            } else {
+                let k = i - self.nslots;
+                if !write_globals || !self.u.dirty_globals[k] {
+                    continue;
+                }
+                self.iconst(-1 - self.u.promoted[k].0 as i64)
+            };
+            match self.vars[i] {
+                Some(var) if !is_null => {
+                    let v = self.b.use_var(var);
+                    let sv = match ty {
+                        Ty::Int => Sv::I(v),
+                        Ty::Float => Sv::F(v),
+                        _ => Sv::B(v),
+                    };
+                    self.box_into(dst, sv);
+                }
+                Some(_) => self.box_into(dst, Sv::Null),
+                None if ty == Ty::Null && i < self.nslots => self.box_into(dst, Sv::Null),
+                None => {}
+            }
+        }
+    }
+
+    /// Method code: restore the depth counter, release the frame's slots.
+    pub(super) fn epilogue(&mut self, release: bool) {
+        if let Some(d) = self.depth0 {
+            self.b
+                .ins()
+                .store(MemFlags::trusted(), d, self.cx, off::DEPTH);
+        }
+        if release && self.touched {
+            let len = self.base;
+            self.call(h::release as *const () as usize, &[len], 0);
+        }
+    }
+
+    pub(super) fn flush_globals(&mut self) {
+        for k in 0..self.u.promoted.len() {
+            if !self.u.dirty_globals[k] {
+                continue;
+            }
+            let i = self.u.promoted[k].1;
+            let Some(var) = self.vars[i] else { continue };
+            let v = self.b.use_var(var);
+            let dst = self.iconst(-1 - self.u.promoted[k].0 as i64);
+            let sv = match self.u.an.locals[i] {
+                Ty::Int => Sv::I(v),
+                Ty::Float => Sv::F(v),
+                _ => Sv::B(v),
+            };
+            self.box_into(dst, sv);
+        }
+    }
+
+    /// After user code ran: reload promoted globals, exiting (after `ip`)
+    /// if one changed type.
+    pub(super) fn reload_globals(&mut self, ip: usize) {
+        for k in 0..self.u.promoted.len() {
+            let (g, i) = self.u.promoted[k];
+            let ty = self.u.an.locals[i];
+            let src = self.iconst(-1 - g as i64);
+            let (tg, pl) = self.call2(h::get as *const () as usize, &[src]);
+            let bad = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
+            let ok = self.b.create_block();
+            let fail = self.b.create_block();
+            self.b.set_cold_block(fail);
+            self.b.ins().brif(bad, fail, &[], ok, &[]);
+            self.b.switch_to_block(fail);
+            let st = self.stack.clone();
+            self.emit_exit(ip + 1, &st, ExitReason::TypeGuard, ty, false);
+            self.b.switch_to_block(ok);
+            let v = if ty == Ty::Float {
+                self.b.ins().bitcast(t::F64, MemFlags::new(), pl)
+            } else {
+                pl
+            };
+            let var = self.vars[i].expect("promoted globals are typed");
+            self.b.def_var(var, v);
+        }
+    }
+
+    // ----- unit bodies ---------------------------------------------------
+}

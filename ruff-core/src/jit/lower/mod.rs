@@ -1,0 +1,634 @@
+//! Bytecode → Cranelift IR, by abstract interpretation of the stack machine.
+//! The operand stack is an abstract stack of `Sv`: unboxed SSA values for
+//! ints, floats and bools, constants materialized lazily, and `Boxed` for
+//! values living in their VM stack slot (exactly where the interpreter would
+//! keep them). Typed locals are Cranelift `Variable`s; `Any` locals stay in
+//! their slots. Types come from `types::analyze`.
+//!
+//! Two kinds of units: a function (method JIT; a specialized entry with
+//! unboxed parameters plus a generic entry the interpreter calls), and a
+//! loop compiled from its header for on-stack replacement (OSR), entered
+//! with the frame's current locals.
+
+// Exit descriptors are boxed one by one: compiled code holds their
+// addresses, which must not move when the vector grows.
+#![allow(clippy::vec_box)]
+
+use std::rc::Rc;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    types as t, Block, FuncRef, InstBuilder, MemFlagsData as MemFlags, SigRef, Type, Value as V,
+};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::Module;
+
+use crate::bytecode::{FuncProto, Op};
+use crate::runtime::value::{Closure, Value};
+use crate::runtime::vm::Vm;
+
+use super::ctx::tag;
+use super::exits::ExitInfo;
+use super::helpers as h;
+use super::refusal::Refusal;
+use super::types::{analyze, Analysis, Env, Ty};
+use super::{CompiledFn, CompiledLoop, UnitStats};
+
+type Fail = (Refusal, usize);
+
+/// An operand stack entry during lowering.
+#[derive(Clone, Copy, Debug)]
+enum Sv {
+    I(V),
+    F(V),
+    /// 0 or 1 in an i64.
+    B(V),
+    Null,
+    /// In its VM stack slot.
+    Boxed,
+    Const(u32),
+    /// The function in global `g` (not loaded yet: a direct call needs none).
+    Func(u32),
+    Builtin(u16),
+}
+
+/// What a call site knows about a callee bound to a global.
+#[derive(Clone)]
+struct Callee {
+    closure: *const Closure,
+    arity: usize,
+    /// `None`: the function being compiled (a self-recursive call).
+    code: Option<Rc<CompiledFn>>,
+}
+
+struct Unit<'a> {
+    vm: &'a Vm,
+    proto: &'a Rc<FuncProto>,
+    an: Analysis,
+    osr: bool,
+    promoted: Vec<(u32, usize)>,
+    /// Promoted globals that are assigned in the unit (written back at exits).
+    dirty_globals: Vec<bool>,
+    callees: Vec<(u32, Callee)>,
+    self_params: Vec<Ty>,
+    stats: Rc<UnitStats>,
+    telemetry: bool,
+    stress: bool,
+}
+
+/// Compile a function for the interpreter's argument types `args`.
+pub(crate) fn compile_method(
+    vm: &mut Vm,
+    c: &Rc<Closure>,
+    args: &[Ty],
+    generic: bool,
+) -> Result<(CompiledFn, usize), Fail> {
+    let proto = c.proto.clone();
+    let n = proto.num_slots as usize;
+    let mut entry = vec![Ty::Bot; n];
+    let mut null = vec![true; n];
+    for (i, a) in args.iter().enumerate().take(n) {
+        entry[i] = if generic { Ty::Any } else { *a };
+        null[i] = false;
+    }
+    // Compile the functions this one calls first, so calls to them can be
+    // direct native calls.
+    let first = analyze_unit(vm, &proto, 0, &entry, &null, &[], generic, None, Ty::Bot)?;
+    precompile_callees(vm, &proto, &first);
+    // A recursive call's result type: assume what the other returns give,
+    // then check the assumption holds.
+    let mut self_ret = Ty::Bot;
+    let mut an = analyze_unit(vm, &proto, 0, &entry, &null, &[], generic, None, self_ret)?;
+    if an.ret != self_ret {
+        self_ret = if an.ret.is_unboxed() { an.ret } else { Ty::Any };
+        an = analyze_unit(vm, &proto, 0, &entry, &null, &[], generic, None, self_ret)?;
+        if an.ret != self_ret {
+            an = analyze_unit(vm, &proto, 0, &entry, &null, &[], generic, None, Ty::Any)?;
+        }
+    }
+    let stats = Rc::new(UnitStats {
+        proto: proto.clone(),
+        loop_index: None,
+        exits: Default::default(),
+        native_entries: Default::default(),
+        generic,
+    });
+    let params: Vec<Ty> = an.locals[..proto.arity as usize].to_vec();
+    let mut cm = vm.jit.take_module().map_err(|_| (Refusal::Codegen, 0))?;
+    let unit = Unit {
+        vm,
+        proto: &proto,
+        callees: callees(vm, &proto),
+        an,
+        osr: false,
+        promoted: Vec::new(),
+        dirty_globals: Vec::new(),
+        self_params: params.clone(),
+        stats: stats.clone(),
+        telemetry: vm.jit.telemetry.enabled(),
+        stress: vm.jit.tools.stress_exits > 0,
+    };
+    let ret = unit.an.ret;
+    let dump = vm.jit.tools.dump_ir;
+    let perf = format!("ruff:{}@{}:{}", proto.name, vm.source().name, proto.line);
+    let r = build_method(&unit, &mut cm, &params, dump, &perf);
+    let keep = unit.keep_alive();
+    vm.jit.put_module(cm);
+    vm.jit.keep.extend(keep);
+    let (spec, spec_id, generic_fn, exits, size) = r?;
+    Ok((
+        CompiledFn {
+            spec,
+            spec_id,
+            generic: generic_fn,
+            params,
+            ret,
+            stats,
+            exits,
+        },
+        size,
+    ))
+}
+
+type Built = (
+    *const u8,
+    cranelift_module::FuncId,
+    super::feedback::GenericEntry,
+    Vec<Box<ExitInfo>>,
+    usize,
+);
+
+fn build_method(
+    unit: &Unit,
+    module: &mut super::module::CodeModule,
+    params: &[Ty],
+    dump: bool,
+    perf: &str,
+) -> Result<Built, Fail> {
+    let mut sig_params = vec![t::I64, t::I64, t::I64];
+    sig_params.extend(params.iter().filter(|p| p.is_unboxed()).map(|p| cl_ty(*p)));
+    let spec_sig = module.signature(&sig_params, &[t::I64, t::I64]);
+    let spec_id = module
+        .declare(&spec_sig)
+        .map_err(|_| (Refusal::Codegen, 0))?;
+    let mut ctx = Context::new();
+    ctx.func.signature = spec_sig.clone();
+    let mut fbc = FunctionBuilderContext::new();
+    let self_ref = module.module.declare_func_in_func(spec_id, &mut ctx.func);
+    let exits = {
+        let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        let mut l = Lower::new(b, unit, Some(self_ref), module.call_conv);
+        l.method_body(params)?;
+        l.finish(module.frontend)
+    };
+    if dump {
+        eprintln!(
+            "; jit-ir {} (specialized entry)\n{}",
+            perf,
+            ctx.func.display()
+        );
+    }
+    let size = module
+        .define(spec_id, &mut ctx)
+        .map_err(|_| (Refusal::Codegen, 0))?;
+    // The generic entry: check the parameters' types, unbox, call.
+    let gen_sig = module.signature(&[t::I64, t::I64, t::I64], &[t::I64, t::I64]);
+    let gen_id = module
+        .declare(&gen_sig)
+        .map_err(|_| (Refusal::Codegen, 0))?;
+    let mut gctx = Context::new();
+    gctx.func.signature = gen_sig;
+    let spec_ref = module.module.declare_func_in_func(spec_id, &mut gctx.func);
+    generic_entry(&mut gctx, &mut fbc, params, spec_ref, module);
+    let gsize = module
+        .define(gen_id, &mut gctx)
+        .map_err(|_| (Refusal::Codegen, 0))?;
+    let spec = module
+        .finalize(spec_id, size, perf)
+        .map_err(|_| (Refusal::Codegen, 0))?;
+    let gen_ptr = module
+        .finalize(gen_id, gsize, &format!("{perf}#entry"))
+        .map_err(|_| (Refusal::Codegen, 0))?;
+    // SAFETY: finalized code with the `GenericEntry` signature.
+    let generic_fn: super::feedback::GenericEntry = unsafe { std::mem::transmute(gen_ptr) };
+    Ok((spec, spec_id, generic_fn, exits, size + gsize))
+}
+
+/// Compile the code of `c`'s function from the header of loop `li`, for
+/// the current values of the frame's locals.
+pub(crate) fn compile_osr(
+    vm: &mut Vm,
+    c: &Rc<Closure>,
+    li: usize,
+    generic: bool,
+) -> Result<(CompiledLoop, usize), Fail> {
+    let proto = c.proto.clone();
+    let info = &proto.loops[li];
+    let header = info.header as usize;
+    let range = (header, info.exit as usize);
+    let base = vm.frames.last().expect("a frame").base;
+    let n = proto.num_slots as usize;
+    let mut entry = Vec::with_capacity(n);
+    let mut null = Vec::with_capacity(n);
+    for v in &vm.stack[base..base + n] {
+        let ty = Ty::of_value(v);
+        null.push(ty == Ty::Null);
+        entry.push(match ty {
+            Ty::Null => Ty::Bot,
+            _ if generic => Ty::Any,
+            t => t,
+        });
+    }
+    // Globals with an unboxed value live in registers in the loop.
+    let mut promoted: Vec<(u32, usize)> = Vec::new();
+    let mut path_globals = Vec::new();
+    for op in &proto.code {
+        if let Op::StorePath(p) = op {
+            if let crate::bytecode::VarRef::Global(g) = proto.paths[*p as usize].var {
+                path_globals.push(g);
+            }
+        }
+    }
+    for op in &proto.code {
+        let g = match *op {
+            Op::LoadGlobal(g) | Op::StoreGlobal(g) => Some(g),
+            Op::UpdateVar(u) => match proto.updates[u as usize].var {
+                crate::bytecode::VarRef::Global(g) => Some(g),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(g) = g {
+            let typed = matches!(
+                vm.globals[g as usize],
+                Some(Value::Int(_) | Value::Float(_) | Value::Bool(_))
+            );
+            if typed
+                && !generic
+                && !path_globals.contains(&g)
+                && !promoted.iter().any(|(pg, _)| *pg == g)
+            {
+                promoted.push((g, n + promoted.len()));
+            }
+        }
+    }
+    let first = loop {
+        let mut e = entry.clone();
+        let mut nl = null.clone();
+        for (g, _) in &promoted {
+            e.push(Ty::of_value(
+                vm.globals[*g as usize].as_ref().expect("typed"),
+            ));
+            nl.push(false);
+        }
+        let an = analyze_unit(
+            vm,
+            &proto,
+            header,
+            &e,
+            &nl,
+            &promoted,
+            generic,
+            Some(range),
+            Ty::Any,
+        )?;
+        let bad: Vec<u32> = promoted
+            .iter()
+            .filter(|(_, i)| !an.locals[*i].is_unboxed())
+            .map(|(g, _)| *g)
+            .collect();
+        if bad.is_empty() {
+            break an;
+        }
+        promoted.retain(|(g, _)| !bad.contains(g));
+        for (k, p) in promoted.iter_mut().enumerate() {
+            p.1 = n + k;
+        }
+    };
+    precompile_callees(vm, &proto, &first);
+    let mut e = entry.clone();
+    let mut nl = null.clone();
+    for (g, _) in &promoted {
+        e.push(Ty::of_value(
+            vm.globals[*g as usize].as_ref().expect("typed"),
+        ));
+        nl.push(false);
+    }
+    let an = analyze_unit(
+        vm,
+        &proto,
+        header,
+        &e,
+        &nl,
+        &promoted,
+        generic,
+        Some(range),
+        Ty::Any,
+    )?;
+    if promoted.iter().any(|(_, i)| !an.locals[*i].is_unboxed()) {
+        return Err((Refusal::Internal, header));
+    }
+    let dirty_globals = promoted
+        .iter()
+        .map(|(g, _)| {
+            proto
+                .code
+                .iter()
+                .any(|op| matches!(op, Op::StoreGlobal(x) if x == g))
+        })
+        .collect();
+    let stats = Rc::new(UnitStats {
+        proto: proto.clone(),
+        loop_index: Some(li),
+        exits: Default::default(),
+        native_entries: Default::default(),
+        generic,
+    });
+    let mut cm = vm
+        .jit
+        .take_module()
+        .map_err(|_| (Refusal::Codegen, header))?;
+    let unit = Unit {
+        vm,
+        proto: &proto,
+        callees: callees(vm, &proto),
+        an,
+        osr: true,
+        promoted,
+        dirty_globals,
+        self_params: Vec::new(),
+        stats: stats.clone(),
+        telemetry: vm.jit.telemetry.enabled(),
+        stress: vm.jit.tools.stress_exits > 0,
+    };
+    let dump = vm.jit.tools.dump_ir;
+    let line = info.header_line;
+    let perf = format!(
+        "ruff:{}@{}:{}#loop{}",
+        proto.name,
+        vm.source().name,
+        line,
+        li
+    );
+    let r = build_osr(&unit, &mut cm, header, &null, dump, &perf);
+    let keep = unit.keep_alive();
+    vm.jit.put_module(cm);
+    vm.jit.keep.extend(keep);
+    let (entry_fn, exits, size) = r?;
+    Ok((
+        CompiledLoop {
+            entry: entry_fn,
+            stats,
+            exits,
+        },
+        size,
+    ))
+}
+
+#[allow(clippy::type_complexity)]
+fn build_osr(
+    unit: &Unit,
+    module: &mut super::module::CodeModule,
+    header: usize,
+    null: &[bool],
+    dump: bool,
+    perf: &str,
+) -> Result<(super::feedback::GenericEntry, Vec<Box<ExitInfo>>, usize), Fail> {
+    let sig = module.signature(&[t::I64, t::I64, t::I64], &[t::I64, t::I64]);
+    let id = module
+        .declare(&sig)
+        .map_err(|_| (Refusal::Codegen, header))?;
+    let mut ctx = Context::new();
+    ctx.func.signature = sig;
+    let mut fbc = FunctionBuilderContext::new();
+    let exits = {
+        let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        let mut l = Lower::new(b, unit, None, module.call_conv);
+        l.osr_body(header, null)?;
+        l.finish(module.frontend)
+    };
+    if dump {
+        eprintln!("; jit-ir {}\n{}", perf, ctx.func.display());
+    }
+    let size = module
+        .define(id, &mut ctx)
+        .map_err(|_| (Refusal::Codegen, header))?;
+    let ptr = module
+        .finalize(id, size, perf)
+        .map_err(|_| (Refusal::Codegen, header))?;
+    // SAFETY: finalized code with the `GenericEntry` signature.
+    let entry_fn: super::feedback::GenericEntry = unsafe { std::mem::transmute(ptr) };
+    Ok((entry_fn, exits, size))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn analyze_unit(
+    vm: &Vm,
+    proto: &Rc<FuncProto>,
+    start: usize,
+    entry: &[Ty],
+    null: &[bool],
+    promoted: &[(u32, usize)],
+    generic: bool,
+    loop_range: Option<(usize, usize)>,
+    self_ret: Ty,
+) -> Result<Analysis, Fail> {
+    let func_global = |g: u32| super::global_func(vm, g).is_some();
+    let call_ret = |g: u32| match super::global_func(vm, g) {
+        Some(c) if Rc::ptr_eq(&c.proto, proto) => self_ret,
+        Some(c) => c
+            .proto
+            .jit
+            .code
+            .borrow()
+            .as_ref()
+            .map_or(Ty::Any, |code| code.ret),
+        None => Ty::Any,
+    };
+    let env = Env {
+        generic,
+        promoted,
+        func_global: &func_global,
+        call_ret: &call_ret,
+        loop_range,
+    };
+    analyze(proto, start, entry, null, &env)
+}
+
+/// Compile (for the argument types seen by the analysis) the cold functions
+/// called through globals, so the calls can be direct.
+fn precompile_callees(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
+    for (ip, op) in proto.code.iter().enumerate() {
+        let (Op::Call(argc), Some(st)) = (op, &an.states[ip]) else {
+            continue;
+        };
+        let argc = *argc as usize;
+        if st.stack.len() < argc + 1 {
+            continue;
+        }
+        let Ty::Func(g) = st.stack[st.stack.len() - argc - 1] else {
+            continue;
+        };
+        let Some(c) = super::global_func(vm, g) else {
+            continue;
+        };
+        if Rc::ptr_eq(&c.proto, proto)
+            || c.proto.jit.tier.get() != super::Tier::Cold
+            || c.proto.arity as usize != argc
+            || !c.proto.captures.is_empty()
+        {
+            continue;
+        }
+        let args: Vec<Ty> = st.stack[st.stack.len() - argc..]
+            .iter()
+            .map(|t| if t.is_unboxed() { *t } else { Ty::Any })
+            .collect();
+        super::compile_function(vm, &c, &args, c.proto.jit.calls.get());
+    }
+}
+
+/// Functions bound to the globals this function loads.
+fn callees(vm: &Vm, proto: &Rc<FuncProto>) -> Vec<(u32, Callee)> {
+    let mut out: Vec<(u32, Callee)> = Vec::new();
+    for op in &proto.code {
+        if let Op::LoadGlobal(g) = *op {
+            if out.iter().any(|(x, _)| *x == g) {
+                continue;
+            }
+            if let Some(c) = super::global_func(vm, g) {
+                let code = if Rc::ptr_eq(&c.proto, proto) {
+                    None
+                } else {
+                    match c.proto.jit.code.borrow().clone() {
+                        Some(code) => Some(code),
+                        None => continue,
+                    }
+                };
+                out.push((
+                    g,
+                    Callee {
+                        closure: Rc::as_ptr(&c),
+                        arity: c.proto.arity as usize,
+                        code,
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+impl Unit<'_> {
+    /// Direct calls pass callee closures by address: the code cache keeps
+    /// them alive even if their global is rebound.
+    fn keep_alive(&self) -> Vec<Rc<Closure>> {
+        self.callees
+            .iter()
+            .filter_map(|(g, _)| super::global_func(self.vm, *g))
+            .collect()
+    }
+}
+
+fn cl_ty(t: Ty) -> Type {
+    if t == Ty::Float {
+        t::F64
+    } else {
+        t::I64
+    }
+}
+
+fn tag_of(t: Ty) -> u64 {
+    match t {
+        Ty::Int => tag::INT,
+        Ty::Float => tag::FLOAT,
+        Ty::Bool => tag::BOOL,
+        _ => tag::NULL,
+    }
+}
+
+/// The generic entry: `(ctx, closure, base)`; parameters are boxed in
+/// their slots. Returns `NOT_ENTERED` if one has the wrong type.
+fn generic_entry(
+    ctx: &mut Context,
+    fbc: &mut FunctionBuilderContext,
+    params: &[Ty],
+    spec: FuncRef,
+    module: &super::module::CodeModule,
+) {
+    let cc = module.call_conv;
+    let mut b = FunctionBuilder::new(&mut ctx.func, fbc);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let (cx, cl, base) = (
+        b.block_params(entry)[0],
+        b.block_params(entry)[1],
+        b.block_params(entry)[2],
+    );
+    let mut sig = cranelift_codegen::ir::Signature::new(cc);
+    for p in [t::I64, t::I64] {
+        sig.params.push(cranelift_codegen::ir::AbiParam::new(p));
+    }
+    sig.returns
+        .push(cranelift_codegen::ir::AbiParam::new(t::I64));
+    sig.returns
+        .push(cranelift_codegen::ir::AbiParam::new(t::I64));
+    let get_sig = b.import_signature(sig);
+    let mut args = vec![cx, cl, base];
+    let reject = b.create_block();
+    for (i, p) in params.iter().enumerate() {
+        if !p.is_unboxed() && *p != Ty::Null {
+            continue;
+        }
+        let idx = b.ins().iadd_imm_s(base, i as i64);
+        let f = b.ins().iconst(t::I64, h::get as *const () as usize as i64);
+        let call = b.ins().call_indirect(get_sig, f, &[cx, idx]);
+        let (tg, pl) = (b.inst_results(call)[0], b.inst_results(call)[1]);
+        let ok = b.ins().icmp_imm_s(IntCC::Equal, tg, tag_of(*p) as i64);
+        let next = b.create_block();
+        b.ins().brif(ok, next, &[], reject, &[]);
+        b.switch_to_block(next);
+        match p {
+            Ty::Float => args.push(b.ins().bitcast(t::F64, MemFlags::new(), pl)),
+            Ty::Null => {}
+            _ => args.push(pl),
+        }
+    }
+    let call = b.ins().call(spec, &args);
+    let r = b.inst_results(call).to_vec();
+    b.ins().return_(&r);
+    b.switch_to_block(reject);
+    let nt = b.ins().iconst(t::I64, tag::NOT_ENTERED as i64);
+    let z = b.ins().iconst(t::I64, 0);
+    b.ins().return_(&[nt, z]);
+    b.seal_all_blocks();
+    b.finalize(module.frontend);
+}
+
+struct Lower<'a, 'u> {
+    b: FunctionBuilder<'a>,
+    u: &'u Unit<'u>,
+    cc: cranelift_codegen::isa::CallConv,
+    self_ref: Option<FuncRef>,
+    cx: V,
+    cl: V,
+    base: V,
+    shadow: V,
+    /// Method code: `ctx.depth` before this frame (restored on return).
+    depth0: Option<V>,
+    vars: Vec<Option<Variable>>,
+    blocks: Vec<Option<Block>>,
+    stack: Vec<Sv>,
+    sigs: Vec<(Vec<Type>, Vec<Type>, SigRef)>,
+    exits: Vec<Box<ExitInfo>>,
+    err_block: Option<Block>,
+    /// A helper wrote VM stack slots: release them on return.
+    touched: bool,
+    nslots: usize,
+}
+
+mod body;
+mod builder;
+mod calls;
+mod ops;

@@ -1,0 +1,629 @@
+//! The JIT: tier-up policy and code cache. Hot functions (call counters) are
+//! compiled whole by the method JIT; hot loops (back-edge counters) are
+//! compiled from their header and entered by on-stack replacement. Native
+//! code really runs: the interpreter calls it through `enter_call` /
+//! `enter_loop`, and native code calls native code directly.
+//!
+//! Files: `feedback` (what the interpreter records), `types` (inference),
+//! `lower/` (bytecode → Cranelift IR), `exits` (leaving native code),
+//! `helpers` (the runtime helper table), `module` (Cranelift setup),
+//! `ctx` (the context block native code sees), `refusal` (reason codes).
+
+// Exit descriptors are boxed one by one: compiled code holds their addresses.
+#![allow(clippy::vec_box)]
+
+pub mod ctx;
+pub mod exits;
+pub mod feedback;
+pub mod helpers;
+mod lower;
+pub mod module;
+pub mod refusal;
+pub mod types;
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Instant;
+
+pub use feedback::{ProtoJit, Tier};
+
+use crate::bytecode::FuncProto;
+use crate::runtime::error::{RtError, RtResult};
+use crate::runtime::value::{Closure, Value};
+use crate::runtime::vm::{Vm, VmOptions};
+use crate::telemetry::{Event, JsonLinesSink, Sink, Telemetry, Unit};
+
+use ctx::{tag, JitCtx, Ret2};
+use exits::ExitInfo;
+use feedback::GenericEntry;
+use refusal::Refusal;
+use types::Ty;
+
+/// `--jit=off|on|always`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JitMode {
+    Off,
+    /// Compile hot functions and loops.
+    #[default]
+    On,
+    /// Compile every function on its first call and every loop on its first
+    /// back edge (for testing).
+    Always,
+}
+
+/// Debugging and observability switches (all off by default).
+#[derive(Clone, Debug, Default)]
+pub struct JitTools {
+    /// Force a guard exit every N guards (testing only; 0 = never).
+    pub stress_exits: u32,
+    /// `--dump=jit-ir`: print the Cranelift IR of each compiled unit to stderr.
+    pub dump_ir: bool,
+    /// Append `ADDR SIZE ruff:NAME@FILE:LINE` lines to `/tmp/perf-PID.map`.
+    pub perf_map: bool,
+    /// `--telemetry FILE` (`-` for stderr).
+    pub telemetry: Option<String>,
+}
+
+/// Default thresholds. Measured on fib and loop benchmarks: compiling costs
+/// about 0.1-1 ms per function, so a few hundred interpreted calls or a
+/// thousand iterations is the break-even point.
+pub mod policy {
+    pub const CALLS: u32 = 100;
+    pub const BACKEDGES: u32 = 1000;
+    /// Exits of one compiled unit before it is recompiled without
+    /// speculation (then blacklisted if it keeps exiting).
+    pub const MAX_EXITS: u64 = 64;
+}
+
+/// A compiled function.
+pub struct CompiledFn {
+    /// Specialized entry: `(ctx, closure, base, unboxed params...) -> Ret2`.
+    pub spec: *const u8,
+    pub spec_id: cranelift_module::FuncId,
+    pub generic: GenericEntry,
+    /// Per parameter slot: its type (`Any` params stay boxed in their slot).
+    pub params: Vec<Ty>,
+    pub ret: Ty,
+    pub stats: Rc<UnitStats>,
+    /// Exit descriptors referenced by address from the code.
+    pub exits: Vec<Box<ExitInfo>>,
+}
+
+/// A loop compiled for on-stack replacement.
+pub struct CompiledLoop {
+    pub entry: GenericEntry,
+    pub stats: Rc<UnitStats>,
+    pub exits: Vec<Box<ExitInfo>>,
+}
+
+/// Run-time counters of one compiled unit.
+pub struct UnitStats {
+    pub proto: Rc<FuncProto>,
+    pub loop_index: Option<usize>,
+    pub exits: Cell<u64>,
+    /// Native entries, counted only when telemetry is on (by native code
+    /// for functions, by `enter_loop` for OSR).
+    pub native_entries: Cell<u64>,
+    pub generic: bool,
+}
+
+pub struct Jit {
+    mode: JitMode,
+    call_threshold: u32,
+    /// The interpreter takes the slow path of a back edge past this count.
+    pub(crate) loop_threshold: u32,
+    osr_threshold: u64,
+    pub(crate) ctx: Box<JitCtx>,
+    code: Option<module::CodeModule>,
+    pub(crate) tools: JitTools,
+    pub(crate) telemetry: Telemetry,
+    /// Closures that compiled code refers to by address (direct calls).
+    pub(crate) keep: Vec<Rc<Closure>>,
+    /// Functions being compiled (a callee compiled for a caller must not
+    /// recurse into a compile of the caller).
+    compiling: Vec<*const FuncProto>,
+    /// Everything compiled, for the exit summary.
+    units: Vec<Rc<UnitStats>>,
+    /// The write-back values of a method call run to completion for native
+    /// code (`Vm::run` returns only the result at its stop depth).
+    writeback: Option<(Value, bool)>,
+    /// Code replaced after too many exits (kept: it may still be running).
+    retired_fns: Vec<Rc<CompiledFn>>,
+    retired_loops: Vec<Rc<CompiledLoop>>,
+}
+
+impl Jit {
+    pub fn new(o: &VmOptions) -> Jit {
+        let (call_threshold, osr_threshold) = match o.jit {
+            JitMode::Off => (u32::MAX, u64::MAX),
+            JitMode::Always => (1, 1),
+            JitMode::On => (
+                o.jit_threshold.unwrap_or(policy::CALLS),
+                o.jit_threshold.unwrap_or(policy::BACKEDGES) as u64,
+            ),
+        };
+        let sink: Option<Box<dyn Sink>> = match &o.jit_tools.telemetry {
+            Some(t) => JsonLinesSink::open(t)
+                .ok()
+                .map(|s| Box::new(s) as Box<dyn Sink>),
+            None => None,
+        };
+        let telemetry = Telemetry::new(sink);
+        // With telemetry on, every back edge takes the slow path so loops
+        // are counted; otherwise only hot ones do.
+        let loop_threshold = if o.jit == JitMode::Off {
+            u32::MAX
+        } else if telemetry.enabled() {
+            0
+        } else {
+            osr_threshold.min(u32::MAX as u64) as u32
+        };
+        Jit {
+            mode: o.jit,
+            call_threshold,
+            loop_threshold,
+            osr_threshold,
+            ctx: JitCtx::new(o.max_depth, o.jit_tools.stress_exits as u64),
+            code: None,
+            tools: o.jit_tools.clone(),
+            telemetry,
+            keep: Vec::new(),
+            compiling: Vec::new(),
+            units: Vec::new(),
+            writeback: None,
+            retired_fns: Vec::new(),
+            retired_loops: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub fn enabled(&self) -> bool {
+        self.mode != JitMode::Off
+    }
+
+    /// Native frames currently on the machine stack.
+    #[inline]
+    pub fn native_depth(&self) -> usize {
+        self.ctx.depth as usize
+    }
+
+    /// A global holding a function was reassigned: direct calls compiled
+    /// against the old binding must take their slow path.
+    #[inline]
+    pub fn function_rebound(&mut self) {
+        self.ctx.fn_epoch += 1;
+    }
+
+    /// A write-back method frame returned at a run's stop depth.
+    pub(crate) fn stash_writeback(&mut self, recv: Value, changed: bool) {
+        self.writeback = Some((recv, changed));
+    }
+
+    pub(crate) fn take_writeback(&mut self) -> Option<(Value, bool)> {
+        self.writeback.take()
+    }
+
+    /// The code module, created on the first compile. Taken out while a
+    /// unit is built (the builder reads the VM) and put back after.
+    fn take_module(&mut self) -> Result<module::CodeModule, String> {
+        match self.code.take() {
+            Some(m) => Ok(m),
+            None => module::CodeModule::new(self.tools.perf_map),
+        }
+    }
+
+    fn put_module(&mut self, m: module::CodeModule) {
+        self.code = Some(m);
+    }
+
+    /// Emit the per-unit summary and close the telemetry sink.
+    pub fn finish(&mut self, main: &Rc<FuncProto>) {
+        if !self.telemetry.enabled() {
+            return;
+        }
+        let mut seen = Vec::new();
+        summarize(self, main, &mut seen);
+        self.telemetry.flush();
+    }
+}
+
+fn summarize(jit: &mut Jit, proto: &Rc<FuncProto>, seen: &mut Vec<*const FuncProto>) {
+    if seen.contains(&Rc::as_ptr(proto)) {
+        return;
+    }
+    seen.push(Rc::as_ptr(proto));
+    let stats_of = |jit: &Jit, l: Option<usize>| {
+        jit.units
+            .iter()
+            .filter(|u| Rc::ptr_eq(&u.proto, proto) && u.loop_index == l)
+            .fold((0, 0, false), |(e, n, _), u| {
+                (e + u.exits.get(), n + u.native_entries.get(), true)
+            })
+    };
+    let pj = &proto.jit;
+    if &*proto.name != "<main>" && (pj.calls.get() > 0 || pj.entry.get().is_some()) {
+        let (exits, native, compiled) = stats_of(jit, None);
+        let e = Event::Summary {
+            unit: unit_of(proto, None),
+            entries: pj.calls.get() as u64,
+            native_entries: native,
+            iterations: 0,
+            native_iterations: 0,
+            compiled,
+            exits,
+        };
+        jit.telemetry.emit(e);
+    }
+    for (i, l) in pj.loops.iter().enumerate() {
+        let (exits, osr, compiled) = stats_of(jit, Some(i));
+        let native_it = l.native_iterations.get();
+        let iterations = l.iterations.get() + native_it;
+        if iterations == 0 && !compiled {
+            continue;
+        }
+        let e = Event::Summary {
+            unit: unit_of(proto, Some(i)),
+            entries: 0,
+            native_entries: osr,
+            iterations,
+            native_iterations: native_it,
+            compiled,
+            exits,
+        };
+        jit.telemetry.emit(e);
+    }
+    for p in &proto.protos {
+        summarize(jit, p, seen);
+    }
+    for s in &proto.structs {
+        if let Some(ms) = s.methods.get() {
+            for m in ms {
+                summarize(jit, &m.proto, seen);
+            }
+        }
+    }
+}
+
+/// The telemetry name of a function or loop.
+pub fn unit_of(proto: &FuncProto, loop_index: Option<usize>) -> Unit {
+    Unit {
+        kind: if loop_index.is_some() {
+            "loop"
+        } else {
+            "function"
+        },
+        function: proto.name.to_string(),
+        line: proto.line,
+        loop_index,
+        loop_line: loop_index
+            .and_then(|i| proto.loops.get(i))
+            .map(|l| l.header_line),
+    }
+}
+
+/// Run native code with the context describing the current VM state, and
+/// restore it after (native code may be entered recursively from helpers).
+fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> Ret2 {
+    let frames = vm.frames.len();
+    let max = vm.options.max_depth;
+    let vm_ptr: *mut Vm = vm;
+    let ctx: *mut JitCtx = &mut *vm.jit.ctx;
+    // SAFETY: `ctx` is the VM's boxed context; native code and helpers
+    // reach the VM only through `ctx.vm` while `vm` is not used here.
+    unsafe {
+        let saved = ((*ctx).vm, (*ctx).vm_frames, (*ctx).limit);
+        (*ctx).vm = vm_ptr;
+        (*ctx).vm_frames = frames as u64;
+        // OSR code stands for the top VM frame: do not count it twice.
+        let below = if osr {
+            frames.saturating_sub(1)
+        } else {
+            frames
+        };
+        (*ctx).limit = max.saturating_sub(below) as u64;
+        let r = f(ctx);
+        (*ctx).vm = saved.0;
+        (*ctx).vm_frames = saved.1;
+        (*ctx).limit = saved.2;
+        r
+    }
+}
+
+/// The interpreter is about to call closure `c` (callee at stack index
+/// `callee_at`, arguments above it). Count the call, compile when hot, and
+/// run native code if there is some. `Ok(true)`: the call is complete and
+/// its result replaced callee and arguments on the stack.
+pub fn enter_call(vm: &mut Vm, c: &Rc<Closure>, callee_at: usize) -> RtResult<bool> {
+    let proto = &c.proto;
+    let pj = &proto.jit;
+    let n = pj.calls.get().saturating_add(1);
+    pj.calls.set(n);
+    let entry = match pj.entry.get() {
+        Some(e) => e,
+        None => {
+            let tier = pj.tier.get();
+            if n < vm.jit.call_threshold || !matches!(tier, Tier::Cold | Tier::WantsGeneric) {
+                return Ok(false);
+            }
+            let args: Vec<Ty> = vm.stack[callee_at + 1..].iter().map(Ty::of_value).collect();
+            match compile_function(vm, c, &args, n) {
+                Some(e) => e,
+                None => return Ok(false),
+            }
+        }
+    };
+    let base = callee_at + 1;
+    let closure = Rc::as_ptr(c) as u64;
+    // SAFETY: `entry` is finalized code with the generic-entry signature.
+    let r = call_native(vm, |ctx| unsafe { entry(ctx, closure, base as u64) }, false);
+    finish_call(vm, r, callee_at)
+}
+
+/// Put a native call's result where the interpreter expects it.
+fn finish_call(vm: &mut Vm, r: Ret2, callee_at: usize) -> RtResult<bool> {
+    match r.tag {
+        tag::NOT_ENTERED => Ok(false),
+        tag::ERROR => {
+            vm.stack.truncate(callee_at);
+            Err(vm
+                .jit
+                .ctx
+                .pending
+                .take()
+                .unwrap_or_else(|| RtError::msg("JIT: lost error")))
+        }
+        tag::OVERFLOW => Err(RtError::msg("Stack overflow")),
+        tag::HEAP => {
+            vm.stack.truncate(callee_at + 1);
+            Ok(true)
+        }
+        _ => {
+            vm.stack.truncate(callee_at);
+            vm.stack.push(helpers::decode(r.tag, r.payload));
+            Ok(true)
+        }
+    }
+}
+
+/// A back edge to `header` in the top frame went past the threshold: count
+/// it, compile the loop when hot, and run it natively. `Ok(Some(ip))`:
+/// native code ran and the interpreter continues at `ip`.
+pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
+    let frame = vm.frames.last().expect("a frame is running");
+    let c = frame.closure.clone();
+    let base = frame.base;
+    let proto = &c.proto;
+    let Some(li) = proto.loops.iter().position(|l| l.header as usize == header) else {
+        return Ok(None);
+    };
+    let lj = &proto.jit.loops[li];
+    let it = lj.iterations.get() + 1;
+    lj.iterations.set(it);
+    if !vm.jit.enabled() || it < vm.jit.osr_threshold {
+        return Ok(None);
+    }
+    // Past the threshold the interpreter calls here at every back edge of
+    // this function, so a compiled loop is entered at once and other loops
+    // are counted until they are hot; only a loop that can never be
+    // compiled resets the counter (nothing to do here for a while).
+    let dead = !matches!(
+        lj.tier.get(),
+        Tier::Cold | Tier::WantsGeneric | Tier::Compiled | Tier::CompiledGeneric
+    );
+    if dead && vm.jit.loop_threshold != 0 {
+        proto.jit.backedges.set(0);
+        return Ok(None);
+    }
+    let code = lj.osr.borrow().clone();
+    let code = match code {
+        Some(c) => c,
+        None => {
+            if !matches!(lj.tier.get(), Tier::Cold | Tier::WantsGeneric) {
+                return Ok(None);
+            }
+            if vm.stack.len() != base + proto.num_slots as usize {
+                refuse(vm, proto, Some(li), Refusal::LoopStack, header);
+                lj.tier.set(Tier::Blacklisted);
+                return Ok(None);
+            }
+            match compile_loop(vm, &c, li, it) {
+                Some(code) => code,
+                None => return Ok(None),
+            }
+        }
+    };
+    if vm.jit.telemetry.enabled() {
+        code.stats
+            .native_entries
+            .set(code.stats.native_entries.get() + 1);
+    }
+    let closure = Rc::as_ptr(&c) as u64;
+    let entry = code.entry;
+    // Profilers see this frame run natively while the loop does.
+    if let Some(s) = &vm.shadow {
+        s.set_tier(crate::runtime::shadow::Tier::Native);
+    }
+    // SAFETY: finalized OSR code with the generic-entry signature.
+    let r = call_native(
+        vm,
+        |ctx| unsafe {
+            // The OSR frame stands for the VM frame below in error traces.
+            let d = (*ctx).depth + 1;
+            (*ctx).depth = d;
+            *(*ctx).shadow.add(d as usize) = ctx::Shadow {
+                proto: Rc::as_ptr(&c.proto),
+                ip: header as u32 + 1,
+                vm_frames: (*ctx).vm_frames as u32 | ctx::OSR_BIT,
+            };
+            let r = entry(ctx, closure, base as u64);
+            (*ctx).depth = d - 1;
+            r
+        },
+        true,
+    );
+    if let Some(s) = &vm.shadow {
+        s.set_tier(crate::runtime::shadow::Tier::Interpreted);
+    }
+    match r.tag {
+        tag::NOT_ENTERED => Ok(None),
+        tag::EXIT => Ok(Some(r.payload as usize)),
+        tag::ERROR => Err(vm
+            .jit
+            .ctx
+            .pending
+            .take()
+            .unwrap_or_else(|| RtError::msg("JIT: lost error"))),
+        _ => Err(RtError::msg("JIT: unexpected OSR result")),
+    }
+}
+
+fn refuse(vm: &mut Vm, proto: &FuncProto, li: Option<usize>, r: Refusal, ip: usize) {
+    let span = proto.spans.get(ip).copied().unwrap_or_default();
+    let line = if span == Default::default() {
+        0
+    } else {
+        vm.line_of(span)
+    };
+    vm.jit.telemetry.emit(Event::CompileRefused {
+        unit: unit_of(proto, li),
+        code: r.code().to_string(),
+        message: r.message().to_string(),
+        line,
+        span: [span.start, span.end],
+    });
+}
+
+/// Compile `c`'s function for arguments of types `args`. Returns the generic
+/// entry, or `None` (refused; the interpreter runs it).
+pub(crate) fn compile_function(
+    vm: &mut Vm,
+    c: &Rc<Closure>,
+    args: &[Ty],
+    count: u32,
+) -> Option<GenericEntry> {
+    let proto = c.proto.clone();
+    let pj = &proto.jit;
+    if vm.jit.compiling.contains(&Rc::as_ptr(&proto)) || proto.is_method {
+        return None;
+    }
+    let generic = pj.tier.get() == Tier::WantsGeneric;
+    vm.jit.telemetry.emit(Event::Hot {
+        unit: unit_of(&proto, None),
+        count: count as u64,
+    });
+    vm.jit.telemetry.emit(Event::CompileStarted {
+        unit: unit_of(&proto, None),
+        generic,
+    });
+    let t0 = Instant::now();
+    vm.jit.compiling.push(Rc::as_ptr(&proto));
+    let r = lower::compile_method(vm, c, args, generic);
+    vm.jit.compiling.pop();
+    match r {
+        Ok((code, bytes)) => {
+            let entry = code.generic;
+            vm.jit.telemetry.emit(Event::CompileFinished {
+                unit: unit_of(&proto, None),
+                micros: t0.elapsed().as_micros() as u64,
+                code_bytes: bytes,
+                generic,
+            });
+            vm.jit.units.push(code.stats.clone());
+            pj.entry.set(Some(entry));
+            pj.tier.set(if generic {
+                Tier::CompiledGeneric
+            } else {
+                Tier::Compiled
+            });
+            *pj.code.borrow_mut() = Some(Rc::new(code));
+            Some(entry)
+        }
+        Err((r, ip)) => {
+            refuse(vm, &proto, None, r, ip);
+            pj.tier.set(Tier::Blacklisted);
+            None
+        }
+    }
+}
+
+fn compile_loop(vm: &mut Vm, c: &Rc<Closure>, li: usize, count: u64) -> Option<Rc<CompiledLoop>> {
+    let proto = c.proto.clone();
+    let lj = &proto.jit.loops[li];
+    let generic = lj.tier.get() == Tier::WantsGeneric;
+    vm.jit.telemetry.emit(Event::Hot {
+        unit: unit_of(&proto, Some(li)),
+        count,
+    });
+    vm.jit.telemetry.emit(Event::CompileStarted {
+        unit: unit_of(&proto, Some(li)),
+        generic,
+    });
+    let t0 = Instant::now();
+    match lower::compile_osr(vm, c, li, generic) {
+        Ok((code, bytes)) => {
+            vm.jit.telemetry.emit(Event::CompileFinished {
+                unit: unit_of(&proto, Some(li)),
+                micros: t0.elapsed().as_micros() as u64,
+                code_bytes: bytes,
+                generic,
+            });
+            vm.jit.units.push(code.stats.clone());
+            let code = Rc::new(code);
+            lj.tier.set(if generic {
+                Tier::CompiledGeneric
+            } else {
+                Tier::Compiled
+            });
+            *lj.osr.borrow_mut() = Some(code.clone());
+            Some(code)
+        }
+        Err((r, ip)) => {
+            refuse(vm, &proto, Some(li), r, ip);
+            lj.tier.set(Tier::Blacklisted);
+            None
+        }
+    }
+}
+
+/// A compiled unit exited too often: drop its code so the next hot call or
+/// loop recompiles without speculation, or blacklist it if it already was.
+pub(crate) fn too_many_exits(vm: &mut Vm, stats: &UnitStats) {
+    let proto = &stats.proto;
+    // Old code may still be running (or be called directly by other native
+    // code): its exit descriptors must stay valid, so it is retired, not freed.
+    let tier = match stats.loop_index {
+        None => {
+            proto.jit.entry.set(None);
+            if let Some(old) = proto.jit.code.borrow_mut().take() {
+                vm.jit.retired_fns.push(old);
+            }
+            &proto.jit.tier
+        }
+        Some(li) => {
+            if let Some(old) = proto.jit.loops[li].osr.borrow_mut().take() {
+                vm.jit.retired_loops.push(old);
+            }
+            &proto.jit.loops[li].tier
+        }
+    };
+    let reason = if stats.generic {
+        tier.set(Tier::Blacklisted);
+        "exits even without type speculation"
+    } else {
+        tier.set(Tier::WantsGeneric);
+        "too many exits: recompiling without type speculation"
+    };
+    vm.jit.telemetry.emit(Event::Blacklisted {
+        unit: unit_of(proto, stats.loop_index),
+        reason: reason.to_string(),
+        exits: stats.exits.get(),
+    });
+}
+
+/// The value a global holds at compile time, if it is a function.
+pub(crate) fn global_func(vm: &Vm, g: u32) -> Option<Rc<Closure>> {
+    match vm.globals.get(g as usize) {
+        Some(Some(Value::Func(c))) => Some(c.clone()),
+        _ => None,
+    }
+}

@@ -1,0 +1,98 @@
+//! The Cranelift JIT module: created on the first compile (start-up stays
+//! tiny), owns all generated code for the life of the VM (code is never
+//! freed, so native callers may keep calling an old version), and writes
+//! `/tmp/perf-PID.map` lines when asked.
+
+use std::io::Write;
+
+use cranelift_codegen::ir::{types, AbiParam, Signature};
+use cranelift_codegen::isa::CallConv;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+
+pub struct CodeModule {
+    pub module: JITModule,
+    pub call_conv: CallConv,
+    pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    perf_map: Option<std::fs::File>,
+    next_name: u32,
+}
+
+impl CodeModule {
+    pub fn new(perf_map: bool) -> Result<CodeModule, String> {
+        let mut flags = settings::builder();
+        flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        flags
+            .set("use_colocated_libcalls", "false")
+            .map_err(|e| e.to_string())?;
+        flags.set("is_pic", "false").map_err(|e| e.to_string())?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| e.to_string())?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| e.to_string())?;
+        let call_conv = isa.default_call_conv();
+        let frontend = isa.frontend_config();
+        let builder = JITBuilder::with_isa(isa, default_libcall_names());
+        let perf_map = if perf_map {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(format!("/tmp/perf-{}.map", std::process::id()))
+                .ok()
+        } else {
+            None
+        };
+        Ok(CodeModule {
+            module: JITModule::new(builder),
+            call_conv,
+            frontend,
+            perf_map,
+            next_name: 0,
+        })
+    }
+
+    /// A signature `(i64 * n_int, f64...) -> (i64, i64)` in the host ABI.
+    pub fn signature(&self, params: &[types::Type], returns: &[types::Type]) -> Signature {
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        sig.returns
+            .extend(returns.iter().map(|t| AbiParam::new(*t)));
+        sig
+    }
+
+    pub fn declare(&mut self, sig: &Signature) -> Result<FuncId, String> {
+        self.next_name += 1;
+        let name = format!("ruff_fn_{}", self.next_name);
+        self.module
+            .declare_function(&name, Linkage::Local, sig)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Compile a built function; returns its code size in bytes.
+    pub fn define(&mut self, id: FuncId, ctx: &mut Context) -> Result<usize, String> {
+        self.module
+            .define_function(id, ctx)
+            .map_err(|e| format!("{e:?}"))?;
+        let size = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
+        Ok(size)
+    }
+
+    /// Make defined functions executable; returns the entry of `id`.
+    pub fn finalize(
+        &mut self,
+        id: FuncId,
+        size: usize,
+        perf_name: &str,
+    ) -> Result<*const u8, String> {
+        self.module
+            .finalize_definitions()
+            .map_err(|e| e.to_string())?;
+        let ptr = self.module.get_finalized_function(id);
+        if let Some(f) = &mut self.perf_map {
+            let _ = writeln!(f, "{:x} {:x} {}", ptr as usize, size, perf_name);
+        }
+        Ok(ptr)
+    }
+}
