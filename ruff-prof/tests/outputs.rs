@@ -210,7 +210,18 @@ fn speedscope_sampled_profile() {
     let prog = s.write("hot.ruff", &hot_loop(2_000_000));
     let out = s.path("p.json");
     let o = ruff_prof(
-        &["record", "-o", &out, "--format", "speedscope", "--", &prog],
+        // --jit=off: a compiled loop would finish before many samples.
+        &[
+            "record",
+            "-o",
+            &out,
+            "--format",
+            "speedscope",
+            "--jit",
+            "off",
+            "--",
+            &prog,
+        ],
         &s.0,
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -276,7 +287,8 @@ fn program_arguments_pass_through() {
 fn duration_stops_sampling_not_the_program() {
     let s = Scratch::new("duration");
     let prog = s.write("hot.ruff", &hot_loop(6_000_000));
-    let (o, folded) = record_collapsed(&s, &prog, &["--duration", "0.1"]);
+    // --jit=off keeps the program running well past the sampling window.
+    let (o, folded) = record_collapsed(&s, &prog, &["--duration", "0.1", "--jit", "off"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let expected: u64 = (0..6_000_000u64).map(|i| i % 7).sum();
     assert_eq!(String::from_utf8_lossy(&o.stdout), format!("{expected}\n"));
@@ -291,7 +303,22 @@ fn diff_of_two_profiles() {
     let big = s.write("big.ruff", &hot_loop(1_500_000));
     for (prog, out) in [(&small, "a.collapsed"), (&big, "b.collapsed")] {
         let out = s.path(out);
-        let o = ruff_prof(&["record", "-o", &out, "-f", "collapsed", "--", prog], &s.0);
+        let o = ruff_prof(
+            &[
+                "record",
+                "-o",
+                &out,
+                "-f",
+                "collapsed",
+                "--jit",
+                "off",
+                "--rate",
+                "5000",
+                "--",
+                prog,
+            ],
+            &s.0,
+        );
         assert!(o.status.success(), "{}", stderr(&o));
     }
     // Different file names would never line up; give both the same name.
@@ -322,12 +349,19 @@ fn diff_of_two_profiles() {
 #[test]
 fn compare_no_jit_writes_a_differential_flamegraph() {
     let s = Scratch::new("compare");
-    let prog = s.write("hot.ruff", &hot_loop(1_000_000));
+    // Time-bounded, so the JIT run is long enough to sample too.
+    let prog = s.write("hot.ruff", &timed_hot_loop(200));
     let o = ruff_prof(&["run", &prog, "--compare-no-jit"], &s.0);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(out.lines().count(), 2, "the program ran twice: {out}");
     let svg = parse_svg(&s.read("jit-diff.svg"));
     assert!(svg.title.contains("JIT off"), "{}", svg.title);
-    assert!(!svg.frames.is_empty());
+    assert!(
+        svg.frames
+            .iter()
+            .any(|(_, t)| t.starts_with("work (hot.ruff:4) (")),
+        "{:?}",
+        svg.frames
+    );
 }
