@@ -2,17 +2,19 @@
 //! and if not, why. Shown as a code lens per function and an inlay hint at
 //! the end of each loop header line.
 //!
-//! THE SEAM. The verdicts must eventually come from the JIT itself
-//! (`ruff_core::telemetry`'s static analysis, the same rules the compiler
-//! applies), so the editor never disagrees with what `ruff run` does. That
-//! analysis does not exist yet. Until it does, `static_eligibility` runs
-//! `PlaceholderRules`, a deliberately conservative AST walk written here.
-//! To switch: implement `EligibilityAnalysis` over ruff-core's analysis and
-//! return it from `analyzer()`; nothing else in the server changes (the
-//! presentation in `insight_view` only sees `Eligibility` values).
+//! The verdicts come from the JIT itself (`ruff_core::telemetry::
+//! eligibility`, the same table of unsupported instructions the compiler
+//! applies), so the editor never disagrees with what `ruff run` does. This
+//! module only finds each function and loop in the tree (for its span and
+//! display name) and attaches the JIT's verdict for it, matched by line.
+//! A file with static errors cannot be compiled, so it gets no JIT hints.
 
+use std::collections::HashMap;
+
+use ruff_core::compiler;
 use ruff_core::syntax::ast::*;
-use ruff_core::syntax::Span;
+use ruff_core::syntax::{LineIndex, Span};
+use ruff_core::telemetry;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InsightKind {
@@ -51,39 +53,58 @@ impl Eligibility {
     }
 }
 
-/// Who decides eligibility (see the module docs).
-pub trait EligibilityAnalysis {
-    fn analyze(&self, source: &str, program: &Program) -> Vec<Eligibility>;
-}
-
-fn analyzer() -> impl EligibilityAnalysis {
-    PlaceholderRules
-}
-
 /// Eligibility of every function and loop in the file, in source order.
 pub fn static_eligibility(source: &str, program: &Program) -> Vec<Eligibility> {
-    let mut out = analyzer().analyze(source, program);
+    let resolution = compiler::resolve(program);
+    if resolution.diagnostics.iter().any(|d| d.is_error()) {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(source);
+    let compiled = compiler::emit::emit(program, &resolution, &lines);
+    // The JIT's verdicts, keyed by (is loop, line): a function by its
+    // declaration line, a loop by its header line.
+    let mut verdicts: HashMap<(bool, u32), Verdict> = HashMap::new();
+    for (unit, v) in telemetry::eligibility(&compiled.main) {
+        let key = match unit.loop_line {
+            Some(l) => (true, l),
+            None => (false, unit.line),
+        };
+        let verdict = match v {
+            telemetry::Verdict::Eligible => Verdict::Eligible,
+            telemetry::Verdict::Refused { code, message, .. } => match code.split_once(": ") {
+                // `unsupported-op: try` → code `unsupported-op`, detail `try`.
+                Some((c, detail)) => Verdict::Refused {
+                    code: c.to_string(),
+                    message: detail.to_string(),
+                },
+                None => Verdict::Refused {
+                    code: code.to_string(),
+                    message: message.to_string(),
+                },
+            },
+        };
+        verdicts.insert(key, verdict);
+    }
+    let mut w = Walker { out: Vec::new() };
+    w.collect_stmts(&program.stmts, None);
+    let mut out: Vec<Eligibility> = w
+        .out
+        .into_iter()
+        .filter_map(|(mut e, name_offset)| {
+            let line = lines.line(name_offset) as u32;
+            let v = verdicts.get(&(e.kind == InsightKind::Loop, line))?;
+            e.verdict = v.clone();
+            Some(e)
+        })
+        .collect();
     out.sort_by_key(|e| e.span.start);
     out
 }
 
-/// PLACEHOLDER, to be replaced by ruff-core's JIT analysis. Accepts code made
-/// only of int/float arithmetic, comparisons, locals, calls, collection
-/// literals and indexing and plain control flow; refuses with
-/// `unsupported-op: NAME` on the first `try`, `match`, `throw`, closure
-/// creation, string interpolation or spread it meets.
-pub struct PlaceholderRules;
-
-impl EligibilityAnalysis for PlaceholderRules {
-    fn analyze(&self, _source: &str, program: &Program) -> Vec<Eligibility> {
-        let mut w = Walker { out: Vec::new() };
-        w.collect_stmts(&program.stmts, None);
-        w.out
-    }
-}
-
+/// Finds functions and loops: each with the offset whose line names it to
+/// the JIT (a function's name, a loop's first token).
 struct Walker {
-    out: Vec<Eligibility>,
+    out: Vec<(Eligibility, u32)>,
 }
 
 impl Walker {
@@ -109,19 +130,21 @@ impl Walker {
                     StmtKind::Loop { .. } => "loop",
                     _ => "for",
                 };
-                self.out.push(Eligibility {
-                    span: stmt.span,
-                    kind: InsightKind::Loop,
-                    name: name.to_string(),
-                    verdict: verdict(std::slice::from_ref(stmt)),
-                });
+                self.out.push((
+                    Eligibility {
+                        span: stmt.span,
+                        kind: InsightKind::Loop,
+                        name: name.to_string(),
+                        verdict: Verdict::Eligible,
+                    },
+                    stmt.span.start,
+                ));
                 self.collect_stmts(&body.stmts, prefix);
             }
             _ => {}
         }
         // Functions and loops nested in if/try/match blocks. (Anonymous
-        // functions are not reported separately: they are part of the code
-        // that creates them, which the rules refuse as "closure".)
+        // functions are not reported separately.)
         for_each_child_block(stmt, &mut |b| {
             if !matches!(
                 stmt.kind,
@@ -136,17 +159,20 @@ impl Walker {
     }
 
     fn function(&mut self, f: &FuncDecl, span: Span, prefix: Option<&str>) {
-        let Some(name) = &f.name else { return };
+        let Some(ident) = &f.name else { return };
         let name = match prefix {
-            Some(p) => format!("{p}.{}", name.name),
-            None => name.name.clone(),
+            Some(p) => format!("{p}.{}", ident.name),
+            None => ident.name.clone(),
         };
-        self.out.push(Eligibility {
-            span,
-            kind: InsightKind::Function,
-            name,
-            verdict: verdict(&f.body.stmts),
-        });
+        self.out.push((
+            Eligibility {
+                span,
+                kind: InsightKind::Function,
+                name,
+                verdict: Verdict::Eligible,
+            },
+            ident.span.start,
+        ));
         self.collect_stmts(&f.body.stmts, None);
     }
 }
@@ -172,90 +198,6 @@ fn for_each_child_block(stmt: &Stmt, f: &mut impl FnMut(&Block)) {
         }
         StmtKind::Match { arms, .. } => arms.iter().for_each(|a| f(&a.body)),
         _ => {}
-    }
-}
-
-fn verdict(stmts: &[Stmt]) -> Verdict {
-    match stmts.iter().find_map(unsupported_stmt) {
-        None => Verdict::Eligible,
-        Some(op) => Verdict::Refused {
-            code: "unsupported-op".to_string(),
-            message: op.to_string(),
-        },
-    }
-}
-
-fn unsupported_block(b: &Block) -> Option<&'static str> {
-    b.stmts.iter().find_map(unsupported_stmt)
-}
-
-fn unsupported_stmt(s: &Stmt) -> Option<&'static str> {
-    match &s.kind {
-        StmtKind::Try { .. } => Some("try"),
-        StmtKind::Match { .. } => Some("match"),
-        StmtKind::Throw(_) => Some("throw"),
-        StmtKind::Func(_) => Some("closure"),
-        StmtKind::Unsupported { .. } => Some("unsupported statement"),
-        StmtKind::Expr(e) => unsupported_expr(e),
-        StmtKind::Return(e) => e.as_ref().and_then(unsupported_expr),
-        StmtKind::Decl { value, .. } => unsupported_expr(value),
-        StmtKind::Assign { target, value, .. } => {
-            unsupported_expr(target).or_else(|| unsupported_expr(value))
-        }
-        StmtKind::If {
-            cond,
-            then_block,
-            else_branch,
-        } => unsupported_expr(cond)
-            .or_else(|| unsupported_block(then_block))
-            .or_else(|| else_branch.as_deref().and_then(unsupported_stmt)),
-        StmtKind::Block(b) | StmtKind::Loop { body: b } => unsupported_block(b),
-        StmtKind::While { cond, body } => {
-            unsupported_expr(cond).or_else(|| unsupported_block(body))
-        }
-        StmtKind::For { iterable, body, .. } => {
-            unsupported_expr(iterable).or_else(|| unsupported_block(body))
-        }
-        StmtKind::Break
-        | StmtKind::Continue
-        | StmtKind::Struct(_)
-        | StmtKind::Enum(_)
-        | StmtKind::Error => None,
-    }
-}
-
-fn unsupported_expr(e: &Expr) -> Option<&'static str> {
-    match &e.kind {
-        ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Str(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Null
-        | ExprKind::Ident(_)
-        | ExprKind::Path { .. }
-        | ExprKind::Error => None,
-        ExprKind::Interp(_) => Some("string interpolation"),
-        ExprKind::Func(_) => Some("closure"),
-        ExprKind::Array(items) => items.iter().find_map(|i| match i {
-            ArrayItem::Item(x) => unsupported_expr(x),
-            ArrayItem::Spread(_) => Some("spread"),
-        }),
-        ExprKind::Dict(items) => items.iter().find_map(|i| match i {
-            DictItem::Pair(k, v) => unsupported_expr(k).or_else(|| unsupported_expr(v)),
-            DictItem::Spread(_) => Some("spread"),
-        }),
-        ExprKind::StructLit { fields, .. } => fields.iter().find_map(|(_, v)| unsupported_expr(v)),
-        ExprKind::Unary { expr, .. } => unsupported_expr(expr),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            unsupported_expr(lhs).or_else(|| unsupported_expr(rhs))
-        }
-        ExprKind::Call { callee, args, .. } => {
-            unsupported_expr(callee).or_else(|| args.iter().find_map(unsupported_expr))
-        }
-        ExprKind::Index { object, index } => {
-            unsupported_expr(object).or_else(|| unsupported_expr(index))
-        }
-        ExprKind::Field { object, .. } => unsupported_expr(object),
     }
 }
 
@@ -291,9 +233,10 @@ struct P { x, func get(self) { return self.x } }
                 .map(|e| e.2.as_str())
         };
         assert_eq!(find("fib", InsightKind::Function), Some("⚡ JIT-eligible"));
+        // Interpolation is compiled (through a runtime helper).
         assert_eq!(
             find("greet", InsightKind::Function),
-            Some("not compiled: unsupported-op: string interpolation")
+            Some("⚡ JIT-eligible")
         );
         assert_eq!(
             find("risky", InsightKind::Function),
@@ -311,9 +254,15 @@ struct P { x, func get(self) { return self.x } }
     }
 
     #[test]
+    fn files_with_static_errors_get_no_hints() {
+        let src = "func f() { break }\nwhile true { }\n";
+        let p = parse(src);
+        assert!(static_eligibility(src, &p.program).is_empty());
+    }
+
+    #[test]
     fn nested_loops_each_get_a_verdict() {
-        let src =
-            "func f() {\n  for i in 3 {\n    loop { match i { case 1: { break } } }\n  }\n}\n";
+        let src = "func f() {\n  for i in 3 {\n    loop { match i { case Some(x): { break } } }\n  }\n}\n";
         let v = verdicts(src);
         let loops: Vec<&str> = v
             .iter()
@@ -323,8 +272,8 @@ struct P { x, func get(self) { return self.x } }
         assert_eq!(
             loops,
             vec![
-                "not compiled: unsupported-op: match",
-                "not compiled: unsupported-op: match"
+                "not compiled: unsupported-op: enum",
+                "not compiled: unsupported-op: enum"
             ]
         );
     }

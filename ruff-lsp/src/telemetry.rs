@@ -78,6 +78,10 @@ pub fn parse(jsonl: &str) -> Telemetry {
         t.events += 1;
         let v = Value::Object(obj);
         let event = str_field(&v, &["event", "type", "kind_of_event"]).unwrap_or_default();
+        if let Some(unit) = v.get("unit") {
+            schema_v1(&mut t, &event, unit, &v);
+            continue;
+        }
         let at = location(&v);
         match event.as_str() {
             "deopt" | "deoptimized" | "guard_failed" | "side_exit" => {
@@ -116,6 +120,84 @@ pub fn parse(jsonl: &str) -> Telemetry {
 }
 
 /// The entry for a location, merging events about the same place.
+/// An event of `ruff run --telemetry` schema version 1 (docs/telemetry.md):
+/// every event names its function or loop in `unit`.
+fn schema_v1(t: &mut Telemetry, event: &str, unit: &Value, v: &Value) {
+    let kind = str_field(unit, &["kind"]);
+    let name = str_field(unit, &["function"]);
+    let fn_line = num_field(unit, &["line"]).map(|n| n as u32);
+    let loop_line = num_field(unit, &["loop_line"]).map(|n| n as u32);
+    let at = Where {
+        name: name.clone(),
+        line: loop_line.or(fn_line),
+        span: None,
+        kind,
+    };
+    if event == "exit" {
+        // Reported at the exit site, not at the unit.
+        let site = Where {
+            name,
+            line: num_field(v, &["line"]).map(|n| n as u32),
+            span: span_field(v),
+            kind: None,
+        };
+        let mut message = format!(
+            "JIT exit to the interpreter: {}",
+            str_field(v, &["reason"]).unwrap_or_else(|| "guard".to_string())
+        );
+        if let (Some(e), Some(o)) = (str_field(v, &["expected"]), str_field(v, &["observed"])) {
+            message.push_str(&format!(" (expected {e}, observed {o})"));
+        }
+        let count = num_field(v, &["count"]).map_or(1, |n| n as u64);
+        match t.deopts.iter_mut().find(|d| d.at == site) {
+            Some(d) => d.count = d.count.max(count),
+            None => t.deopts.push(Deopt {
+                at: site,
+                message,
+                count,
+            }),
+        }
+        return;
+    }
+    let entry = entry_for(&mut t.entries, at);
+    match event {
+        "hot" => entry.iterations_before_compile = num_field(v, &["count"]).map(|n| n as u64),
+        "compile_finished" => {
+            entry.compiled = true;
+            entry.compile_us = num_field(v, &["micros"]);
+        }
+        "compile_refused" => entry.refused = str_field(v, &["code"]),
+        "blacklisted" => entry.refused = Some("blacklisted".to_string()),
+        "summary" => {
+            let (interp, native) = if entry.at.kind.as_deref() == Some("loop") {
+                (
+                    num_field(v, &["iterations"]),
+                    num_field(v, &["native_iterations"]),
+                )
+            } else {
+                (
+                    num_field(v, &["entries"]),
+                    num_field(v, &["native_entries"]),
+                )
+            };
+            if let (Some(i), Some(n)) = (interp, native) {
+                if i + n > 0.0 {
+                    entry.native_pct = Some(100.0 * n / (i + n));
+                }
+            }
+            if v.get("compiled").and_then(Value::as_bool) == Some(true) {
+                entry.compiled = true;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn span_field(v: &Value) -> Option<(u32, u32)> {
+    let a = v.get("span")?.as_array()?;
+    Some((a.first()?.as_u64()? as u32, a.get(1)?.as_u64()? as u32))
+}
+
 fn entry_for(entries: &mut Vec<Entry>, at: Where) -> &mut Entry {
     let same = |e: &Entry| {
         (at.span.is_some() && e.at.span == at.span)
@@ -222,6 +304,27 @@ pub fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schema_v1_events_from_ruff_run() {
+        let jsonl = r#"{"v":1,"event":"hot","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"count":1000}
+{"v":1,"event":"compile_finished","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"micros":400,"code_bytes":1344,"generic":false}
+{"v":1,"event":"exit","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"line":3,"span":[30,35],"reason":"type guard","expected":"int","observed":"float","count":2}
+{"v":1,"event":"summary","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"entries":1,"native_entries":1,"iterations":1000,"native_iterations":99000,"compiled":true,"exits":2}
+{"v":1,"event":"compile_refused","unit":{"kind":"function","function":"risky","line":5},"code":"unsupported-op: try","message":"m","line":6,"span":[50,53]}
+"#;
+        let t = parse(jsonl);
+        let lp = t.entries.iter().find(|e| e.at.line == Some(2)).unwrap();
+        assert_eq!(
+            lp.label(),
+            "⚡ native after 1,000 iterations · 99% native · 0.4 ms compile"
+        );
+        let f = t.entries.iter().find(|e| e.at.line == Some(5)).unwrap();
+        assert_eq!(f.label(), "not compiled: unsupported-op: try (measured)");
+        assert_eq!(t.deopts.len(), 1);
+        assert_eq!(t.deopts[0].at.line, Some(3));
+        assert!(t.deopts[0].message.contains("expected int, observed float"));
+    }
 
     #[test]
     fn merges_events_per_location_and_formats_labels() {

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 /// Line 3 (0-based 2) holds the loop; line 4 the deopt site.
 fn program(sentinel: &Path) -> String {
     format!(
-        "write_file(\"{}\", \"ran\")\nmut total := 0\nfor i in range(0, 100) {{\n    total += i * 2\n}}\nfunc hot(n) {{ return n * 2 }}\nfunc greet(n) {{ return \"hi ${{n}}\" }}\nprint(hot(total), greet(1))\n",
+        "write_file(\"{}\", \"ran\")\nmut total := 0\nfor i in range(0, 100) {{\n    total += i * 2\n}}\nfunc hot(n) {{ return n * 2 }}\nfunc greet(n) {{ try {{ return n }} except e {{ return 0 }} }}\nprint(hot(total), greet(1))\n",
         sentinel.display()
     )
 }
@@ -136,10 +136,7 @@ fn static_insight_trust_and_measured_run() {
         vec![
             (0, "▶ Run with JIT insight".to_string()),
             (5, "⚡ JIT-eligible".to_string()),
-            (
-                6,
-                "not compiled: unsupported-op: string interpolation".to_string()
-            ),
+            (6, "not compiled: unsupported-op: try".to_string()),
         ]
     );
     std::thread::sleep(Duration::from_millis(200));

@@ -416,6 +416,11 @@ impl<'a> Emitter<'a> {
                 .collect();
             let _ = self.structs[i].methods.set(methods);
         }
+        // Main lists every struct, so everything reachable from the program
+        // (methods included) can be found from `main` (JIT eligibility,
+        // profilers), even for structs that are never instantiated.
+        let all = self.structs.clone();
+        self.f().proto.structs.extend(all);
     }
 
     fn hoisted_func(&mut self, f: &FuncDecl, span: Span) {
@@ -1395,8 +1400,13 @@ impl<'a> Emitter<'a> {
         }
         let def = self.structs[s as usize].clone();
         let f = self.f();
-        f.proto.structs.push(def);
-        let idx = (f.proto.structs.len() - 1) as u32;
+        let idx = match f.proto.structs.iter().position(|d| Rc::ptr_eq(d, &def)) {
+            Some(i) => i,
+            None => {
+                f.proto.structs.push(def);
+                f.proto.structs.len() - 1
+            }
+        } as u32;
         self.emit(Op::MakeStruct(idx), span);
     }
 
