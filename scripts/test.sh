@@ -11,6 +11,18 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 section() { printf '\n=== %s ===\n' "$*"; }
 
+section "chromium (for ruff-prof's flamegraph-in-a-browser test)"
+# The test skips itself without chromium; install it when this is root with
+# apt (CI machines are), and carry on whatever happens.
+if [ -x /usr/bin/chromium ]; then
+  echo "chromium present"
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "could not install chromium; the browser test will be skipped"
+else
+  echo "not root or no apt-get: chromium not installed; the browser test will be skipped"
+fi
+
 section "cargo build --release --workspace"
 cargo build --release --workspace --bins
 

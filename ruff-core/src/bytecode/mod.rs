@@ -96,6 +96,10 @@ pub struct FuncProto {
     pub code: Vec<Op>,
     /// Source span of each instruction (same length as `code`).
     pub spans: Vec<Span>,
+    /// 1-based source line of each instruction (same length as `code`), so
+    /// the shadow-stack hooks at calls and back edges record a line with
+    /// one load instead of a binary search over line starts.
+    pub lines: Vec<u32>,
     pub consts: Vec<Value>,
     pub protos: Vec<Rc<FuncProto>>,
     pub structs: Vec<Rc<StructDef>>,

@@ -25,6 +25,36 @@ pub struct Compiled {
     pub global_names: Vec<Rc<str>>,
 }
 
+impl Compiled {
+    /// Every function prototype, indexed by `FuncProto::id` (the `FuncId` of
+    /// the shadow stack), so a profiler can map a sampled line to the
+    /// function's loop table. `None` only for an id no prototype carries.
+    pub fn protos(&self) -> Vec<Option<Rc<FuncProto>>> {
+        fn walk(p: &Rc<FuncProto>, out: &mut Vec<Option<Rc<FuncProto>>>) {
+            let id = p.id as usize;
+            if out.len() <= id {
+                out.resize(id + 1, None);
+            }
+            if out[id].is_some() {
+                return; // struct definitions are shared between prototypes
+            }
+            out[id] = Some(p.clone());
+            for child in &p.protos {
+                walk(child, out);
+            }
+            for def in &p.structs {
+                for m in def.methods.get().into_iter().flatten() {
+                    walk(&m.proto, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.main, &mut out);
+        out.resize(self.functions.functions.len().max(out.len()), None);
+        out
+    }
+}
+
 pub fn emit(program: &Program, res: &Resolution, lines: &LineIndex) -> Compiled {
     let mut e = Emitter {
         res,
@@ -158,6 +188,11 @@ impl<'a> Emitter<'a> {
     fn finish_fn(&mut self) -> FuncProto {
         let mut proto = self.fns.pop().expect("function state").finish();
         proto.id = self.functions.functions.len() as u32;
+        proto.lines = proto
+            .spans
+            .iter()
+            .map(|s| self.lines.line(s.start) as u32)
+            .collect();
         self.functions
             .functions
             .push((proto.name.to_string(), proto.line));

@@ -1018,7 +1018,7 @@ impl Vm {
                 }
                 Op::Loop(t) => {
                     if let Some(s) = &self.shadow {
-                        s.set_line(self.line_of(proto.spans[ip - 1]));
+                        s.set_line(proto.lines[ip - 1]);
                     }
                     ip = t as usize;
                     if INTERRUPTED.load(Ordering::Relaxed) {
@@ -1039,7 +1039,7 @@ impl Vm {
 
                 Op::Call(argc) => {
                     if let Some(s) = &self.shadow {
-                        s.set_line(self.line_of(proto.spans[ip - 1]));
+                        s.set_line(proto.lines[ip - 1]);
                     }
                     save_ip!();
                     let depth = self.frames.len();
