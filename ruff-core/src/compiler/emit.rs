@@ -12,7 +12,7 @@ use crate::bytecode::{
 };
 use crate::runtime::builtins;
 use crate::runtime::shadow::FunctionTable;
-use crate::runtime::value::{EnumObj, Method, StructDef, Value};
+use crate::runtime::value::{Closure, EnumObj, Method, StructDef, Value};
 use crate::syntax::ast::*;
 use crate::syntax::{LineIndex, Span};
 
@@ -407,9 +407,14 @@ impl<'a> Emitter<'a> {
                 .iter()
                 .map(|m| {
                     let has_self = m.params.first().is_some_and(|p| p.name.name == "self");
+                    let proto = self.function(m, true);
                     Method {
                         name: m.name.as_ref().map_or("<method>", |n| &n.name).into(),
-                        proto: self.function(m, true),
+                        closure: Rc::new(Closure {
+                            proto: proto.clone(),
+                            upvalues: Box::new([]),
+                        }),
+                        proto,
                         has_self,
                     }
                 })

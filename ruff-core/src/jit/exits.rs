@@ -149,7 +149,7 @@ pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit:
             closure,
             ip: ex.ip as usize,
             base,
-            ret: base - 1,
+            ret: super::result_slot(proto, base),
             wb_receiver: 0,
         });
         let stop = vm.frames.len() - 1;
@@ -157,7 +157,7 @@ pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit:
         (*ctx).depth += 1;
         match r {
             Ok(v) => {
-                set_len(vm, base - 1);
+                set_len(vm, super::result_slot(proto, base));
                 let r = encode(&v);
                 vm.stack.push(v);
                 r

@@ -62,6 +62,9 @@ pub struct ProtoJit {
     pub code: RefCell<Option<Rc<super::CompiledFn>>>,
     /// Per loop (index into `FuncProto::loops`): OSR state.
     pub loops: Box<[LoopJit]>,
+    /// Methods: whether the code never writes `self` (0 = not computed
+    /// yet, 1 = keeps it, 2 = writes it); see `jit::keeps_self`.
+    pub keeps_self: Cell<u8>,
 }
 
 #[derive(Default)]

@@ -53,7 +53,18 @@ pub fn set_len(vm: &mut Vm, n: usize) {
     if vm.stack.len() > n {
         vm.stack.truncate(n);
     } else {
-        vm.stack.resize(n, Value::Null);
+        grow(vm, n);
+    }
+}
+
+/// Extend the VM stack with nulls to length `n`. Native frames grow it a
+/// slot or two at a time; pushes in a loop are much cheaper here than the
+/// generic (outlined, cloning) `Vec::resize`.
+#[inline]
+fn grow(vm: &mut Vm, n: usize) {
+    vm.stack.reserve(n.saturating_sub(vm.stack.len()));
+    while vm.stack.len() < n {
+        vm.stack.push(Value::Null);
     }
 }
 
@@ -61,7 +72,7 @@ pub fn set_len(vm: &mut Vm, n: usize) {
 fn slot(vm: &mut Vm, i: u64) -> &mut Value {
     let i = i as usize;
     if i >= vm.stack.len() {
-        vm.stack.resize(i + 1, Value::Null);
+        grow(vm, i + 1);
     }
     &mut vm.stack[i]
 }
@@ -437,6 +448,31 @@ pub unsafe extern "C" fn index_int(ctx: *mut JitCtx, a: u64, i: i64) -> Ret2 {
     let obj = take(vm, a);
     match ops::index(&obj, &Value::Int(i)) {
         Ok(v) => produce(vm, a, v),
+        Err(e) => fail(ctx, vm, e),
+    }
+}
+
+/// `var[i]` with `var` read in place (slot `src` ≥ 0, or global
+/// `-1 - src`, defined) and an unboxed int key; the result goes to slot
+/// `dst`. No reference to the collection is taken.
+///
+/// # Safety
+/// Called by compiled code with its live context.
+pub unsafe extern "C" fn index_var(ctx: *mut JitCtx, src: i64, i: i64, dst: u64) -> Ret2 {
+    // SAFETY: see the contract.
+    let vm = unsafe { vm(ctx) };
+    let obj = place(vm, src);
+    let fast = match obj {
+        Value::Array(arr) if i >= 0 && (i as usize) < arr.len() => Some(arr[i as usize].clone()),
+        Value::Dict(d) => d.get(&Key::Int(i)).cloned(),
+        _ => None,
+    };
+    if let Some(v) = fast {
+        return produce(vm, dst, v);
+    }
+    let obj = obj.clone();
+    match ops::index(&obj, &Value::Int(i)) {
+        Ok(v) => produce(vm, dst, v),
         Err(e) => fail(ctx, vm, e),
     }
 }

@@ -16,6 +16,7 @@ pub mod ctx;
 pub mod exits;
 pub mod feedback;
 pub mod helpers;
+pub mod layout;
 mod lower;
 pub mod module;
 pub mod refusal;
@@ -334,6 +335,51 @@ fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> R
 /// run native code if there is some. `Ok(true)`: the call is complete and
 /// its result replaced callee and arguments on the stack.
 pub fn enter_call(vm: &mut Vm, c: &Rc<Closure>, callee_at: usize) -> RtResult<bool> {
+    enter_at(vm, c, callee_at + 1)
+}
+
+/// The interpreter is about to call method closure `c` on the receiver at
+/// stack index `recv_at` (its `self` slot; arguments above). As
+/// `enter_call`; the result replaces receiver and arguments.
+pub fn enter_method(vm: &mut Vm, c: &Rc<Closure>, recv_at: usize) -> RtResult<bool> {
+    enter_at(vm, c, recv_at)
+}
+
+/// Parameters a function's native entry takes: a method's `self` too.
+pub fn param_count(proto: &FuncProto) -> usize {
+    proto.arity as usize + usize::from(proto.is_method)
+}
+
+/// Where a call's result goes: below the frame for a function (the
+/// callee's slot), in `self`'s slot for a method (the receiver's).
+pub fn result_slot(proto: &FuncProto, base: usize) -> usize {
+    if proto.is_method {
+        base
+    } else {
+        base - 1
+    }
+}
+
+/// A method that never assigns `self` (nor captures it): calling it can
+/// never change the receiver, so a write-back call has nothing to write.
+pub fn keeps_self(proto: &FuncProto) -> bool {
+    use crate::bytecode::{Op, VarRef};
+    let k = &proto.jit.keeps_self;
+    if k.get() == 0 {
+        let self_var = |v: VarRef| matches!(v, VarRef::Local(0));
+        let writes = proto.code.iter().any(|op| match *op {
+            Op::StoreLocal(0) | Op::StoreNewCell(0) | Op::StoreCell(0) => true,
+            Op::UpdateVar(u) => self_var(proto.updates[u as usize].var),
+            Op::StorePath(p) => self_var(proto.paths[p as usize].var),
+            _ => false,
+        });
+        k.set(if writes { 2 } else { 1 });
+    }
+    k.get() == 1
+}
+
+/// `enter_call` / `enter_method` for a frame at `base`.
+fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
     let proto = &c.proto;
     let pj = &proto.jit;
     let n = pj.calls.get().saturating_add(1);
@@ -345,21 +391,21 @@ pub fn enter_call(vm: &mut Vm, c: &Rc<Closure>, callee_at: usize) -> RtResult<bo
             if n < vm.jit.call_threshold || !matches!(tier, Tier::Cold | Tier::WantsGeneric) {
                 return Ok(false);
             }
-            let args: Vec<Ty> = vm.stack[callee_at + 1..].iter().map(Ty::of_value).collect();
-            match compile_function(vm, c, &args, n) {
+            let args: Vec<Ty> = vm.stack[base..].iter().map(Ty::of_value).collect();
+            match compile_function(vm, proto, &args, n) {
                 Some(e) => e,
                 None => return Ok(false),
             }
         }
     };
-    let base = callee_at + 1;
     let closure = Rc::as_ptr(c) as u64;
     // SAFETY: `entry` is finalized code with the generic-entry signature.
     let r = call_native(vm, |ctx| unsafe { entry(ctx, closure, base as u64) }, false);
-    finish_call(vm, r, callee_at)
+    finish_call(vm, r, result_slot(proto, base))
 }
 
-/// Put a native call's result where the interpreter expects it.
+/// Put a native call's result where the interpreter expects it (at
+/// `callee_at`, replacing callee and arguments).
 fn finish_call(vm: &mut Vm, r: Ret2, callee_at: usize) -> RtResult<bool> {
     match r.tag {
         tag::NOT_ENTERED => Ok(false),
@@ -497,13 +543,13 @@ fn refuse(vm: &mut Vm, proto: &FuncProto, li: Option<usize>, r: Refusal, ip: usi
 /// entry, or `None` (refused; the interpreter runs it).
 pub(crate) fn compile_function(
     vm: &mut Vm,
-    c: &Rc<Closure>,
+    proto: &Rc<FuncProto>,
     args: &[Ty],
     count: u32,
 ) -> Option<GenericEntry> {
-    let proto = c.proto.clone();
+    let proto = proto.clone();
     let pj = &proto.jit;
-    if vm.jit.compiling.contains(&Rc::as_ptr(&proto)) || proto.is_method {
+    if vm.jit.compiling.contains(&Rc::as_ptr(&proto)) {
         return None;
     }
     let generic = pj.tier.get() == Tier::WantsGeneric;
@@ -517,7 +563,7 @@ pub(crate) fn compile_function(
     });
     let t0 = Instant::now();
     vm.jit.compiling.push(Rc::as_ptr(&proto));
-    let r = lower::compile_method(vm, c, args, generic);
+    let r = lower::compile_method(vm, &proto, args, generic);
     vm.jit.compiling.pop();
     match r {
         Ok((code, bytes)) => {

@@ -457,11 +457,15 @@ fn step(
         }
         Op::CallMethod(_, argc) => {
             popn!(argc as usize + 1);
-            st.stack.push(Ty::Any);
+            let t = fb(ip);
+            a.produced[ip] = t;
+            st.stack.push(t);
         }
         Op::CallMethodWb(_, argc) => {
             popn!(argc as usize + 1);
-            st.stack.extend([Ty::Any, Ty::Any, Ty::Any]);
+            let t = fb(ip);
+            a.produced[ip] = t;
+            st.stack.extend([t, Ty::Any, Ty::Any]);
         }
         Op::Return => {
             let t = pop!();

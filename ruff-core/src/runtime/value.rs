@@ -200,6 +200,9 @@ pub struct Method {
     /// Declared with a `self` parameter: changes are written back to the
     /// variable the method was called on.
     pub has_self: bool,
+    /// The method as a callable (methods capture nothing), made once so a
+    /// call allocates nothing.
+    pub closure: Rc<Closure>,
 }
 
 impl StructDef {

@@ -117,7 +117,7 @@ pub struct Vm {
     err: Box<dyn Write>,
     stdin: Option<Box<dyn std::io::BufRead>>,
     rng: u64,
-    main: Rc<FuncProto>,
+    pub(crate) main: Rc<FuncProto>,
     /// The JIT: tier-up policy, code cache and the context native code uses.
     pub(crate) jit: crate::jit::Jit,
     /// `options.shadow`, kept apart for the hot paths.
@@ -351,24 +351,34 @@ impl Vm {
     /// and whether it changed.
     pub(crate) fn call_method(&mut self, name: &str, argc: usize, wb: bool) -> RtResult<()> {
         let recv_at = self.stack.len() - argc - 1;
-        if let Value::Struct(s) = &self.stack[recv_at] {
-            if let Some(m) = s.def.method(name) {
-                if m.proto.arity as usize != argc {
-                    return Err(arity_error(m.proto.arity as usize, argc));
-                }
-                let closure = Rc::new(Closure {
-                    proto: m.proto.clone(),
-                    upvalues: Box::new([]),
-                });
-                let id = if wb && m.has_self {
-                    receiver_id(&self.stack[recv_at])
-                } else if wb {
-                    1
-                } else {
-                    0
-                };
-                return self.push_frame(closure, recv_at, recv_at, id);
+        let method = match &self.stack[recv_at] {
+            Value::Struct(s) => s.def.method(name).map(|m| (m.closure.clone(), m.has_self)),
+            _ => None,
+        };
+        if let Some((closure, has_self)) = method {
+            if closure.proto.arity as usize != argc {
+                return Err(arity_error(closure.proto.arity as usize, argc));
             }
+            // Native code runs methods that leave `self` alone (their
+            // write-back is "unchanged"); the others run here.
+            if self.jit.enabled()
+                && (!wb || crate::jit::keeps_self(&closure.proto))
+                && crate::jit::enter_method(self, &closure, recv_at)?
+            {
+                if wb {
+                    self.stack.push(Value::Null);
+                    self.stack.push(Value::Bool(false));
+                }
+                return Ok(());
+            }
+            let id = if wb && has_self {
+                receiver_id(&self.stack[recv_at])
+            } else if wb {
+                1
+            } else {
+                0
+            };
+            return self.push_frame(closure, recv_at, recv_at, id);
         }
         if let Some(id) = builtins::lookup_method(name) {
             let mut args: SmallVec<[Value; 4]> = self.stack.drain(recv_at..).collect();

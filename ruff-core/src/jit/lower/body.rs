@@ -356,6 +356,14 @@ impl Lower<'_, '_> {
     }
 
     pub(super) fn is_boxed_like(sv: Sv) -> bool {
-        matches!(sv, Sv::Boxed | Sv::Const(_) | Sv::Func(_) | Sv::Builtin(_))
+        matches!(
+            sv,
+            Sv::Boxed
+                | Sv::Const(_)
+                | Sv::Func(_)
+                | Sv::Builtin(_)
+                | Sv::LazyGlobal(_)
+                | Sv::LazyLocal(_)
+        )
     }
 }

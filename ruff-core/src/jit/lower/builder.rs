@@ -43,7 +43,10 @@ impl<'a, 'u> Lower<'a, 'u> {
             sigs: Vec::new(),
             exits: Vec::new(),
             err_block: None,
-            touched: false,
+            // A method's caller copies the receiver into `self`'s slot:
+            // always release it on return.
+            touched: u.proto.is_method,
+            heap_result: false,
             nslots,
         }
     }
@@ -167,9 +170,13 @@ impl<'a, 'u> Lower<'a, 'u> {
                 let ptr = self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64);
                 self.call(h::box_const as *const () as usize, &[idx, ptr], 0);
             }
-            Sv::Func(g) => {
+            Sv::Func(g) | Sv::LazyGlobal(g) => {
                 let gv = self.iconst(g as i64);
                 self.call(h::load_global as *const () as usize, &[gv, idx], 2);
+            }
+            Sv::LazyLocal(s) => {
+                let from = self.slot_of_local(s as usize);
+                self.call(h::copy_slot as *const () as usize, &[from, idx], 2);
             }
         }
     }
@@ -199,8 +206,15 @@ impl<'a, 'u> Lower<'a, 'u> {
     /// unboxed types (an exit after instruction `ip` if the guard fails;
     /// the helper already wrote the value to its slot).
     pub(super) fn push_result(&mut self, ip: usize, ty: Ty, tg: V, payload: V) {
+        self.push_result_with(ip, ty, tg, payload, &[]);
+    }
+
+    /// `push_result` for an instruction that also pushes `extra` entries
+    /// after its result (they are part of the state a failed guard leaves).
+    pub(super) fn push_result_with(&mut self, ip: usize, ty: Ty, tg: V, payload: V, extra: &[Sv]) {
         if !ty.is_unboxed() {
             self.stack.push(Sv::Boxed);
+            self.stack.extend_from_slice(extra);
             return;
         }
         let mut bad = self
@@ -218,6 +232,7 @@ impl<'a, 'u> Lower<'a, 'u> {
         self.b.switch_to_block(fail);
         let mut st = self.stack.clone();
         st.push(Sv::Boxed);
+        st.extend_from_slice(extra);
         self.emit_exit(ip + 1, &st, ExitReason::TypeGuard, ty, true);
         self.b.switch_to_block(ok);
         self.stack.push(match ty {
@@ -225,6 +240,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             Ty::Bool => Sv::B(payload),
             _ => Sv::F(self.b.ins().bitcast(t::F64, MemFlags::new(), payload)),
         });
+        self.stack.extend_from_slice(extra);
     }
 
     /// `--jit-stress-exits`: true every N-th call.
@@ -345,7 +361,9 @@ impl<'a, 'u> Lower<'a, 'u> {
                 .store(MemFlags::trusted(), d, self.cx, off::DEPTH);
         }
         if release && self.touched {
-            let len = self.base;
+            // A method's heap result sits in its `self` slot: keep it.
+            let keep = self.heap_result && self.u.proto.is_method;
+            let len = self.b.ins().iadd_imm_s(self.base, keep as i64);
             self.call(h::release as *const () as usize, &[len], 0);
         }
     }
@@ -358,13 +376,16 @@ impl<'a, 'u> Lower<'a, 'u> {
             let i = self.u.promoted[k].1;
             let Some(var) = self.vars[i] else { continue };
             let v = self.b.use_var(var);
-            let dst = self.iconst(-1 - self.u.promoted[k].0 as i64);
+            let g = self.u.promoted[k].0;
             let sv = match self.u.an.locals[i] {
                 Ty::Int => Sv::I(v),
                 Ty::Float => Sv::F(v),
                 _ => Sv::B(v),
             };
-            self.box_into(dst, sv);
+            if !self.store_promoted(g, sv) {
+                let dst = self.iconst(-1 - g as i64);
+                self.box_into(dst, sv);
+            }
         }
     }
 
@@ -374,8 +395,13 @@ impl<'a, 'u> Lower<'a, 'u> {
         for k in 0..self.u.promoted.len() {
             let (g, i) = self.u.promoted[k];
             let ty = self.u.an.locals[i];
-            let src = self.iconst(-1 - g as i64);
-            let (tg, pl) = self.call2(h::get as *const () as usize, &[src]);
+            let (tg, pl) = match self.load_promoted(g, ty) {
+                Some(r) => r,
+                None => {
+                    let src = self.iconst(-1 - g as i64);
+                    self.call2(h::get as *const () as usize, &[src])
+                }
+            };
             let bad = self
                 .b
                 .ins()

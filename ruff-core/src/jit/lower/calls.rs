@@ -27,13 +27,15 @@ impl Lower<'_, '_> {
             {
                 if let Some(r) = self.direct_call(ip, p, argc, &callee, produced)? {
                     let (tg, pl) = r;
-                    self.after_call(ip, p, produced, tg, pl, true);
+                    self.after_call(ip, p, produced, tg, pl, true, &[]);
+                    self.reload_globals(ip);
                     return Ok(true);
                 }
             }
         }
         let (tg, pl) = self.generic_call(ip, p, argc);
-        self.after_call(ip, p, produced, tg, pl, false);
+        self.after_call(ip, p, produced, tg, pl, false, &[]);
+        self.reload_globals(ip);
         Ok(true)
     }
 
@@ -166,17 +168,29 @@ impl Lower<'_, '_> {
     }
 
     /// A call's result `(tag, payload)` replaces callee and arguments.
-    pub(super) fn after_call(&mut self, ip: usize, p: usize, ty: Ty, tg: V, pl: V, direct: bool) {
+    /// `extra`: entries pushed after the result (a write-back call's).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn after_call(
+        &mut self,
+        ip: usize,
+        p: usize,
+        ty: Ty,
+        tg: V,
+        pl: V,
+        direct: bool,
+        extra: &[Sv],
+    ) {
         self.stack.truncate(p);
         if !direct {
             // The call helper wrote the result to its slot too.
-            self.push_result(ip, ty, tg, pl);
+            self.push_result_with(ip, ty, tg, pl, extra);
         } else if !ty.is_unboxed() {
             // Immediates from a native callee are not in the slot yet.
             let at = self.slot_of_pos(p);
             self.call(h::put as *const () as usize, &[at, tg, pl], 0);
             self.touched = true;
             self.stack.push(Sv::Boxed);
+            self.stack.extend_from_slice(extra);
         } else {
             let mut bad = self
                 .b
@@ -196,6 +210,7 @@ impl Lower<'_, '_> {
             self.call(h::put as *const () as usize, &[at, tg, pl], 0);
             let mut st = self.stack.clone();
             st.push(Sv::Boxed);
+            st.extend_from_slice(extra);
             self.emit_exit(ip + 1, &st, ExitReason::TypeGuard, ty, true);
             self.b.switch_to_block(ok);
             self.stack.push(match ty {
@@ -203,7 +218,7 @@ impl Lower<'_, '_> {
                 Ty::Bool => Sv::B(pl),
                 _ => Sv::F(self.b.ins().bitcast(t::F64, MemFlags::new(), pl)),
             });
+            self.stack.extend_from_slice(extra);
         }
-        self.reload_globals(ip);
     }
 }

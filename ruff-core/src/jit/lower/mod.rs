@@ -51,6 +51,12 @@ enum Sv {
     /// The function in global `g` (not loaded yet: a direct call needs none).
     Func(u32),
     Builtin(u16),
+    /// The current value of (defined) global `g`, not copied to a slot yet:
+    /// inline paths read it in place. Copied before any instruction that
+    /// could change the global (`pin_lazy`).
+    LazyGlobal(u32),
+    /// The current value of local slot `s` (an untyped local), likewise.
+    LazyLocal(u32),
 }
 
 /// What a call site knows about a callee bound to a global.
@@ -80,11 +86,11 @@ struct Unit<'a> {
 /// Compile a function for the interpreter's argument types `args`.
 pub(crate) fn compile_method(
     vm: &mut Vm,
-    c: &Rc<Closure>,
+    proto: &Rc<FuncProto>,
     args: &[Ty],
     generic: bool,
 ) -> Result<(CompiledFn, usize), Fail> {
-    let proto = c.proto.clone();
+    let proto = proto.clone();
     let n = proto.num_slots as usize;
     let mut entry = vec![Ty::Bot; n];
     let mut null = vec![true; n];
@@ -114,7 +120,7 @@ pub(crate) fn compile_method(
         native_entries: Default::default(),
         generic,
     });
-    let params: Vec<Ty> = an.locals[..proto.arity as usize].to_vec();
+    let params: Vec<Ty> = an.locals[..super::param_count(&proto)].to_vec();
     let mut cm = vm.jit.take_module().map_err(|_| (Refusal::Codegen, 0))?;
     let unit = Unit {
         vm,
@@ -459,6 +465,7 @@ fn analyze_unit(
 /// Compile (for the argument types seen by the analysis) the cold functions
 /// called through globals, so the calls can be direct.
 fn precompile_callees(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
+    precompile_methods(vm, proto, an);
     for (ip, op) in proto.code.iter().enumerate() {
         let (Op::Call(argc), Some(st)) = (op, &an.states[ip]) else {
             continue;
@@ -484,7 +491,44 @@ fn precompile_callees(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
             .iter()
             .map(|t| if t.is_unboxed() { *t } else { Ty::Any })
             .collect();
-        super::compile_function(vm, &c, &args, c.proto.jit.calls.get());
+        super::compile_function(vm, &c.proto, &args, c.proto.jit.calls.get());
+    }
+}
+
+/// Likewise for the struct methods called (see `methods::method_target`).
+fn precompile_methods(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
+    for (ip, op) in proto.code.iter().enumerate() {
+        let (Op::CallMethod(k, argc) | Op::CallMethodWb(k, argc), Some(st)) = (op, &an.states[ip])
+        else {
+            continue;
+        };
+        let (argc, wb) = (*argc as usize, matches!(op, Op::CallMethodWb(..)));
+        let Value::Str(name) = &proto.consts[*k as usize] else {
+            continue;
+        };
+        if st.stack.len() < argc + 1 {
+            continue;
+        }
+        let Some(def) = methods::method_target(vm, name, argc, None) else {
+            continue;
+        };
+        let Some(m) = def.method(name) else { continue };
+        if Rc::ptr_eq(&m.proto, proto)
+            || m.proto.jit.tier.get() != super::Tier::Cold
+            || (wb && !super::keeps_self(&m.proto))
+        {
+            continue;
+        }
+        let mut args = vec![Ty::Any];
+        args.extend(st.stack[st.stack.len() - argc..].iter().map(|t| {
+            if t.is_unboxed() {
+                *t
+            } else {
+                Ty::Any
+            }
+        }));
+        let mp = m.proto.clone();
+        super::compile_function(vm, &mp, &args, mp.jit.calls.get());
     }
 }
 
@@ -625,10 +669,14 @@ struct Lower<'a, 'u> {
     err_block: Option<Block>,
     /// A helper wrote VM stack slots: release them on return.
     touched: bool,
+    /// The `Return` being lowered leaves a heap result in a slot.
+    heap_result: bool,
     nslots: usize,
 }
 
 mod body;
 mod builder;
 mod calls;
+mod inline;
+mod methods;
 mod ops;

@@ -31,6 +31,7 @@ impl Lower<'_, '_> {
             self.emit_exit(ip, &st, reason, Ty::Bot, true);
             return Ok(false);
         }
+        self.pin_lazy(op);
         let produced = self.u.an.produced[ip];
         match op {
             Op::Const(k) => {
@@ -82,6 +83,7 @@ impl Lower<'_, '_> {
                         });
                     }
                     None if ty == Ty::Null => self.stack.push(Sv::Null),
+                    None if self.layout().is_some() => self.stack.push(Sv::LazyLocal(s as u32)),
                     None => {
                         let from = self.slot_of_local(s);
                         let to = self.slot_of_pos(self.stack.len());
@@ -94,6 +96,11 @@ impl Lower<'_, '_> {
             Op::StoreLocal(s) => {
                 let s = s as usize;
                 let sv = self.pop(ip)?;
+                if let Sv::LazyLocal(x) = sv {
+                    if x as usize == s {
+                        return Ok(true);
+                    }
+                }
                 self.store_local(ip, s, sv)?;
             }
             Op::StoreNewCell(s) | Op::StoreCell(s) => {
@@ -139,6 +146,12 @@ impl Lower<'_, '_> {
                     });
                 } else if super::super::global_func(self.u.vm, g).is_some() {
                     self.stack.push(Sv::Func(g));
+                } else if !produced.is_unboxed()
+                    && self.layout().is_some()
+                    && self.u.vm.globals[g as usize].is_some()
+                {
+                    // Defined globals stay defined: read it where it is used.
+                    self.stack.push(Sv::LazyGlobal(g));
                 } else {
                     self.set_ip(ip);
                     let gv = self.iconst(g as i64);
@@ -151,6 +164,12 @@ impl Lower<'_, '_> {
             }
             Op::StoreGlobal(g) => {
                 let sv = self.pop(ip)?;
+                if let Sv::LazyGlobal(x) = sv {
+                    if x == g {
+                        // `g = g` (what an in-place update leaves): nothing to do.
+                        return Ok(true);
+                    }
+                }
                 if let Some(&(_, i)) = self.u.promoted.iter().find(|(pg, _)| *pg == g) {
                     let var = self.vars[i].ok_or((Refusal::Internal, ip))?;
                     let v = match (self.u.an.locals[i], sv) {
@@ -266,6 +285,9 @@ impl Lower<'_, '_> {
             Op::Call(argc) => return self.call_op(ip, argc as usize),
             Op::CallMethod(k, argc) | Op::CallMethodWb(k, argc) => {
                 let wb = matches!(op, Op::CallMethodWb(..));
+                if self.method_call(ip, k, argc as usize, wb)? {
+                    return Ok(true);
+                }
                 let p = self.stack.len() - argc as usize - 1;
                 self.pin_funcs(p);
                 self.materialize_range(p);
@@ -276,13 +298,13 @@ impl Lower<'_, '_> {
                     self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64),
                 );
                 let (n, w) = (self.iconst(argc as i64), self.iconst(wb as i64));
-                let (tg, _) = self.call2(h::call_method as *const () as usize, &[at, name, n, w]);
+                let (tg, pl) = self.call2(h::call_method as *const () as usize, &[at, name, n, w]);
                 self.touched = true;
                 self.check_error(tg);
                 self.stack.truncate(p);
                 // A write-back call also leaves the receiver and whether it changed.
-                let results = if wb { 3 } else { 1 };
-                self.stack.extend(std::iter::repeat_n(Sv::Boxed, results));
+                let extra: &[Sv] = if wb { &[Sv::Boxed, Sv::Boxed] } else { &[] };
+                self.push_result_with(ip, produced, tg, pl, extra);
                 self.reload_globals(ip);
             }
             Op::Return => {
@@ -299,8 +321,10 @@ impl Lower<'_, '_> {
                     Sv::B(v) => (tag::BOOL, v),
                     Sv::Null => (tag::NULL, self.iconst(0)),
                     sv => {
-                        // Heap results go to the callee's slot below the base.
-                        let dst = self.b.ins().iadd_imm_s(self.base, -1);
+                        // Heap results go to the callee's slot below the base
+                        // (a method's: its receiver's, i.e. `self`'s slot).
+                        let at = super::super::result_slot(self.u.proto, 1) as i64 - 1;
+                        let dst = self.b.ins().iadd_imm_s(self.base, at);
                         if let Sv::Boxed = sv {
                             let src = self.slot_of_pos(self.stack.len());
                             self.call(h::move_slot as *const () as usize, &[src, dst], 2);
@@ -308,10 +332,12 @@ impl Lower<'_, '_> {
                             self.box_into(dst, sv);
                         }
                         self.touched = true;
+                        self.heap_result = true;
                         (tag::HEAP, self.iconst(0))
                     }
                 };
                 self.epilogue(true);
+                self.heap_result = false;
                 let tv = self.iconst(tg as i64);
                 self.b.ins().return_(&[tv, pl]);
                 return Ok(false);
@@ -379,6 +405,15 @@ impl Lower<'_, '_> {
                 self.stack.push(Sv::Boxed);
             }
             Op::Index => {
+                let n = self.stack.len();
+                if let (Some(var), Sv::I(key)) =
+                    (Self::lazy_var(self.stack[n - 2]), self.stack[n - 1])
+                {
+                    if !self.index_inline(ip, produced)? {
+                        self.index_var_helper(ip, var, key, produced);
+                    }
+                    return Ok(true);
+                }
                 let key = self.pop(ip)?;
                 let p = self.stack.len() - 1;
                 self.materialize(p);
@@ -398,18 +433,9 @@ impl Lower<'_, '_> {
                 self.push_result(ip, produced, tg, pl);
             }
             Op::GetField(k) => {
-                let p = self.stack.len() - 1;
-                self.materialize(p);
-                self.set_ip(ip);
-                let (a, name) = (
-                    self.slot_of_pos(p),
-                    self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64),
-                );
-                let (tg, pl) = self.call2(h::get_field as *const () as usize, &[a, name]);
-                self.touched = true;
-                self.check_error(tg);
-                self.stack.pop();
-                self.push_result(ip, produced, tg, pl);
+                if !self.field_inline(ip, k, produced) {
+                    self.get_field_helper(ip, k, produced);
+                }
             }
             Op::StorePath(pi) => {
                 let desc = &self.u.proto.paths[pi as usize];
@@ -433,6 +459,7 @@ impl Lower<'_, '_> {
                             (tag::HEAP, self.iconst(0))
                         }
                     };
+                    let done = self.store_index_inline(desc.var, key, self.stack[p]);
                     self.set_ip(ip);
                     let (pv, vs, vt) = (
                         self.iconst(pi as i64),
@@ -445,6 +472,10 @@ impl Lower<'_, '_> {
                     );
                     self.touched = true;
                     self.check_error(tg);
+                    if let Some(done) = done {
+                        self.b.ins().jump(done, &[]);
+                        self.b.switch_to_block(done);
+                    }
                     self.stack.truncate(p);
                     return Ok(true);
                 }
@@ -575,6 +606,9 @@ impl Lower<'_, '_> {
             self.stack = saved;
             return self.inline_arith(ip, op, exit_stack).map(|_| ());
         }
+        if self.push_inline(ip, u)? {
+            return Ok(());
+        }
         // Box the variable where the interpreter keeps it, then let it update.
         if let Some((i, g)) = var {
             if let Some(var) = self.vars[i] {
@@ -594,6 +628,13 @@ impl Lower<'_, '_> {
                 self.box_into(dst, Sv::Null);
             }
         }
+        self.update_var_helper(ip, u, p);
+        Ok(())
+    }
+
+    /// The interpreter's update of variable `u` through the helper, with
+    /// the operands from stack position `p`; pushes the (boxed) result.
+    pub(super) fn update_var_helper(&mut self, ip: usize, u: u32, p: usize) {
         self.pin_funcs(p);
         self.materialize_range(p);
         self.flush_globals();
@@ -608,7 +649,22 @@ impl Lower<'_, '_> {
         self.stack.truncate(p);
         self.stack.push(Sv::Boxed);
         self.reload_globals(ip);
-        Ok(())
+    }
+
+    /// `obj.name` through the `get_field` helper (the receiver boxed first).
+    pub(super) fn get_field_helper(&mut self, ip: usize, k: u32, produced: Ty) {
+        let p = self.stack.len() - 1;
+        self.materialize(p);
+        self.set_ip(ip);
+        let (a, name) = (
+            self.slot_of_pos(p),
+            self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64),
+        );
+        let (tg, pl) = self.call2(h::get_field as *const () as usize, &[a, name]);
+        self.touched = true;
+        self.check_error(tg);
+        self.stack.pop();
+        self.push_result(ip, produced, tg, pl);
     }
 
     pub(super) fn store_local(&mut self, ip: usize, s: usize, sv: Sv) -> Result<(), Fail> {
@@ -651,7 +707,9 @@ impl Lower<'_, '_> {
             Sv::Null => self.iconst(0),
             Sv::Func(_) | Sv::Builtin(_) => self.iconst(1),
             Sv::Const(k) => self.iconst(self.u.proto.consts[k as usize].truthy() as i64),
-            Sv::Boxed => unreachable!("boxed values go through a helper"),
+            Sv::Boxed | Sv::LazyGlobal(_) | Sv::LazyLocal(_) => {
+                unreachable!("boxed values go through a helper")
+            }
         }
     }
 

@@ -1,0 +1,556 @@
+//! Inline fast paths for collections: `a[i]`, `a[i] := v` and
+//! `a = push(a, v)` on an array held by a variable, read and written in
+//! place by native code (no helper call, no reference-count traffic). Each
+//! path checks what it assumes — the tag, the index against the length, a
+//! uniquely held array before writing, a scalar element before
+//! overwriting it — and falls back to the helper path otherwise, so the
+//! semantics (errors, copy-on-write, dicts) stay the helpers'.
+//!
+//! Variables are read where they live: a global in `Vm::globals` (whose
+//! buffer never moves: it is allocated once with every global), a local in
+//! its VM stack slot (the buffer pointer is re-read from the `Vm` at each
+//! access, since helpers may reallocate the stack).
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    types as t, Block, BlockArg, InstBuilder, MemFlagsData as MemFlags, Value as V,
+};
+
+use std::rc::Rc;
+
+use crate::bytecode::{Op, UpdateKind, VarRef};
+use crate::runtime::value::{StructDef, Value};
+
+use super::super::helpers as h;
+use super::super::layout::{self, vtag, Layout, BOOL_PAYLOAD, PAYLOAD};
+use super::super::types::Ty;
+use super::{cl_ty, tag_of, Fail, Lower, Sv};
+
+/// Instructions that cannot change any variable: lazy entries survive them.
+fn keeps_lazy(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Const(_)
+            | Op::Int(_)
+            | Op::Null
+            | Op::True
+            | Op::False
+            | Op::LoadLocal(_)
+            | Op::LoadGlobal(_)
+            | Op::LoadBuiltin(_)
+            | Op::LoadCell(_)
+            | Op::LoadUpval(_)
+            | Op::Index
+            | Op::GetField(_)
+            | Op::Pop
+            | Op::Dup
+            | Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Mod
+            | Op::Neg
+            | Op::Not
+            | Op::ToBool
+            | Op::Eq
+            | Op::Ne
+            | Op::Lt
+            | Op::Le
+            | Op::Gt
+            | Op::Ge
+            | Op::Jump(_)
+            | Op::Loop(_)
+            | Op::JumpIfFalse(_)
+            | Op::JumpIfTrue(_)
+    )
+}
+
+fn is_lazy(sv: Sv) -> bool {
+    matches!(sv, Sv::LazyGlobal(_) | Sv::LazyLocal(_))
+}
+
+impl Lower<'_, '_> {
+    pub(super) fn layout(&self) -> Option<Layout> {
+        layout::get()
+    }
+
+    /// Before instruction `op`: copy lazy entries that it could invalidate
+    /// into their slots. A store to a variable only invalidates entries of
+    /// that variable below the stored value; everything else (calls,
+    /// updates, paths...) may run user code or write anywhere.
+    pub(super) fn pin_lazy(&mut self, op: Op) {
+        if keeps_lazy(op) || !self.stack.iter().any(|s| is_lazy(*s)) {
+            return;
+        }
+        let below = self.stack.len().saturating_sub(1);
+        let hit: Box<dyn Fn(Sv) -> bool> = match op {
+            Op::StoreLocal(s) => {
+                Box::new(move |sv| matches!(sv, Sv::LazyLocal(x) if x == s as u32))
+            }
+            Op::StoreGlobal(g) => Box::new(move |sv| matches!(sv, Sv::LazyGlobal(x) if x == g)),
+            _ => {
+                for p in 0..self.stack.len() {
+                    if is_lazy(self.stack[p]) {
+                        self.materialize(p);
+                    }
+                }
+                return;
+            }
+        };
+        for p in 0..below {
+            if hit(self.stack[p]) {
+                self.materialize(p);
+            }
+        }
+    }
+
+    /// Continue in a new block if `fail` is false, else go to `slow`.
+    pub(super) fn guard_to(&mut self, fail: V, slow: Block) {
+        let next = self.b.create_block();
+        self.b.ins().brif(fail, slow, &[], next, &[]);
+        self.b.switch_to_block(next);
+    }
+
+    pub(super) fn load_at(&mut self, ty: t::Type, addr: V, off: i32) -> V {
+        self.b.ins().load(ty, MemFlags::trusted(), addr, off)
+    }
+
+    /// Address of the `Value` variable `var` holds; for a local, branches
+    /// to `slow` if its slot is beyond the VM stack's length.
+    pub(super) fn var_addr(&mut self, l: &Layout, var: VarRef, slow: Block) -> Option<V> {
+        match var {
+            VarRef::Global(g) => {
+                let cell = self.u.vm.globals.get(g as usize)?;
+                cell.as_ref()?;
+                Some(self.iconst(cell as *const _ as i64))
+            }
+            VarRef::Local(s) => {
+                let idx = self.slot_of_local(s as usize);
+                Some(self.slot_addr(l, idx, slow))
+            }
+            _ => None,
+        }
+    }
+
+    /// Address of VM stack slot `idx`, branching to `slow` if it is beyond
+    /// the stack's length.
+    pub(super) fn slot_addr(&mut self, l: &Layout, idx: V, slow: Block) -> V {
+        // `JitCtx::vm` is the context's first field.
+        let vm = self.load_at(t::I64, self.cx, 0);
+        let len = self.load_at(t::I64, vm, l.vm_stack_len);
+        let out = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
+        self.guard_to(out, slow);
+        let data = self.load_at(t::I64, vm, l.vm_stack_ptr);
+        let off = self.b.ins().ishl_imm_u(idx, 4);
+        self.b.ins().iadd(data, off)
+    }
+
+    pub(super) fn lazy_var(sv: Sv) -> Option<VarRef> {
+        match sv {
+            Sv::LazyGlobal(g) => Some(VarRef::Global(g)),
+            Sv::LazyLocal(s) => Some(VarRef::Local(s as u16)),
+            _ => None,
+        }
+    }
+
+    /// The array behind the value at `val`, branching to `slow` unless it
+    /// is an array (uniquely held, if `write`). Returns its `Vec`'s address.
+    fn array_at(&mut self, l: &Layout, val: V, write: bool, slow: Block) -> V {
+        let tg = self.load_at(t::I8, val, 0);
+        let not_array = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, tg, vtag::ARRAY as i64);
+        self.guard_to(not_array, slow);
+        let boxp = self.load_at(t::I64, val, PAYLOAD);
+        if write {
+            // `cow::make_mut` writes in place only when no one else holds
+            // it: one strong reference and no weak ones (weak count 1).
+            let strong = self.load_at(t::I64, boxp, l.rc_strong);
+            let weak = self.load_at(t::I64, boxp, l.rc_weak);
+            let both = self.b.ins().band(strong, weak);
+            let other = self.b.ins().bor(strong, weak);
+            let a = self.b.ins().icmp_imm_s(IntCC::NotEqual, both, 1);
+            let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, other, 1);
+            let shared = self.b.ins().bor(a, b);
+            self.guard_to(shared, slow);
+        }
+        self.b.ins().iadd_imm_s(boxp, l.rc_value as i64)
+    }
+
+    /// Address of element `key` of the `Vec` at `vec`, branching to `slow`
+    /// when out of bounds (negative keys included: unsigned compare).
+    fn elem_at(&mut self, l: &Layout, vec: V, key: V, slow: Block) -> V {
+        let len = self.load_at(t::I64, vec, l.vec_len);
+        let out = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, key, len);
+        self.guard_to(out, slow);
+        let data = self.load_at(t::I64, vec, l.vec_ptr);
+        let off = self.b.ins().ishl_imm_u(key, 4);
+        self.b.ins().iadd(data, off)
+    }
+
+    /// Write unboxed `sv` as a `Value` at `addr` (which holds a scalar).
+    fn store_scalar(&mut self, addr: V, sv: Sv) {
+        let (tg, payload) = match sv {
+            Sv::I(v) => (tag_of(Ty::Int), Some((v, PAYLOAD))),
+            Sv::F(v) => (tag_of(Ty::Float), Some((v, PAYLOAD))),
+            Sv::B(v) => {
+                let b = self.b.ins().ireduce(t::I8, v);
+                (tag_of(Ty::Bool), Some((b, BOOL_PAYLOAD)))
+            }
+            _ => (tag_of(Ty::Null), None),
+        };
+        if let Some((v, off)) = payload {
+            self.b.ins().store(MemFlags::trusted(), v, addr, off);
+        }
+        let tv = self.b.ins().iconst(t::I8, tg as i64);
+        self.b.ins().store(MemFlags::trusted(), tv, addr, 0);
+    }
+
+    /// `a[i]` with `a` a lazy variable, `i` an unboxed int and an unboxed
+    /// expected element type: read in place. Returns false if not applicable.
+    pub(super) fn index_inline(&mut self, ip: usize, ty: Ty) -> Result<bool, Fail> {
+        let n = self.stack.len();
+        let (Some(var), Sv::I(key)) = (Self::lazy_var(self.stack[n - 2]), self.stack[n - 1]) else {
+            return Ok(false);
+        };
+        Ok(self.typed_read(
+            ty,
+            2,
+            |me, l, slow| {
+                let val = me.var_addr(l, var, slow)?;
+                let vec = me.array_at(l, val, false, slow);
+                Some(me.elem_at(l, vec, key, slow))
+            },
+            // The helper reads the variable in place (dicts, other element
+            // types, errors); its result is guarded like any other.
+            |me| me.index_var_helper(ip, var, key, ty),
+        ))
+    }
+
+    /// `s.name` with `s` a lazy variable holding an instance of the struct
+    /// the site is compiled for, and an unboxed expected field type: read
+    /// in place. Returns false if not applicable.
+    pub(super) fn field_inline(&mut self, ip: usize, k: u32, ty: Ty) -> bool {
+        let n = self.stack.len();
+        let recv = self.stack[n - 1];
+        let Some(var) = Self::lazy_var(recv) else {
+            return false;
+        };
+        let Value::Str(name) = &self.u.proto.consts[k as usize] else {
+            return false;
+        };
+        let Some(def) = self.struct_of(recv, name) else {
+            return false;
+        };
+        let Some(idx) = def.field_index(name) else {
+            return false;
+        };
+        let want = Rc::as_ptr(&def) as i64;
+        self.typed_read(
+            ty,
+            1,
+            |me, l, slow| {
+                let val = me.var_addr(l, var, slow)?;
+                let tg = me.load_at(t::I8, val, 0);
+                let other =
+                    me.b.ins()
+                        .icmp_imm_s(IntCC::NotEqual, tg, vtag::STRUCT as i64);
+                me.guard_to(other, slow);
+                let obj = me.load_at(t::I64, val, PAYLOAD);
+                let d = me.load_at(t::I64, obj, l.rc_value + l.struct_def);
+                let other =
+                    me.b.ins()
+                        .icmp_imm_s(IntCC::NotEqual, d, want - l.rc_value as i64);
+                me.guard_to(other, slow);
+                let fields = me.load_at(t::I64, obj, l.rc_value + l.struct_fields_ptr);
+                Some(
+                    me.b.ins()
+                        .iadd_imm_s(fields, idx as i64 * layout::VALUE_SIZE),
+                )
+            },
+            |me| me.get_field_helper(ip, k, ty),
+        )
+    }
+
+    /// The struct a field read on `recv` is compiled for: a method's own
+    /// struct for `self`, the struct a global holds now, or the only struct
+    /// with a field of that name.
+    fn struct_of(&self, recv: Sv, name: &str) -> Option<Rc<StructDef>> {
+        let structs = &self.u.vm.main.structs;
+        match recv {
+            Sv::LazyLocal(0) if self.u.proto.is_method => {
+                let mine = |d: &&Rc<StructDef>| {
+                    d.methods
+                        .get()
+                        .is_some_and(|ms| ms.iter().any(|m| Rc::ptr_eq(&m.proto, self.u.proto)))
+                };
+                return structs.iter().find(mine).cloned();
+            }
+            Sv::LazyGlobal(g) => {
+                if let Some(Some(Value::Struct(s))) = self.u.vm.globals.get(g as usize) {
+                    return Some(s.def.clone());
+                }
+            }
+            _ => {}
+        }
+        let mut with = structs.iter().filter(|d| d.field_index(name).is_some());
+        let first = with.next()?;
+        with.next().is_none().then(|| first.clone())
+    }
+
+    /// The skeleton of an inline read of an unboxed value: `locate` emits
+    /// the checks (branching to the slow block) and returns the address of
+    /// the `Value` to read; the value is used if its tag is `ty`'s, else
+    /// `slow` (which pops the `nops` operands and pushes a guarded result
+    /// of type `ty`) runs. Returns false (nothing emitted) if not applicable.
+    fn typed_read(
+        &mut self,
+        ty: Ty,
+        nops: usize,
+        locate: impl FnOnce(&mut Self, &Layout, Block) -> Option<V>,
+        slow_path: impl FnOnce(&mut Self),
+    ) -> bool {
+        let Some(l) = self.layout() else { return false };
+        if !ty.is_unboxed() {
+            return false;
+        }
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let join = self.b.create_block();
+        let res = self.b.append_block_param(join, cl_ty(ty));
+        let Some(at) = locate(self, &l, slow) else {
+            return false;
+        };
+        let etag = self.load_at(t::I8, at, 0);
+        let other = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, etag, tag_of(ty) as i64);
+        self.guard_to(other, slow);
+        let v = match ty {
+            Ty::Bool => {
+                let b = self.load_at(t::I8, at, BOOL_PAYLOAD);
+                self.b.ins().uextend(t::I64, b)
+            }
+            Ty::Float => self.load_at(t::F64, at, PAYLOAD),
+            _ => self.load_at(t::I64, at, PAYLOAD),
+        };
+        self.b.ins().jump(join, &[BlockArg::Value(v)]);
+        self.b.switch_to_block(slow);
+        let saved = self.stack.clone();
+        slow_path(self);
+        let r = match self.stack.pop() {
+            Some(Sv::I(v) | Sv::F(v) | Sv::B(v)) => v,
+            _ => unreachable!("push_result of an unboxed type"),
+        };
+        self.b.ins().jump(join, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(join);
+        self.stack = saved;
+        self.stack.truncate(self.stack.len() - nops);
+        self.stack.push(match ty {
+            Ty::Int => Sv::I(res),
+            Ty::Float => Sv::F(res),
+            _ => Sv::B(res),
+        });
+        true
+    }
+
+    /// `a[i]` through the `index_var` helper, reading variable `var` in
+    /// place; pops the two operands and pushes the result (typed `ty`).
+    pub(super) fn index_var_helper(&mut self, ip: usize, var: VarRef, key: V, ty: Ty) {
+        let n = self.stack.len();
+        self.set_ip(ip);
+        let src = match var {
+            VarRef::Local(s) => self.slot_of_local(s as usize),
+            VarRef::Global(g) => self.iconst(-1 - g as i64),
+            _ => unreachable!("lazy entries are locals or globals"),
+        };
+        let dst = self.slot_of_pos(n - 2);
+        let (tg, pl) = self.call2(h::index_var as *const () as usize, &[src, key, dst]);
+        self.touched = true;
+        self.check_error(tg);
+        self.stack.truncate(n - 2);
+        self.push_result(ip, ty, tg, pl);
+    }
+
+    /// `var[i] := v` (a one-key path on a local or global, int key, scalar
+    /// value): store in place into a uniquely held array whose element is a
+    /// scalar. Emits the fast path and leaves the builder in the block that
+    /// must run the helper; returns the block to continue in afterwards.
+    pub(super) fn store_index_inline(&mut self, var: VarRef, key: V, value: Sv) -> Option<Block> {
+        if !matches!(value, Sv::I(_) | Sv::F(_) | Sv::B(_) | Sv::Null) {
+            return None;
+        }
+        let l = self.layout()?;
+        if let VarRef::Global(g) = var {
+            self.u.vm.globals.get(g as usize)?.as_ref()?;
+        }
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let done = self.b.create_block();
+        let val = self.var_addr(&l, var, slow)?;
+        let vec = self.array_at(&l, val, true, slow);
+        let elem = self.elem_at(&l, vec, key, slow);
+        // Overwriting a heap value would have to drop it: helper.
+        let etag = self.load_at(t::I8, elem, 0);
+        let heap =
+            self.b
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedGreaterThan, etag, tag_of(Ty::Float) as i64);
+        self.guard_to(heap, slow);
+        self.store_scalar(elem, value);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(slow);
+        Some(done)
+    }
+
+    /// `var = push(var, v)` followed by the store to `var`, with `v`
+    /// unboxed: append in place when the array is uniquely held and has
+    /// spare capacity. The result is the variable itself (a lazy entry the
+    /// following store recognizes). Returns false if not applicable.
+    pub(super) fn push_inline(&mut self, ip: usize, u: u32) -> Result<bool, Fail> {
+        let desc = &self.u.proto.updates[u as usize];
+        let UpdateKind::Builtin { id, argc: 2 } = desc.kind else {
+            return Ok(false);
+        };
+        let var = desc.var;
+        let lazy = match var {
+            VarRef::Local(s) if self.vars[s as usize].is_none() => Sv::LazyLocal(s as u32),
+            VarRef::Global(g) if !self.u.promoted.iter().any(|(pg, _)| *pg == g) => {
+                Sv::LazyGlobal(g)
+            }
+            _ => return Ok(false),
+        };
+        let stores_back = match (self.u.proto.code.get(ip + 1), var) {
+            (Some(Op::StoreLocal(a)), VarRef::Local(b)) => *a == b,
+            (Some(Op::StoreGlobal(a)), VarRef::Global(b)) => *a == b,
+            _ => false,
+        };
+        let item = *self
+            .stack
+            .last()
+            .ok_or((super::super::refusal::Refusal::Internal, ip))?;
+        if crate::runtime::builtins::def(id).name != "push"
+            || !stores_back
+            || !matches!(item, Sv::I(_) | Sv::F(_) | Sv::B(_) | Sv::Null)
+        {
+            return Ok(false);
+        }
+        let Some(l) = self.layout() else {
+            return Ok(false);
+        };
+        if let VarRef::Global(g) = var {
+            if self
+                .u
+                .vm
+                .globals
+                .get(g as usize)
+                .and_then(|v| v.as_ref())
+                .is_none()
+            {
+                return Ok(false);
+            }
+        }
+        let p = self.stack.len() - 1;
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let done = self.b.create_block();
+        let Some(val) = self.var_addr(&l, var, slow) else {
+            return Ok(false);
+        };
+        let vec = self.array_at(&l, val, true, slow);
+        let len = self.load_at(t::I64, vec, l.vec_len);
+        let cap = self.load_at(t::I64, vec, l.vec_cap);
+        let full = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
+        self.guard_to(full, slow);
+        let data = self.load_at(t::I64, vec, l.vec_ptr);
+        let off = self.b.ins().ishl_imm_u(len, 4);
+        let elem = self.b.ins().iadd(data, off);
+        self.store_scalar(elem, item);
+        let len1 = self.b.ins().iadd_imm_s(len, 1);
+        self.b
+            .ins()
+            .store(MemFlags::trusted(), len1, vec, l.vec_len);
+        self.b.ins().jump(done, &[]);
+        // Slow: the interpreter's update, then the result stored back into
+        // the variable right away so both paths leave the same state.
+        self.b.switch_to_block(slow);
+        let saved = self.stack.clone();
+        self.update_var_helper(ip, u, p);
+        let at = self.slot_of_pos(p);
+        match var {
+            VarRef::Local(s) => {
+                let dst = self.slot_of_local(s as usize);
+                self.call(h::move_slot as *const () as usize, &[at, dst], 2);
+            }
+            VarRef::Global(g) => {
+                let gv = self.iconst(g as i64);
+                self.call(h::store_global as *const () as usize, &[gv, at], 0);
+            }
+            _ => unreachable!("checked above"),
+        }
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        self.stack = saved;
+        self.stack.truncate(p);
+        self.stack.push(lazy);
+        Ok(true)
+    }
+
+    /// Write promoted global `g`'s register value back in place. While a
+    /// global is promoted its cell holds a scalar (the entry guard checked
+    /// it and every reload guards it), so nothing needs dropping.
+    pub(super) fn store_promoted(&mut self, g: u32, sv: Sv) -> bool {
+        if self.layout().is_none() {
+            return false;
+        }
+        let cell = &self.u.vm.globals[g as usize] as *const _ as i64;
+        let at = self.iconst(cell);
+        self.store_scalar(at, sv);
+        true
+    }
+
+    /// Read promoted global `g` (expected type `ty`) in place, as the
+    /// `get` helper returns it: its tag, and a payload valid if the tag
+    /// is `ty`'s.
+    pub(super) fn load_promoted(&mut self, g: u32, ty: Ty) -> Option<(V, V)> {
+        self.layout()?;
+        let cell = &self.u.vm.globals[g as usize] as *const _ as i64;
+        let at = self.iconst(cell);
+        let tg = self.load_at(t::I8, at, 0);
+        let tg = self.b.ins().uextend(t::I64, tg);
+        let pl = if ty == Ty::Bool {
+            let b = self.load_at(t::I8, at, BOOL_PAYLOAD);
+            self.b.ins().uextend(t::I64, b)
+        } else {
+            self.load_at(t::I64, at, PAYLOAD)
+        };
+        Some((tg, pl))
+    }
+}
+
+/// Whether running `proto`'s code may read or write a global (or run code
+/// that may): calls to it from a loop with globals in registers need them
+/// written back before and re-read after.
+pub(super) fn may_touch_globals(proto: &crate::bytecode::FuncProto) -> bool {
+    proto.code.iter().any(|op| match *op {
+        Op::LoadGlobal(_)
+        | Op::StoreGlobal(_)
+        | Op::Call(_)
+        | Op::CallMethod(..)
+        | Op::CallMethodWb(..)
+        | Op::UpdateVar(_) => true,
+        Op::StorePath(p) => !matches!(proto.paths[p as usize].var, VarRef::Local(_)),
+        _ => false,
+    })
+}
