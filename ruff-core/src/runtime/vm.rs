@@ -301,19 +301,41 @@ impl Vm {
         if INTERRUPTED.load(Ordering::Relaxed) {
             return Err(RtError::Interrupted);
         }
-        let n = closure.proto.num_slots as usize;
-        self.stack.resize(base + n, Value::Null);
+        self.enter_frame(closure, base, ret, wb);
+        Ok(())
+    }
+
+    /// Push a frame whose checks (depth, Ctrl-C, arity) were done: clear
+    /// its locals, mirror it on the shadow stack.
+    #[inline(always)]
+    fn enter_frame(&mut self, closure: Rc<Closure>, base: usize, ret: usize, wb: usize) {
+        // Arguments already fill their slots; `resize` (an out-of-line
+        // call) only when there are more locals to clear.
+        let want = base + closure.proto.num_slots as usize;
+        if self.stack.len() != want {
+            self.stack.resize(want, Value::Null);
+        }
         if let Some(s) = &self.shadow {
             s.push(closure.proto.id, Tier::Interpreted, closure.proto.line);
         }
-        self.frames.push(Frame {
-            closure,
-            ip: 0,
-            base,
-            ret,
-            wb_receiver: wb,
-        });
-        Ok(())
+        // Each field is written straight into the vector: `push` built the
+        // `Frame` in a stack temporary with 8-byte stores and copied it with
+        // 16-byte loads, a store-forwarding stall on every call.
+        if self.frames.len() == self.frames.capacity() {
+            self.frames.reserve(1);
+        }
+        let n = self.frames.len();
+        // SAFETY: capacity for one more frame is reserved above, and every
+        // field is initialised before `set_len` makes the slot visible.
+        unsafe {
+            let p = self.frames.as_mut_ptr().add(n);
+            std::ptr::addr_of_mut!((*p).closure).write(closure);
+            std::ptr::addr_of_mut!((*p).ip).write(0);
+            std::ptr::addr_of_mut!((*p).base).write(base);
+            std::ptr::addr_of_mut!((*p).ret).write(ret);
+            std::ptr::addr_of_mut!((*p).wb_receiver).write(wb);
+            self.frames.set_len(n + 1);
+        }
     }
 
     /// Begin a call of the value below `argc` arguments on the stack. A
@@ -765,9 +787,26 @@ impl Vm {
                 }
             }};
         }
+        // Not `unwrap_or(Value::Null)`: that builds the default and then
+        // calls the out-of-line drop glue on it.
         macro_rules! pop {
             () => {
-                self.stack.pop().unwrap_or(Value::Null)
+                match self.stack.pop() {
+                    Some(v) => v,
+                    None => Value::Null,
+                }
+            };
+        }
+        // Type feedback and call counting exist only for the JIT. With the
+        // JIT off (fixed for the whole run) the loop skips them on one
+        // predictable branch instead of paying for them on every call.
+        let jit_on = self.jit.enabled();
+        let max_depth = self.options.max_depth;
+        macro_rules! note {
+            ($proto:expr, $ip:expr, $v:expr) => {
+                if jit_on {
+                    $proto.jit.note($ip, $v);
+                }
             };
         }
         load_frame!();
@@ -798,7 +837,35 @@ impl Vm {
                 }
                 Op::LoadLocal(s) => {
                     let idx = base + s as usize;
-                    if self.stack[idx].is_scalar() {
+                    if let Value::Int(i) = self.stack[idx] {
+                        // `local OP int` (`n - 1`, `i + 1`, `n < 2`): done
+                        // in one dispatch instead of three or four.
+                        // SAFETY: code ends in `Return`, so the instructions
+                        // after a non-`Return` one exist (see `fused_int`).
+                        if let Some(next) = unsafe { fused_int(code, ip, i) } {
+                            match next {
+                                Fused::Push(r, skip) => {
+                                    self.reserve_one();
+                                    // SAFETY: capacity reserved above.
+                                    unsafe { self.push_int_unchecked(r) }
+                                    ip += skip;
+                                }
+                                Fused::PushBool(b, skip) => {
+                                    push!(Value::Bool(b));
+                                    ip += skip;
+                                }
+                                Fused::Jump(to) => ip = to,
+                            }
+                            continue;
+                        }
+                        // Ints are re-written as tag + payload: a 16-byte
+                        // copy of a slot that was just written by two
+                        // smaller stores (an argument computed right before
+                        // the call) stalls on store forwarding.
+                        self.reserve_one();
+                        // SAFETY: capacity reserved above.
+                        unsafe { self.push_int_unchecked(i) }
+                    } else if self.stack[idx].is_scalar() {
                         self.reserve_one();
                         // SAFETY: a scalar is plain data: copying its 16
                         // bytes is a clone; capacity reserved above.
@@ -826,7 +893,7 @@ impl Vm {
                         Value::Cell(c) => c.borrow().clone(),
                         other => other.clone(),
                     };
-                    proto.jit.note(ip - 1, &v);
+                    note!(proto, ip - 1, &v);
                     push!(v);
                 }
                 Op::StoreCell(s) => {
@@ -842,7 +909,7 @@ impl Vm {
                 }
                 Op::LoadUpval(u) => {
                     let v = cl.upvalues[u as usize].borrow().clone();
-                    proto.jit.note(ip - 1, &v);
+                    note!(proto, ip - 1, &v);
                     push!(v);
                 }
                 Op::StoreUpval(u) => {
@@ -851,8 +918,31 @@ impl Vm {
                     drop(old);
                 }
                 Op::LoadGlobal(g) => match &self.globals[g as usize] {
+                    Some(v @ Value::Func(c)) => {
+                        // The usual global: a callee. `Value::clone` calls
+                        // the out-of-line `clone_heap`, whose result comes
+                        // back through a stack temporary (a store-forwarding
+                        // stall on the push). Instead: count the new
+                        // reference, then copy the 16 bytes.
+                        note!(proto, ip - 1, v);
+                        let src: *const Value = v;
+                        // SAFETY: `c` is a live `Rc`; the count taken here is
+                        // owned by the copy pushed below.
+                        unsafe { Rc::increment_strong_count(Rc::as_ptr(c)) };
+                        self.reserve_one();
+                        // SAFETY: `src` points into `self.globals`, which
+                        // `reserve_one` does not touch; a bitwise copy of an
+                        // `Rc` whose count was incremented is a clone;
+                        // capacity reserved above.
+                        unsafe {
+                            let n = self.stack.len();
+                            let dst = self.stack.as_mut_ptr().add(n);
+                            std::ptr::copy_nonoverlapping(src, dst, 1);
+                            self.stack.set_len(n + 1);
+                        }
+                    }
                     Some(v) => {
-                        proto.jit.note(ip - 1, v);
+                        note!(proto, ip - 1, v);
                         let v = v.clone();
                         push!(v);
                     }
@@ -1051,12 +1141,39 @@ impl Vm {
                     if let Some(s) = &self.shadow {
                         s.set_line(proto.lines[ip - 1]);
                     }
+                    // Fast path for the common call: a Ruff function with
+                    // the right arity, the JIT off. The frame is entered
+                    // right here, without the calls into `call_value` and
+                    // `push_frame` and without reloading the frame state.
+                    // Anything unusual (builtins, arity errors, stack
+                    // overflow, Ctrl-C, the JIT) takes `call_value` below,
+                    // which does the same plus the checks and errors.
+                    if !jit_on {
+                        let callee_at = self.stack.len() - argc as usize - 1;
+                        if let Value::Func(c) = &self.stack[callee_at] {
+                            // No native frames without the JIT.
+                            debug_assert_eq!(self.jit.native_depth(), 0);
+                            if c.proto.arity == argc
+                                && self.frames.len() < max_depth
+                                && !INTERRUPTED.load(Ordering::Relaxed)
+                            {
+                                let c = c.clone();
+                                save_ip!();
+                                base = callee_at + 1;
+                                closure = Rc::as_ptr(&c);
+                                code = c.proto.code.as_ptr();
+                                ip = 0;
+                                self.enter_frame(c, base, callee_at, 0);
+                                continue;
+                            }
+                        }
+                    }
                     save_ip!();
                     let depth = self.frames.len();
                     tri!(self.call_value(argc as usize));
                     if self.frames.len() == depth {
                         if let Some(v) = self.stack.last() {
-                            proto.jit.note(ip - 1, v);
+                            note!(proto, ip - 1, v);
                         }
                     }
                     load_frame!();
@@ -1075,39 +1192,68 @@ impl Vm {
                     load_frame!();
                 }
                 Op::Return => {
-                    let result = pop!();
-                    let frame = self.frames.pop().expect("returning frame");
-                    let depth = self.frames.len();
+                    // An int result (the common case) travels as a plain
+                    // i64 and is pushed as tag + payload, for the same
+                    // store-forwarding reason as in `LoadLocal`: popping
+                    // it is a 16-byte load of a slot the instruction before
+                    // just wrote.
+                    let result_int = match self.stack.last() {
+                        Some(Value::Int(i)) => Some(*i),
+                        _ => None,
+                    };
+                    let result = if result_int.is_some() {
+                        self.drop_top_scalar();
+                        Value::Null
+                    } else {
+                        pop!()
+                    };
+                    // The returning frame is read in place and dropped in
+                    // place (`pop` moves it through a stack temporary).
+                    let frame = self.frames.last().expect("returning frame");
+                    let (frame_base, frame_ret, frame_wb) =
+                        (frame.base, frame.ret, frame.wb_receiver);
+                    let depth = self.frames.len() - 1;
+                    self.frames.truncate(depth);
                     if let Some(s) = &self.shadow {
                         s.pop();
                     }
                     while self.handlers.last().is_some_and(|h| h.frame >= depth) {
                         self.handlers.pop();
                     }
-                    let wb = if frame.wb_receiver != 0 {
-                        let recv = std::mem::replace(&mut self.stack[frame.base], Value::Null);
-                        let changed =
-                            frame.wb_receiver != 1 && receiver_id(&recv) != frame.wb_receiver;
+                    let wb = if frame_wb != 0 {
+                        let recv = std::mem::replace(&mut self.stack[frame_base], Value::Null);
+                        let changed = frame_wb != 1 && receiver_id(&recv) != frame_wb;
                         Some((recv, changed))
                     } else {
                         None
                     };
-                    self.stack.truncate(frame.ret);
+                    self.truncate_stack(frame_ret);
                     if depth == stop_depth {
                         if let Some((recv, changed)) = wb {
                             // For native code that called this method.
                             self.jit.stash_writeback(recv, changed);
                         }
-                        return Ok(result);
+                        return Ok(result_int.map_or(result, Value::Int));
                     }
-                    if let Some(caller) = self.frames.last() {
-                        caller
-                            .closure
-                            .proto
-                            .jit
-                            .note(caller.ip.wrapping_sub(1), &result);
+                    if jit_on {
+                        if let Some(caller) = self.frames.last() {
+                            let seen = result_int.map_or(&result, |_| &Value::Int(0));
+                            caller
+                                .closure
+                                .proto
+                                .jit
+                                .note(caller.ip.wrapping_sub(1), seen);
+                        }
                     }
-                    push!(result);
+                    if let Some(i) = result_int {
+                        // `result` is the placeholder null.
+                        std::mem::forget(result);
+                        self.reserve_one();
+                        // SAFETY: capacity reserved above.
+                        unsafe { self.push_int_unchecked(i) }
+                    } else {
+                        push!(result);
+                    }
                     if let Some((recv, changed)) = wb {
                         push!(recv);
                         push!(Value::Bool(changed));
@@ -1194,7 +1340,7 @@ impl Vm {
                         },
                         _ => tri!(ops::index(&obj, &k)),
                     };
-                    proto.jit.note(ip - 1, &v);
+                    note!(proto, ip - 1, &v);
                     push!(v);
                 }
                 Op::GetField(k) => {
@@ -1204,7 +1350,7 @@ impl Vm {
                         _ => Rc::new(String::new()),
                     };
                     let v = tri!(ops::get_field(&obj, &name));
-                    proto.jit.note(ip - 1, &v);
+                    note!(proto, ip - 1, &v);
                     push!(v);
                 }
                 Op::SliceFrom(n) => {
@@ -1257,7 +1403,7 @@ impl Vm {
                 Op::IterPrep(s) => tri!(self.iter_prep(base + s as usize)),
                 Op::IterNext(s, exit) => match self.iter_next(base + s as usize) {
                     Some(v) => {
-                        proto.jit.note(ip - 1, &v);
+                        note!(proto, ip - 1, &v);
                         push!(v)
                     }
                     None => ip = exit as usize,
@@ -1362,6 +1508,23 @@ impl Vm {
         }
     }
 
+    /// `stack.truncate(len)`, but scalars are dropped inline: `truncate`
+    /// calls the out-of-line drop glue of `Value` once per value, which is
+    /// most of the cost of a `Return` (callee and arguments are dropped).
+    #[inline(always)]
+    fn truncate_stack(&mut self, len: usize) {
+        while self.stack.len() > len {
+            let n = self.stack.len() - 1;
+            if self.stack[n].is_scalar() {
+                // SAFETY: a scalar needs no drop.
+                unsafe { self.stack.set_len(n) }
+            } else if let Some(Value::Func(c)) = self.stack.pop() {
+                // The callee of a returning call: an inline count decrement.
+                drop(c);
+            }
+        }
+    }
+
     /// Drop the topmost value, a scalar.
     #[inline(always)]
     fn drop_top_scalar(&mut self) {
@@ -1402,6 +1565,54 @@ impl Vm {
         s.pop();
         r
     }
+}
+
+/// What a fused `LoadLocal; Int(k); op [; JumpIfFalse]` did.
+enum Fused {
+    /// Push this int and skip this many instructions after the `LoadLocal`.
+    Push(i64, usize),
+    /// Push this bool and skip this many instructions.
+    PushBool(bool, usize),
+    /// A comparison decided the `JumpIfFalse` after it: continue here.
+    Jump(usize),
+}
+
+/// A superinstruction chosen at run time: the bytecode is unchanged (the
+/// JIT reads it), but when `LoadLocal` of an int `x` is followed by `Int(k)`
+/// and `+`, `-` or a comparison (and, for a comparison, `JumpIfFalse`),
+/// the dispatch loop runs them as one step. `None`: not that shape, or the
+/// arithmetic overflows (the ordinary instructions then raise the error).
+/// Jumps into the middle of such a sequence are unaffected: they run the
+/// ordinary instructions.
+///
+/// # Safety
+/// `code` is a function's code, which ends in `Return`, and `ip` is the
+/// index after a `LoadLocal`; so `code[ip]` exists, and so does the
+/// instruction after any instruction other than `Return`.
+#[inline(always)]
+unsafe fn fused_int(code: *const Op, ip: usize, x: i64) -> Option<Fused> {
+    // SAFETY: per the contract: `LoadLocal` is not `Return`.
+    let Op::Int(k) = (unsafe { *code.add(ip) }) else {
+        return None;
+    };
+    let k = k as i64;
+    // SAFETY: `Int` is not `Return`.
+    let op = unsafe { *code.add(ip + 1) };
+    let cmp = match op {
+        Op::Add => return x.checked_add(k).map(|r| Fused::Push(r, 2)),
+        Op::Sub => return x.checked_sub(k).map(|r| Fused::Push(r, 2)),
+        Op::Lt => x < k,
+        Op::Le => x <= k,
+        Op::Gt => x > k,
+        Op::Ge => x >= k,
+        _ => return None,
+    };
+    // SAFETY: a comparison is not `Return`.
+    Some(match unsafe { *code.add(ip + 2) } {
+        Op::JumpIfFalse(t) if !cmp => Fused::Jump(t as usize),
+        Op::JumpIfFalse(_) => Fused::Jump(ip + 3),
+        _ => Fused::PushBool(cmp, 2),
+    })
 }
 
 fn arity_error(expected: usize, got: usize) -> RtError {
