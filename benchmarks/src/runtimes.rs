@@ -10,6 +10,10 @@ use benchmarks::programs::{Program, Size};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuntimeId {
     CPython,
+    /// The interpreter `python3` resolves to, run directly: on machines
+    /// where `python3` is a wrapper script (pyenv's shim), this shows how
+    /// much of CPython's time is the wrapper's.
+    CPythonBinary,
     Ruff,
     RuffJitOff,
     Node,
@@ -19,8 +23,9 @@ pub enum RuntimeId {
 }
 
 impl RuntimeId {
-    pub const ALL: [RuntimeId; 7] = [
+    pub const ALL: [RuntimeId; 8] = [
         RuntimeId::CPython,
+        RuntimeId::CPythonBinary,
         RuntimeId::Ruff,
         RuntimeId::RuffJitOff,
         RuntimeId::Node,
@@ -33,6 +38,7 @@ impl RuntimeId {
     pub fn key(self) -> &'static str {
         match self {
             RuntimeId::CPython => "cpython",
+            RuntimeId::CPythonBinary => "cpython_binary",
             RuntimeId::Ruff => "ruff",
             RuntimeId::RuffJitOff => "ruff_jit_off",
             RuntimeId::Node => "node",
@@ -45,7 +51,7 @@ impl RuntimeId {
     /// The extension of this runtime's source files.
     pub fn extension(self) -> &'static str {
         match self {
-            RuntimeId::CPython => "py",
+            RuntimeId::CPython | RuntimeId::CPythonBinary => "py",
             RuntimeId::Ruff | RuntimeId::RuffJitOff => "ruff",
             RuntimeId::Node => "js",
             RuntimeId::LuaJit | RuntimeId::Lua => "lua",
@@ -100,6 +106,7 @@ pub fn detect(ruff: Result<PathBuf, String>) -> Vec<Runtime> {
         .iter()
         .map(|&id| match id {
             RuntimeId::CPython => probe(id, "CPython", &["python3"], &["--version"]),
+            RuntimeId::CPythonBinary => detect_python_binary(),
             RuntimeId::Node => {
                 probe(id, "Node", &["node"], &["--version"]).map_version(|v| format!("Node {v}"))
             }
@@ -165,6 +172,43 @@ fn probe(id: RuntimeId, label: &str, candidates: &[&str], version_args: &[&str])
         version: String::new(),
         exe: PathBuf::from(candidates[0]),
         available: Err(format!("not found (tried: {})", candidates.join(", "))),
+    }
+}
+
+/// The executable `python3` runs (`sys.executable`), when that is not
+/// `python3` itself (i.e. `python3` is a wrapper).
+fn detect_python_binary() -> Runtime {
+    let id = RuntimeId::CPythonBinary;
+    let label = "CPython (binary)".to_string();
+    let found = version_of("python3", &["-c", "import sys; print(sys.executable)"])
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let wrapper = Command::new("sh")
+        .args(["-c", "command -v python3"])
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    match found {
+        Some(exe)
+            if wrapper.as_deref().is_some_and(|w| {
+                std::fs::canonicalize(w).ok() != std::fs::canonicalize(&exe).ok()
+            }) =>
+        {
+            Runtime {
+                id,
+                label,
+                version: version_of(&exe, &["--version"]).unwrap_or_default(),
+                exe,
+                available: Ok(()),
+            }
+        }
+        _ => Runtime {
+            id,
+            label,
+            version: String::new(),
+            exe: PathBuf::from("python3"),
+            available: Err("python3 is the interpreter itself (no wrapper)".to_string()),
+        },
     }
 }
 
