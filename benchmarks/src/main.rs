@@ -6,6 +6,7 @@
 //! cargo run --release -p benchmarks -- [--filter NAME] [--runs N] [--json] [--size tiny|full]
 //! ```
 
+mod compile_times;
 mod report;
 mod runtimes;
 mod timing;
@@ -33,6 +34,8 @@ Options:
   --json             print JSON instead of Markdown
   --timeout SECS     kill a run after SECS seconds (default 120)
   --no-build         do not build ruff; use the existing binary
+  --compile-times    instead: run each Ruff program once with JIT telemetry and
+                     report how long compiling took (per unit, median, max)
   -h, --help         print this help
 ";
 
@@ -43,6 +46,7 @@ struct Options {
     json: bool,
     timeout: Duration,
     build: bool,
+    compile_times: bool,
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -53,6 +57,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
         json: false,
         timeout: Duration::from_secs(120),
         build: true,
+        compile_times: false,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -95,6 +100,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
             }
             "--json" => options.json = true,
             "--no-build" => options.build = false,
+            "--compile-times" => options.compile_times = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -138,6 +144,18 @@ fn main() -> ExitCode {
     } else {
         benchmarks::paths::find_ruff_binary()
     };
+    if options.compile_times {
+        let scratch = profile_dir.join("bench-telemetry");
+        let result =
+            ruff.and_then(|exe| compile_times::report(&programs, &exe, options.size, &scratch));
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut runtimes = runtimes::detect(ruff);
     for runtime in &runtimes {
         match &runtime.available {

@@ -165,3 +165,51 @@ fn deep_native_recursion_hits_the_depth_limit_not_the_machine_stack() {
     assert!(err.contains("Stack overflow"), "{err}");
     assert!(err.contains("repeated 99,998 more times"), "{err}");
 }
+
+#[test]
+fn struct_methods_are_compiled_and_called_natively() {
+    // `scaled` is called from a native loop: directly, not through the
+    // interpreter (its native entries cover nearly every call).
+    let src = "struct P {\n  x: int,\n  y: int,\n  func scaled(self, k) { return self.x * k + self.y }\n}\np := P { x: 3, y: 4 }\nmut t := 0\nfor i in range(0, 20000) {\n  t += p.scaled(i % 10)\n}\nprint(t)\n";
+    let (out, all) = run("methods.ruff", src, &[]);
+    assert_eq!(out, "350000\n");
+    let m = summary(&all, "scaled", None);
+    assert_eq!(m["compiled"], true);
+    assert!(m["native_entries"].as_u64().unwrap() > 19_000, "{m}");
+    let l = summary(&all, "<main>", Some(8));
+    assert_eq!(l["compiled"], true);
+    assert_eq!(l["exits"], 0, "{l}");
+    assert!(l["native_iterations"].as_u64().unwrap() > 18_000, "{l}");
+}
+
+#[test]
+fn closure_called_through_a_variable_runs_natively() {
+    // `f(x)` in `apply` calls whatever `f` holds; it always held one
+    // closure, so compiled `apply` calls its native code directly.
+    let src = "func make_adder(k) {\n  return func(x) { return x + k }\n}\nfunc apply(f, x) {\n  return f(x)\n}\nadd3 := make_adder(3)\nmut t := 0\nfor i in range(0, 20000) {\n  t += apply(add3, i)\n}\nprint(t)\n";
+    let (out, all) = run("closure.ruff", src, &[]);
+    assert_eq!(out, "200050000\n");
+    let inner = summary(&all, "<anonymous>", None);
+    assert_eq!(inner["compiled"], true);
+    assert!(
+        inner["native_entries"].as_u64().unwrap() > 19_000,
+        "{inner}"
+    );
+    let l = summary(&all, "<main>", Some(9));
+    assert_eq!(l["exits"], 0, "{l}");
+}
+
+#[test]
+fn array_loops_run_natively_without_exits() {
+    // Building, filling and reading an array in top-level loops: every
+    // loop compiles and none leaves native code.
+    let src = "mut flags := []\nfor i in range(0, 20000) {\n  flags = push(flags, true)\n}\nfor j in range(0, 20000, 3) {\n  flags[j] := false\n}\nmut c := 0\nfor i in range(0, 20000) {\n  if flags[i] { c += 1 }\n}\nprint(c)\n";
+    let (out, all) = run("arrays.ruff", src, &[]);
+    assert_eq!(out, "13333\n");
+    for line in [2, 5, 9] {
+        let l = summary(&all, "<main>", Some(line));
+        assert_eq!(l["compiled"], true, "{l}");
+        assert_eq!(l["exits"], 0, "{l}");
+        assert!(l["native_iterations"].as_u64().unwrap() > 5_000, "{l}");
+    }
+}

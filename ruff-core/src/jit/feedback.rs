@@ -62,6 +62,10 @@ pub struct ProtoJit {
     pub code: RefCell<Option<Rc<super::CompiledFn>>>,
     /// Per loop (index into `FuncProto::loops`): OSR state.
     pub loops: Box<[LoopJit]>,
+    /// Per instruction (calls): the function the interpreter saw called
+    /// there — 0 none yet, 1 several, else its `*const FuncProto` (protos
+    /// live as long as the program).
+    pub targets: Box<[Cell<usize>]>,
     /// Methods: whether the code never writes `self` (0 = not computed
     /// yet, 1 = keeps it, 2 = writes it); see `jit::keeps_self`.
     pub keeps_self: Cell<u8>,
@@ -83,6 +87,7 @@ impl ProtoJit {
         ProtoJit {
             feedback: (0..code_len).map(|_| Cell::new(0)).collect(),
             loops: (0..loops).map(|_| LoopJit::default()).collect(),
+            targets: (0..code_len).map(|_| Cell::new(0)).collect(),
             ..ProtoJit::default()
         }
     }
@@ -92,6 +97,26 @@ impl ProtoJit {
     pub fn note(&self, ip: usize, v: &Value) {
         if let Some(c) = self.feedback.get(ip) {
             c.set(c.get() | kind_bit(v));
+        }
+    }
+
+    /// Record that the call at `ip` called function `p`.
+    #[inline]
+    pub fn note_target(&self, ip: usize, p: *const crate::bytecode::FuncProto) {
+        if let Some(c) = self.targets.get(ip) {
+            match c.get() {
+                0 => c.set(p as usize),
+                t if t != p as usize => c.set(1),
+                _ => {}
+            }
+        }
+    }
+
+    /// The one function the call at `ip` has called, if exactly one.
+    pub fn target(&self, ip: usize) -> Option<*const crate::bytecode::FuncProto> {
+        match self.targets.get(ip).map_or(0, Cell::get) {
+            0 | 1 => None,
+            p => Some(p as *const _),
         }
     }
 

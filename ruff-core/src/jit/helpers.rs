@@ -191,14 +191,24 @@ pub unsafe extern "C" fn drop_slot(ctx: *mut JitCtx, i: u64) {
     drop(take(vm, i));
 }
 
-/// Truncate the VM stack to `len` (a native frame's slots die on return).
+/// A native frame's slots `len..len + extent` die on return: set them to
+/// null but keep them, so the next call's frame there needs no growing;
+/// slots beyond are truncated (the stack stays bounded).
 ///
 /// # Safety
 /// Called by compiled code with its live context.
-pub unsafe extern "C" fn release(ctx: *mut JitCtx, len: u64) {
+pub unsafe extern "C" fn release(ctx: *mut JitCtx, len: u64, extent: u64) {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
-    vm.stack.truncate(len as usize);
+    let (from, to) = (len as usize, (len + extent) as usize);
+    vm.stack.truncate(to);
+    if let Some(dead) = vm.stack.get_mut(from..) {
+        for v in dead {
+            if !v.is_scalar() {
+                *v = Value::Null;
+            }
+        }
+    }
 }
 
 /// # Safety
@@ -298,7 +308,10 @@ pub unsafe extern "C" fn call(ctx: *mut JitCtx, at: u64, argc: u64) -> Ret2 {
     let at = at as usize;
     set_len(vm, at + argc as usize + 1);
     let depth = vm.frames.len();
-    if let Err(e) = vm.call_value(argc as usize) {
+    vm.jit.native_caller = true;
+    let r = vm.call_value(argc as usize);
+    vm.jit.native_caller = false;
+    if let Err(e) = r {
         return fail(ctx, vm, e);
     }
     finish_call(ctx, vm, depth, at)

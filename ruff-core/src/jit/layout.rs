@@ -21,6 +21,7 @@ use crate::runtime::vm::Vm;
 pub mod vtag {
     pub const ARRAY: u8 = 5;
     pub const FUNC: u8 = 7;
+    pub const BUILTIN: u8 = 8;
     pub const STRUCT: u8 = 9;
 }
 
@@ -40,7 +41,9 @@ pub struct Layout {
     /// `StructObj::def` (an `Rc` box pointer) and the fields' buffer pointer.
     pub struct_def: i32,
     pub struct_fields_ptr: i32,
-    /// `Closure::upvalues` buffer pointer; a `RefCell<Value>`'s value.
+    /// `Closure::proto` (an `Rc` box pointer) and `Closure::upvalues`'
+    /// buffer pointer; a `RefCell<Value>`'s value.
+    pub closure_proto: i32,
     pub closure_upvalues_ptr: i32,
     pub refcell_value: i32,
 }
@@ -155,6 +158,7 @@ fn probe() -> Option<Layout> {
         vm_stack_len: offset_of!(Vm, stack) as i32 + vec_len,
         struct_def: offset_of!(StructObj, def) as i32,
         struct_fields_ptr: offset_of!(StructObj, fields) as i32 + vec_ptr,
+        closure_proto: offset_of!(Closure, proto) as i32,
         closure_upvalues_ptr: offset_of!(Closure, upvalues) as i32 + bptr,
         refcell_value,
     })

@@ -130,6 +130,9 @@ pub struct Jit {
     writeback: Option<(Value, bool)>,
     /// Code replaced after too many exits (kept: it may still be running).
     retired_fns: Vec<Rc<CompiledFn>>,
+    /// A helper of native code is making a call (its call site is not the
+    /// interpreter frame's: no call-target feedback).
+    pub(crate) native_caller: bool,
     retired_loops: Vec<Rc<CompiledLoop>>,
 }
 
@@ -173,6 +176,7 @@ impl Jit {
             units: Vec::new(),
             writeback: None,
             retired_fns: Vec::new(),
+            native_caller: false,
             retired_loops: Vec::new(),
         }
     }
@@ -335,6 +339,16 @@ fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> R
 /// run native code if there is some. `Ok(true)`: the call is complete and
 /// its result replaced callee and arguments on the stack.
 pub fn enter_call(vm: &mut Vm, c: &Rc<Closure>, callee_at: usize) -> RtResult<bool> {
+    // Which function this call site calls: compiled code of the caller can
+    // then call it directly (behind a guard) even through a variable.
+    if !vm.jit.native_caller {
+        if let Some(f) = vm.frames.last() {
+            f.closure
+                .proto
+                .jit
+                .note_target(f.ip.wrapping_sub(1), Rc::as_ptr(&c.proto));
+        }
+    }
     enter_at(vm, c, callee_at + 1)
 }
 

@@ -43,9 +43,10 @@ impl<'a, 'u> Lower<'a, 'u> {
             sigs: Vec::new(),
             exits: Vec::new(),
             err_block: None,
-            // A method's caller copies the receiver into `self`'s slot:
-            // always release it on return.
-            touched: u.proto.is_method,
+            // Callers copy boxed parameters (a method's receiver too) into
+            // the frame's slots: release them on return, or they would
+            // keep a reference (and force a copy-on-write copy later).
+            touched: u.proto.is_method || u.self_params.iter().any(|t| !t.is_unboxed()),
             heap_result: false,
             nslots,
         }
@@ -171,12 +172,16 @@ impl<'a, 'u> Lower<'a, 'u> {
                 self.call(h::box_const as *const () as usize, &[idx, ptr], 0);
             }
             Sv::Func(g) | Sv::LazyGlobal(g) => {
-                let gv = self.iconst(g as i64);
-                self.call(h::load_global as *const () as usize, &[gv, idx], 2);
+                if !self.copy_inline(crate::bytecode::VarRef::Global(g), idx) {
+                    let gv = self.iconst(g as i64);
+                    self.call(h::load_global as *const () as usize, &[gv, idx], 2);
+                }
             }
             Sv::LazyLocal(s) => {
-                let from = self.slot_of_local(s as usize);
-                self.call(h::copy_slot as *const () as usize, &[from, idx], 2);
+                if !self.copy_inline(crate::bytecode::VarRef::Local(s as u16), idx) {
+                    let from = self.slot_of_local(s as usize);
+                    self.call(h::copy_slot as *const () as usize, &[from, idx], 2);
+                }
             }
         }
     }
@@ -364,8 +369,23 @@ impl<'a, 'u> Lower<'a, 'u> {
             // A method's heap result sits in its `self` slot: keep it.
             let keep = self.heap_result && self.u.proto.is_method;
             let len = self.b.ins().iadd_imm_s(self.base, keep as i64);
-            self.call(h::release as *const () as usize, &[len], 0);
+            let extent = self.iconst(self.frame_extent() as i64);
+            self.call(h::release as *const () as usize, &[len, extent], 0);
         }
+    }
+
+    /// Slots a frame of this unit may use above its base: locals, the
+    /// deepest operand stack, and what a call helper leaves above it.
+    pub(super) fn frame_extent(&self) -> usize {
+        let depth = self
+            .u
+            .an
+            .states
+            .iter()
+            .flatten()
+            .map(|s| s.stack.len())
+            .max();
+        self.nslots + depth.unwrap_or(0) + 4
     }
 
     pub(super) fn flush_globals(&mut self) {

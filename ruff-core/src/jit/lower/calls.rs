@@ -3,12 +3,17 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types as t, BlockArg, InstBuilder, MemFlagsData as MemFlags, Type, Value as V,
+    types as t, Block, BlockArg, InstBuilder, MemFlagsData as MemFlags, Type, Value as V,
 };
+
+use std::rc::Rc;
+
+use crate::bytecode::{FuncProto, VarRef};
 
 use super::super::ctx::{off, tag};
 use super::super::exits::ExitReason;
 use super::super::helpers as h;
+use super::super::layout::{vtag, PAYLOAD};
 use super::super::types::Ty;
 use super::{cl_ty, tag_of, Callee, Fail, Lower, Sv};
 
@@ -33,10 +38,43 @@ impl Lower<'_, '_> {
                 }
             }
         }
+        if let Some(callee) = self.ic_callee(ip, p, argc) {
+            if let Some((tg, pl)) = self.direct_call(ip, p, argc, &callee, produced)? {
+                self.after_call(ip, p, produced, tg, pl, true, &[]);
+                self.reload_globals(ip);
+                return Ok(true);
+            }
+        }
         let (tg, pl) = self.generic_call(ip, p, argc);
         self.after_call(ip, p, produced, tg, pl, false, &[]);
         self.reload_globals(ip);
         Ok(true)
+    }
+
+    /// A call through a variable (a local, or a value on the stack) whose
+    /// site always called one compiled function in the interpreter.
+    fn ic_callee(&self, ip: usize, p: usize, argc: usize) -> Option<Callee> {
+        if self.u.stats.generic || !matches!(self.stack[p], Sv::LazyLocal(_) | Sv::Boxed) {
+            return None;
+        }
+        self.layout()?;
+        let target = self.u.proto.jit.target(ip)?;
+        // SAFETY: prototypes live as long as the program (see `target`).
+        let tp = unsafe { &*target };
+        if tp.is_method || tp.arity as usize != argc {
+            return None;
+        }
+        let code = if std::ptr::eq(target, Rc::as_ptr(self.u.proto)) {
+            None
+        } else {
+            Some(tp.jit.code.borrow().clone()?)
+        };
+        Some(Callee {
+            closure: std::ptr::null(),
+            arity: argc,
+            code,
+            ic: Some(target),
+        })
     }
 
     pub(super) fn generic_call(&mut self, ip: usize, p: usize, argc: usize) -> (V, V) {
@@ -78,7 +116,7 @@ impl Lower<'_, '_> {
         }
         let saved = self.stack.clone();
         // Boxed parameters go to the callee's slots (exactly their positions).
-        let mut args = vec![self.cx, self.iconst(callee.closure as i64)];
+        let mut args = vec![self.cx, self.cx];
         let cbase = self.slot_of_pos(p + 1);
         args.push(cbase);
         for (i, ty) in params.iter().enumerate() {
@@ -93,23 +131,36 @@ impl Lower<'_, '_> {
         }
         self.flush_globals();
         self.set_ip(ip);
-        let epoch_now = self
-            .b
-            .ins()
-            .load(t::I64, MemFlags::trusted(), self.cx, off::FN_EPOCH);
-        let same =
-            self.b
-                .ins()
-                .icmp_imm_s(IntCC::Equal, epoch_now, self.u.vm.jit.ctx.fn_epoch as i64);
         let fast = self.b.create_block();
         let slow = self.b.create_block();
         let join = self.b.create_block();
         self.b.set_cold_block(slow);
         let tgp = self.b.append_block_param(join, t::I64);
         let plp = self.b.append_block_param(join, t::I64);
-        self.b.ins().brif(same, fast, &[], slow, &[]);
+        args[1] = match callee.ic {
+            None => {
+                // The global still holds the function compiled against.
+                let epoch_now =
+                    self.b
+                        .ins()
+                        .load(t::I64, MemFlags::trusted(), self.cx, off::FN_EPOCH);
+                let same = self.b.ins().icmp_imm_s(
+                    IntCC::Equal,
+                    epoch_now,
+                    self.u.vm.jit.ctx.fn_epoch as i64,
+                );
+                self.b.ins().brif(same, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                self.iconst(callee.closure as i64)
+            }
+            Some(target) => {
+                let c = self.closure_of_proto(p, target, slow);
+                self.b.ins().jump(fast, &[]);
+                self.b.switch_to_block(fast);
+                c
+            }
+        };
         // Fast: the native call.
-        self.b.switch_to_block(fast);
         let call = match (&callee.code, self.self_ref) {
             (None, Some(f)) => self.b.ins().call(f, &args),
             (Some(code), _) => {
@@ -165,6 +216,32 @@ impl Lower<'_, '_> {
             .jump(join, &[BlockArg::Value(tg2), BlockArg::Value(pl2)]);
         self.b.switch_to_block(join);
         Ok(Some((tgp, plp)))
+    }
+
+    /// The callee at stack position `p` (a lazy local or a boxed value) as
+    /// a `*const Closure`, branching to `slow` unless it is a closure of
+    /// prototype `target`.
+    fn closure_of_proto(&mut self, p: usize, target: *const FuncProto, slow: Block) -> V {
+        let l = self.layout().expect("checked by ic_callee");
+        let addr = match self.stack[p] {
+            Sv::LazyLocal(s) => self
+                .var_addr(&l, VarRef::Local(s as u16), slow)
+                .expect("locals have addresses"),
+            _ => self.operand_addr(&l, p, slow),
+        };
+        let tg = self.load_at(t::I8, addr, 0);
+        let not_func = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, tg, vtag::FUNC as i64);
+        self.guard_to(not_func, slow);
+        let boxp = self.load_at(t::I64, addr, PAYLOAD);
+        let closure = self.b.ins().iadd_imm_s(boxp, l.rc_value as i64);
+        let proto = self.load_at(t::I64, closure, l.closure_proto);
+        let want = target as i64 - l.rc_value as i64;
+        let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, proto, want);
+        self.guard_to(other, slow);
+        closure
     }
 
     /// A call's result `(tag, payload)` replaces callee and arguments.

@@ -88,6 +88,15 @@ impl Lower<'_, '_> {
                 Box::new(move |sv| matches!(sv, Sv::LazyLocal(x) if x == s as u32))
             }
             Op::StoreGlobal(g) => Box::new(move |sv| matches!(sv, Sv::LazyGlobal(x) if x == g)),
+            // User code may change any global, but not this frame's locals.
+            Op::Call(_) | Op::CallMethod(..) | Op::CallMethodWb(..) => {
+                for p in 0..self.stack.len() {
+                    if matches!(self.stack[p], Sv::LazyGlobal(_)) {
+                        self.materialize(p);
+                    }
+                }
+                return;
+            }
             _ => {
                 for p in 0..self.stack.len() {
                     if is_lazy(self.stack[p]) {
@@ -276,6 +285,25 @@ impl Lower<'_, '_> {
                 )
             },
             |me| me.get_field_helper(ip, k, ty),
+        )
+    }
+
+    /// Upvalue `u` of the running closure (an unboxed expected type), read
+    /// in its cell. Returns false if not applicable.
+    pub(super) fn upval_inline(&mut self, ip: usize, u: u32, ty: Ty) -> bool {
+        self.typed_read(
+            ty,
+            0,
+            |me, l, _| {
+                // `cl` points at the `Closure`; an upvalue is an `Rc<RefCell>`.
+                let ups = me.load_at(t::I64, me.cl, l.closure_upvalues_ptr);
+                let cell = me.load_at(t::I64, ups, u as i32 * 8);
+                Some(
+                    me.b.ins()
+                        .iadd_imm_s(cell, (l.rc_value + l.refcell_value) as i64),
+                )
+            },
+            |me| me.load_upval_helper(ip, u, ty),
         )
     }
 
@@ -536,6 +564,79 @@ impl Lower<'_, '_> {
             self.load_at(t::I64, at, PAYLOAD)
         };
         Some((tg, pl))
+    }
+
+    /// Copy variable `var`'s value into slot `idx` (a clone: heap values
+    /// get their reference count incremented), in place when the slot
+    /// exists and holds a scalar (nothing to drop); else the helper.
+    /// Returns false if not applicable (nothing emitted).
+    pub(super) fn copy_inline(&mut self, var: VarRef, idx: V) -> bool {
+        let Some(l) = self.layout() else { return false };
+        if let VarRef::Global(g) = var {
+            if self
+                .u
+                .vm
+                .globals
+                .get(g as usize)
+                .and_then(|v| v.as_ref())
+                .is_none()
+            {
+                return false;
+            }
+        }
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let done = self.b.create_block();
+        let Some(src) = self.var_addr(&l, var, slow) else {
+            return false;
+        };
+        let dst = self.slot_addr(&l, idx, slow);
+        let old = self.load_at(t::I8, dst, 0);
+        let heap = self.is_heap_tag(old);
+        self.guard_to(heap, slow);
+        let w0 = self.load_at(t::I64, src, 0);
+        let w1 = self.load_at(t::I64, src, PAYLOAD);
+        let tg = self.b.ins().ireduce(t::I8, w0);
+        let counted = self.is_heap_tag(tg);
+        let bump = self.b.create_block();
+        let store = self.b.create_block();
+        self.b.ins().brif(counted, bump, &[], store, &[]);
+        self.b.switch_to_block(bump);
+        let n = self.load_at(t::I64, w1, l.rc_strong);
+        let n1 = self.b.ins().iadd_imm_s(n, 1);
+        self.b.ins().store(MemFlags::trusted(), n1, w1, l.rc_strong);
+        self.b.ins().jump(store, &[]);
+        self.b.switch_to_block(store);
+        self.b.ins().store(MemFlags::trusted(), w0, dst, 0);
+        self.b.ins().store(MemFlags::trusted(), w1, dst, PAYLOAD);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(slow);
+        let (f, a) = match var {
+            VarRef::Global(g) => (h::load_global as *const () as usize, self.iconst(g as i64)),
+            VarRef::Local(s) => (
+                h::copy_slot as *const () as usize,
+                self.slot_of_local(s as usize),
+            ),
+            _ => unreachable!("variables are locals or globals"),
+        };
+        self.call(f, &[a, idx], 2);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        true
+    }
+
+    /// Whether a `Value` tag (an i8) is that of an `Rc`-held value: every
+    /// tag past the scalars except `Builtin`'s.
+    fn is_heap_tag(&mut self, tg: V) -> V {
+        let past =
+            self.b
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedGreaterThan, tg, tag_of(Ty::Float) as i64);
+        let builtin = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, tg, vtag::BUILTIN as i64);
+        self.b.ins().band(past, builtin)
     }
 }
 

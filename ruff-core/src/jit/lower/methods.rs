@@ -176,7 +176,7 @@ impl Lower<'_, '_> {
 
     /// Address of operand stack entry `p`'s slot (a boxed value a helper
     /// wrote), branching to `slow` if the slot is beyond the stack.
-    fn operand_addr(&mut self, l: &Layout, p: usize, slow: Block) -> V {
+    pub(super) fn operand_addr(&mut self, l: &Layout, p: usize, slow: Block) -> V {
         let idx = self.slot_of_pos(p);
         self.slot_addr(l, idx, slow)
     }

@@ -66,6 +66,9 @@ struct Callee {
     arity: usize,
     /// `None`: the function being compiled (a self-recursive call).
     code: Option<Rc<CompiledFn>>,
+    /// A call through a variable: the prototype the interpreter saw called
+    /// (the guard checks the callee's; `closure` is then read at run time).
+    ic: Option<*const FuncProto>,
 }
 
 struct Unit<'a> {
@@ -475,6 +478,7 @@ fn precompile_callees(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
             continue;
         }
         let Ty::Func(g) = st.stack[st.stack.len() - argc - 1] else {
+            precompile_target(vm, proto, ip, argc, &st.stack[st.stack.len() - argc..]);
             continue;
         };
         let Some(c) = super::global_func(vm, g) else {
@@ -493,6 +497,32 @@ fn precompile_callees(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
             .collect();
         super::compile_function(vm, &c.proto, &args, c.proto.jit.calls.get());
     }
+}
+
+/// The function a call through a variable called in the interpreter (see
+/// `Callee::ic`), compiled for the argument types `args` if still cold.
+fn precompile_target(vm: &mut Vm, proto: &Rc<FuncProto>, ip: usize, argc: usize, args: &[Ty]) {
+    let Some(t) = proto.jit.target(ip) else {
+        return;
+    };
+    // SAFETY: `t` was a live prototype of this program when recorded, and
+    // prototypes live as long as the program (the VM holds `main`).
+    let tp = unsafe {
+        Rc::increment_strong_count(t);
+        Rc::from_raw(t)
+    };
+    if Rc::ptr_eq(&tp, proto)
+        || tp.is_method
+        || tp.arity as usize != argc
+        || tp.jit.tier.get() != super::Tier::Cold
+    {
+        return;
+    }
+    let args: Vec<Ty> = args
+        .iter()
+        .map(|t| if t.is_unboxed() { *t } else { Ty::Any })
+        .collect();
+    super::compile_function(vm, &tp, &args, tp.jit.calls.get());
 }
 
 /// Likewise for the struct methods called (see `methods::method_target`).
@@ -555,6 +585,7 @@ fn callees(vm: &Vm, proto: &Rc<FuncProto>) -> Vec<(u32, Callee)> {
                         closure: Rc::as_ptr(&c),
                         arity: c.proto.arity as usize,
                         code,
+                        ic: None,
                     },
                 ));
             }

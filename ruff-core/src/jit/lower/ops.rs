@@ -122,11 +122,9 @@ impl Lower<'_, '_> {
                 self.push_result(ip, produced, tg, pl);
             }
             Op::LoadUpval(u) => {
-                let uv = self.iconst(u as i64);
-                let dst = self.slot_of_pos(self.stack.len());
-                let (tg, pl) = self.call2(h::load_upval as *const () as usize, &[self.cl, uv, dst]);
-                self.touched = true;
-                self.push_result(ip, produced, tg, pl);
+                if !self.upval_inline(ip, u as u32, produced) {
+                    self.load_upval_helper(ip, u as u32, produced);
+                }
             }
             Op::StoreUpval(u) => {
                 let p = self.stack.len() - 1;
@@ -649,6 +647,15 @@ impl Lower<'_, '_> {
         self.stack.truncate(p);
         self.stack.push(Sv::Boxed);
         self.reload_globals(ip);
+    }
+
+    /// An upvalue through the `load_upval` helper.
+    pub(super) fn load_upval_helper(&mut self, ip: usize, u: u32, produced: Ty) {
+        let uv = self.iconst(u as i64);
+        let dst = self.slot_of_pos(self.stack.len());
+        let (tg, pl) = self.call2(h::load_upval as *const () as usize, &[self.cl, uv, dst]);
+        self.touched = true;
+        self.push_result(ip, produced, tg, pl);
     }
 
     /// `obj.name` through the `get_field` helper (the receiver boxed first).
