@@ -87,6 +87,7 @@ impl Lower<'_, '_> {
         self.b
             .ins()
             .store(MemFlags::trusted(), vf, self.shadow, off::SHADOW_VM_FRAMES);
+        self.prof_push();
         // The shadow entry's instruction is stored before each call out
         // (`set_ip`); nothing reads it before.
         if self.u.telemetry {
@@ -124,6 +125,7 @@ impl Lower<'_, '_> {
             .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
         let offs = self.b.ins().imul_imm_s(d, off::SHADOW_SIZE);
         self.shadow = self.b.ins().iadd(sh, offs);
+        self.prof_osr();
         self.declare_vars();
         let reject = self.b.create_block();
         self.b.set_cold_block(reject);

@@ -45,6 +45,8 @@ impl<'a, 'u> Lower<'a, 'u> {
             err_block: None,
             touched: false,
             nslots,
+            prof_slot: None,
+            prof_d0: None,
         }
     }
 
@@ -339,6 +341,7 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     /// Method code: restore the depth counter, release the frame's slots.
     pub(super) fn epilogue(&mut self, release: bool) {
+        self.prof_pop();
         if let Some(d) = self.depth0 {
             self.b
                 .ins()

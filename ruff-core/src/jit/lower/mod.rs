@@ -25,6 +25,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
 
 use crate::bytecode::{FuncProto, Op};
+use crate::runtime::shadow::{NativeLayout, ShadowStack};
 use crate::runtime::value::{Closure, Value};
 use crate::runtime::vm::Vm;
 
@@ -75,6 +76,8 @@ struct Unit<'a> {
     stats: Rc<UnitStats>,
     telemetry: bool,
     stress: bool,
+    /// A profiler's shadow stack to keep current (`prof.rs`).
+    prof: Option<NativeLayout>,
 }
 
 /// Compile a function for the interpreter's argument types `args`.
@@ -128,6 +131,7 @@ pub(crate) fn compile_method(
         stats: stats.clone(),
         telemetry: vm.jit.telemetry.enabled(),
         stress: vm.jit.tools.stress_exits > 0,
+        prof: vm.shadow.as_deref().map(ShadowStack::native_layout),
     };
     let ret = unit.an.ret;
     let dump = vm.jit.tools.dump_ir;
@@ -361,6 +365,7 @@ pub(crate) fn compile_osr(
         stats: stats.clone(),
         telemetry: vm.jit.telemetry.enabled(),
         stress: vm.jit.tools.stress_exits > 0,
+        prof: vm.shadow.as_deref().map(ShadowStack::native_layout),
     };
     let dump = vm.jit.tools.dump_ir;
     let line = info.header_line;
@@ -626,9 +631,14 @@ struct Lower<'a, 'u> {
     /// A helper wrote VM stack slots: release them on return.
     touched: bool,
     nslots: usize,
+    /// With a profiler: this frame's shadow-stack slot, and (method code)
+    /// the depth to restore on the way out.
+    prof_slot: Option<V>,
+    prof_d0: Option<V>,
 }
 
 mod body;
 mod builder;
 mod calls;
 mod ops;
+mod prof;
