@@ -21,7 +21,9 @@
 //! `slot_off` (checked by a unit test). On x86-64 an aligned plain store *is*
 //! a relaxed atomic store, and stores are not reordered with earlier stores
 //! (TSO), so the store of the new depth is a release store as `push` does
-//! here; Cranelift keeps memory side effects in program order.
+//! here; Cranelift keeps memory side effects in program order. Native code
+//! writes `func` and `line` with one aligned 64-bit store: the sampler's
+//! 32-bit loads each see one side of it, as with two stores.
 
 use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
 
@@ -65,9 +67,11 @@ pub type FuncId = u32;
 /// Set on a `FuncId` that names a builtin by registry index.
 pub const BUILTIN_BIT: u32 = 1 << 31;
 
-/// One frame. `repr(C)`: JIT code writes it (offsets in `slot_off`).
+/// One frame. `repr(C)`: JIT code writes it (offsets in `slot_off`); 16
+/// bytes so that an index becomes an offset with a shift, and function and
+/// line adjacent so that a native push writes both with one 64-bit store.
 #[derive(Default)]
-#[repr(C)]
+#[repr(C, align(16))]
 pub struct Slot {
     func: AtomicU32,
     line: AtomicU32,
@@ -79,7 +83,7 @@ pub mod slot_off {
     pub const FUNC: i32 = 0;
     pub const LINE: i32 = 4;
     pub const TIER: i32 = 8;
-    pub const SIZE: i64 = 12;
+    pub const SIZE: i64 = 16;
 }
 
 /// One frame as a sampler sees it.

@@ -125,7 +125,7 @@ impl Lower<'_, '_> {
             .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
         let offs = self.b.ins().imul_imm_s(d, off::SHADOW_SIZE);
         self.shadow = self.b.ins().iadd(sh, offs);
-        self.prof_osr();
+        self.prof_osr(header);
         self.declare_vars();
         let reject = self.b.create_block();
         self.b.set_cold_block(reject);
@@ -289,6 +289,7 @@ impl Lower<'_, '_> {
     pub(super) fn body(&mut self, start: usize) -> Result<(), Fail> {
         self.make_blocks(start);
         self.stack.clear();
+        self.prof_enter(start);
         self.jump_to(start)?;
         let mut live = false;
         for ip in 0..self.u.proto.code.len() {
@@ -297,6 +298,7 @@ impl Lower<'_, '_> {
             }
             if self.blocks[ip].is_some() {
                 if live {
+                    self.prof_enter(ip);
                     self.jump_to(ip)?;
                 }
                 self.enter_block(ip);

@@ -45,8 +45,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             err_block: None,
             touched: false,
             nslots,
-            prof_slot: None,
-            prof_d0: None,
+            prof: None,
         }
     }
 

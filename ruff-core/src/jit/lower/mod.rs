@@ -631,10 +631,8 @@ struct Lower<'a, 'u> {
     /// A helper wrote VM stack slots: release them on return.
     touched: bool,
     nslots: usize,
-    /// With a profiler: this frame's shadow-stack slot, and (method code)
-    /// the depth to restore on the way out.
-    prof_slot: Option<V>,
-    prof_d0: Option<V>,
+    /// With a profiler: this frame's shadow-stack slot and line plan.
+    prof: Option<prof::ProfState>,
 }
 
 mod body;
