@@ -106,15 +106,16 @@ pub fn render(p: &Profile, jit: &Jit<'_>) -> String {
     table(&mut s, p, &rows, jit);
     let _ = writeln!(s, "{}", verdict(p, jit, &rows, hottest_interpreted));
     for r in &rows {
-        // Native code that the samples cannot see: the JIT entered it but
-        // never marked its frames on the shadow stack.
+        // Native code the samples missed although the unit is visible: the
+        // JIT marks native frames, so this means its native runs were all
+        // shorter than the sampling interval (or a JIT without the marking).
         if let Some(Some(st)) = &r.stats {
             let visible = r.counts.total >= 5 && r.counts.total * 20 >= p.total();
             if visible && st.native_entries > 0 && r.counts.by_tier[tier_index(Tier::Native)] == 0 {
                 let _ = writeln!(
                     s,
                     "note: {} entered native code {} times, but no sample saw a native frame: \
-                     the JIT does not mark those frames, so their time shows as interpreted",
+                     its native runs were too short to sample",
                     r.label,
                     thousands(st.native_entries as usize)
                 );

@@ -120,8 +120,7 @@ fn deep_recursion_shows_its_real_depth() {
         "deep.ruff",
         "func spin(n) {\n    mut i := 0\n    mut t := 0\n    while i < n { t += i\n i += 1 }\n    return t\n}\nfunc down(d, n) {\n    if d == 0 { return spin(n) }\n    return down(d - 1, n)\n}\nprint(down(200, 3000000))\n",
     );
-    // --jit=off: `down` is called 200 times, enough for the JIT to compile
-    // it, and native calls are not (yet) recorded on the shadow stack.
+    // --jit=off: every frame interpreted (the JIT-on variant is below).
     let (o, folded) = record_collapsed(&s, &prog, &["--jit", "off"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (deepest, n) = folded.iter().max_by_key(|(_, n)| *n).expect("samples");
@@ -159,4 +158,165 @@ fn builtins_are_runtime_frames_under_their_caller() {
         .sum();
     assert!(sort > 0, "{folded:?}");
     assert!(stderr(&o).contains("sort (builtin)"));
+}
+
+/// The same recursion with the JIT: `down` is compiled at its 100th call
+/// (the default threshold) and recurses natively from there, calling the
+/// compiled `spin` directly. Native frames are on the stack one per call,
+/// above the interpreted ones, at the lines of their calls.
+#[test]
+fn native_recursion_shows_its_real_depth() {
+    let s = Scratch::new("deep-native");
+    let prog = s.write(
+        "deep.ruff",
+        "func spin(n) {\n    mut i := 0\n    mut t := 0\n    while i < n { t += i\n i += 1 }\n    return t\n}\nfunc down(d, n) {\n    if d == 0 { return spin(n) }\n    return down(d - 1, n)\n}\nmut r := 0\nwhile r < 40 { down(200, 3000000)\n r += 1 }\nprint(r)\n",
+    );
+    let (o, folded) = record_collapsed(&s, &prog, &["--jit", "on"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (deepest, n) = folded.iter().max_by_key(|(_, n)| *n).expect("samples");
+    assert!(
+        *n * 2 > total(&folded),
+        "the spin stack dominates: {folded:?}"
+    );
+    // <main>, 200 recursive calls at line 10, the last call at line 9, spin.
+    assert_eq!(deepest.len(), 203, "{deepest:?}");
+    assert!(
+        deepest[0].starts_with("<main> (deep.ruff:13) ["),
+        "{deepest:?}"
+    );
+    let interp = "down (deep.ruff:10) [interpreted]";
+    let native = "down (deep.ruff:10) [native]";
+    let k = deepest[1..201].iter().take_while(|f| *f == interp).count();
+    assert!(
+        deepest[1 + k..201].iter().all(|f| f == native),
+        "interpreted frames, then native ones: {deepest:?}"
+    );
+    // The first 99 calls ran in the interpreter, the rest natively.
+    assert!(200 - k >= 100, "{k} interpreted frames: {deepest:?}");
+    assert_eq!(deepest[201], "down (deep.ruff:9) [native]");
+    assert_eq!(deepest[202], "spin (deep.ruff:4) [native]");
+}
+
+/// Recursive `fib` compiled by the JIT: samples show the recursion as
+/// nested native frames (not one frame for the whole tree), and native
+/// code dominates the profile.
+#[test]
+fn native_fib_recursion_is_nested_native_frames() {
+    let s = Scratch::new("fib-native");
+    let prog = s.write(
+        "fib.ruff",
+        "func fib(n) {\n    if n < 2 {\n        return n\n    }\n    return fib(n - 1) + fib(n - 2)\n}\nstart := clock()\nmut total := 0\nwhile total == 0 || clock() - start < 400 {\n    total += fib(24)\n}\nprint(total > 0)\n",
+    );
+    let (o, folded) = record_collapsed(&s, &prog, &["--jit", "on"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "true\n");
+    let all = total(&folded);
+    assert!(all >= 100, "too few samples: {all}\n{}", stderr(&o));
+    let fib_native = "fib (fib.ruff:5) [native]";
+    // Every fib frame is called from <main> (line 10) or from fib (line 5).
+    for (f, _) in &folded {
+        assert!(f[0].starts_with("<main> (fib.ruff:"), "{f:?}");
+        for w in f.windows(2) {
+            if w[1].starts_with("fib ") {
+                assert!(
+                    w[0].starts_with("<main> (fib.ruff:10)")
+                        || w[0].starts_with("fib (fib.ruff:5)"),
+                    "{f:?}"
+                );
+            }
+        }
+    }
+    let depth = |f: &Vec<String>| f.iter().filter(|x| *x == fib_native).count();
+    // Samples whose innermost frame is native fib code.
+    let native: u64 = folded
+        .iter()
+        .filter(|(f, _)| {
+            f.last()
+                .is_some_and(|x| x.starts_with("fib ") && x.ends_with("[native]"))
+        })
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        native * 10 >= all * 7,
+        "native {native} of {all}: {folded:?}"
+    );
+    // The call tree of fib(24) is mostly deeper than 10 calls.
+    let deep: u64 = folded
+        .iter()
+        .filter(|(f, _)| depth(f) >= 10)
+        .map(|(_, n)| n)
+        .sum();
+    assert!(deep * 2 >= all, "deep {deep} of {all}: {folded:?}");
+    assert!(folded.iter().map(|(f, _)| depth(f)).max().unwrap_or(0) >= 18);
+    let err = stderr(&o);
+    assert!(!err.contains("no sample saw a native frame"), "{err}");
+}
+
+/// Compiling shows as `jit-compiler` frames named after the function
+/// being compiled. A program that is almost only compile work (300
+/// distinct functions, each compiled at its first and only call with
+/// `--jit always`) is sampled at a high rate, so the share is large and
+/// never zero.
+#[test]
+fn compiles_show_as_jit_compiler_frames() {
+    let s = Scratch::new("compile");
+    let mut src = String::new();
+    let n = 300;
+    for i in 0..n {
+        // Function f{i} is declared on line 8*i + 1.
+        src.push_str(&format!(
+            "func f{i}(a, b) {{\n    mut t := a * {i} + b\n    mut j := 0\n    while j < 3 {{ t = (t * 31 + j) % 1000003\n j += 1 }}\n    if t > b {{ t -= b }} else {{ t += a }}\n    return t + a * b - {i}\n}}\n"
+        ));
+    }
+    src.push_str("mut total := 0\n");
+    for i in 0..n {
+        src.push_str(&format!("total += f{i}({i}, 7)\n"));
+    }
+    src.push_str("print(total != 0)\n");
+    let prog = s.write("comp.ruff", &src);
+    let out = s.path("profile.collapsed");
+    let o = ruff_prof(
+        &[
+            "record",
+            "-o",
+            &out,
+            "--format",
+            "collapsed",
+            "--rate",
+            "10000",
+            "--jit",
+            "always",
+            "--",
+            &prog,
+        ],
+        &s.0,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "true\n");
+    let folded = parse_folded(&s.read("profile.collapsed"));
+    let compiling: Vec<&(Vec<String>, u64)> = folded
+        .iter()
+        .filter(|(f, _)| f.last().is_some_and(|x| x.ends_with("[jit-compiler]")))
+        .collect();
+    let samples: u64 = compiling.iter().map(|(_, n)| n).sum();
+    assert!(samples >= 5, "{folded:?}\n{}", stderr(&o));
+    for (f, _) in &compiling {
+        // <main> (at the call's line), then the function being compiled,
+        // at its declaration line.
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].starts_with("<main> (comp.ruff:") && f[0].ends_with("[interpreted]"));
+        let name = f[1].split(' ').next().expect("name");
+        let i: usize = name[1..].parse().unwrap_or_else(|_| panic!("{f:?}"));
+        assert_eq!(
+            f[1],
+            format!("f{i} (comp.ruff:{}) [jit-compiler]", 8 * i + 1)
+        );
+        assert_eq!(
+            f[0],
+            format!("<main> (comp.ruff:{}) [interpreted]", 8 * n + 2 + i)
+        );
+    }
+    // The summary's split counts them.
+    let err = stderr(&o);
+    assert!(!err.contains("compiling 0.0%"), "{err}");
 }

@@ -140,10 +140,14 @@ pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit:
         note_exit(vm, ex, obs);
         Rc::increment_strong_count(closure);
         let closure = Rc::from_raw(closure);
-        // This native frame becomes the VM frame (also for profilers).
+        // This native frame becomes the VM frame. For profilers its shadow
+        // entry (pushed by the native prologue) does too: the VM frame's
+        // return or unwind pops it, and the native epilogue then restores
+        // the depth it saw on entry, which is that same depth.
         (*ctx).depth -= 1;
         if let Some(s) = &vm.shadow {
-            s.push(proto.id, crate::runtime::shadow::Tier::Interpreted, ex.line);
+            s.set_tier(crate::runtime::shadow::Tier::Interpreted);
+            s.set_line(ex.line);
         }
         vm.frames.push(Frame {
             closure,

@@ -553,6 +553,28 @@ fn refuse(vm: &mut Vm, proto: &FuncProto, li: Option<usize>, r: Refusal, ip: usi
     });
 }
 
+/// A `jit-compiler` frame on the profiler's shadow stack while it lives,
+/// named after the function (at its line) or loop (at its header line)
+/// being compiled. Compiling a function first compiles its callees, so
+/// these frames nest.
+struct CompilerFrame(Option<std::sync::Arc<crate::runtime::shadow::ShadowStack>>);
+
+fn compiler_frame(vm: &Vm, proto: &FuncProto, line: u32) -> CompilerFrame {
+    let s = vm.shadow.clone();
+    if let Some(s) = &s {
+        s.push(proto.id, crate::runtime::shadow::Tier::Compiler, line);
+    }
+    CompilerFrame(s)
+}
+
+impl Drop for CompilerFrame {
+    fn drop(&mut self) {
+        if let Some(s) = &self.0 {
+            s.pop();
+        }
+    }
+}
+
 /// Compile `c`'s function for arguments of types `args`. Returns the generic
 /// entry, or `None` (refused; the interpreter runs it).
 pub(crate) fn compile_function(
@@ -571,6 +593,7 @@ pub(crate) fn compile_function(
         unit: unit_of(&proto, None),
         count: count as u64,
     });
+    let prof = compiler_frame(vm, &proto, proto.line);
     vm.jit.telemetry.emit(Event::CompileStarted {
         unit: unit_of(&proto, None),
         generic,
@@ -579,6 +602,7 @@ pub(crate) fn compile_function(
     vm.jit.compiling.push(Rc::as_ptr(&proto));
     let r = lower::compile_method(vm, &proto, args, generic);
     vm.jit.compiling.pop();
+    drop(prof);
     match r {
         Ok((code, bytes)) => {
             let entry = code.generic;
@@ -614,12 +638,15 @@ fn compile_loop(vm: &mut Vm, c: &Rc<Closure>, li: usize, count: u64) -> Option<R
         unit: unit_of(&proto, Some(li)),
         count,
     });
+    let prof = compiler_frame(vm, &proto, proto.loops[li].header_line);
     vm.jit.telemetry.emit(Event::CompileStarted {
         unit: unit_of(&proto, Some(li)),
         generic,
     });
     let t0 = Instant::now();
-    match lower::compile_osr(vm, c, li, generic) {
+    let r = lower::compile_osr(vm, c, li, generic);
+    drop(prof);
+    match r {
         Ok((code, bytes)) => {
             vm.jit.telemetry.emit(Event::CompileFinished {
                 unit: unit_of(&proto, Some(li)),
@@ -685,5 +712,100 @@ pub(crate) fn global_func(vm: &Vm, g: u32) -> Option<Rc<Closure>> {
     match vm.globals.get(g as usize) {
         Some(Some(Value::Func(c))) => Some(c.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    use crate::runtime::shadow::{FrameSample, ShadowStack, Tier as ProfTier};
+    use crate::runtime::vm::{SourceFile, Vm, VmOptions};
+    use crate::telemetry::{Event, Sink, Telemetry};
+
+    type Log = Rc<RefCell<Vec<(String, Option<usize>, Vec<FrameSample>)>>>;
+
+    /// Snapshots the shadow stack whenever a compile starts.
+    struct AtCompile {
+        shadow: Arc<ShadowStack>,
+        log: Log,
+    }
+
+    impl Sink for AtCompile {
+        fn event(&mut self, e: &Event) {
+            if let Event::CompileStarted { unit, .. } = e {
+                let mut frames = Vec::new();
+                self.shadow.sample(&mut frames);
+                let entry = (unit.function.clone(), unit.loop_index, frames);
+                self.log.borrow_mut().push(entry);
+            }
+        }
+    }
+
+    /// Compiling runs under a `jit-compiler` frame named after the function
+    /// (at its line) or loop (at its header line), on top of the frame that
+    /// triggered it; a callee compiled first for a direct call nests its
+    /// frame on its caller's; and the frames are gone afterwards.
+    #[test]
+    fn compiles_run_under_a_compiler_frame() {
+        let src = "func sq(x) {\n    return x * x\n}\nfunc f(n) {\n    return sq(n) + 1\n}\nmut i := 0\nmut t := 0\nwhile i < 10 {\n    t += f(i)\n    i += 1\n}\nprint(t)\n";
+        let compiled = crate::driver::compile(src).expect("compiles");
+        let id = |name: &str| {
+            compiled
+                .functions
+                .functions
+                .iter()
+                .position(|(n, _)| n == name)
+                .expect("known function") as u32
+        };
+        let shadow = Arc::new(ShadowStack::new(64));
+        let options = VmOptions {
+            jit: super::JitMode::Always,
+            shadow: Some(shadow.clone()),
+            ..VmOptions::default()
+        };
+        let file = Rc::new(SourceFile::new("t.ruff", src));
+        let mut vm = Vm::new(
+            &compiled,
+            file,
+            options,
+            Box::new(std::io::sink()),
+            Box::new(std::io::sink()),
+        );
+        let log: Log = Default::default();
+        vm.jit.telemetry = Telemetry::new(Some(Box::new(AtCompile {
+            shadow: shadow.clone(),
+            log: log.clone(),
+        })));
+        assert!(vm.run_main().is_ok());
+        let log = log.borrow();
+        let compiler = |f: &FrameSample| f.tier == ProfTier::Compiler;
+        let frame = |func, tier, line| FrameSample { func, tier, line };
+        let main = id("<main>");
+        // `<main>` calls `f` at line 10: `f` is compiled first, and while
+        // it is, `sq` (which `f` calls directly).
+        let (name, li, st) = &log[0];
+        assert_eq!((name.as_str(), *li), ("f", None));
+        assert_eq!(
+            st[..],
+            [
+                frame(main, ProfTier::Interpreted, 10),
+                frame(id("f"), ProfTier::Compiler, 4)
+            ]
+        );
+        let (name, _, st) = &log[1];
+        assert_eq!(name, "sq");
+        assert_eq!(st.len(), 3);
+        assert_eq!(st[2], frame(id("sq"), ProfTier::Compiler, 1));
+        assert!(compiler(&st[1]));
+        // Then the loop, by OSR, at its header line, above its own frame.
+        let (name, li, st) = &log[2];
+        assert_eq!((name.as_str(), *li), ("<main>", Some(0)));
+        assert_eq!(st.len(), 2);
+        assert_eq!(st[1], frame(main, ProfTier::Compiler, 9));
+        assert_eq!(log.len(), 3, "{log:?}");
+        assert!(shadow.depth() <= 1);
     }
 }

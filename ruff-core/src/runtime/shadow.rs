@@ -7,7 +7,23 @@
 //! Every field is an atomic, so concurrent reads are well defined; a sample
 //! taken while a frame is being pushed may see that frame half-written, which
 //! a statistical profiler tolerates. When no profiler is attached the VM has
-//! no shadow stack and each hook costs one predictable branch.
+//! no shadow stack and each hook costs one predictable branch, and the JIT
+//! emits no shadow-stack code at all.
+//!
+//! `depth` is the logical depth: it keeps counting past the capacity, and
+//! frames beyond it are not recorded (a sample shows the outermost
+//! `capacity` frames). Writes to a frame past the capacity go to one spare
+//! slot that is never sampled, so a push is branch-free: native code does
+//! `slot = slots + min(depth, capacity) * SIZE`, writes the slot, then
+//! `depth + 1`, and on every way out restores the depth it saw on entry.
+//!
+//! Native code writes `Slot` and `depth` with plain stores at the offsets in
+//! `slot_off` (checked by a unit test). On x86-64 an aligned plain store *is*
+//! a relaxed atomic store, and stores are not reordered with earlier stores
+//! (TSO), so the store of the new depth is a release store as `push` does
+//! here; Cranelift keeps memory side effects in program order. Native code
+//! writes `func` and `line` with one aligned 64-bit store: the sampler's
+//! 32-bit loads each see one side of it, as with two stores.
 
 use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
 
@@ -51,11 +67,23 @@ pub type FuncId = u32;
 /// Set on a `FuncId` that names a builtin by registry index.
 pub const BUILTIN_BIT: u32 = 1 << 31;
 
+/// One frame. `repr(C)`: JIT code writes it (offsets in `slot_off`); 16
+/// bytes so that an index becomes an offset with a shift, and function and
+/// line adjacent so that a native push writes both with one 64-bit store.
 #[derive(Default)]
-struct Slot {
+#[repr(C, align(16))]
+pub struct Slot {
     func: AtomicU32,
-    tier: AtomicU8,
     line: AtomicU32,
+    tier: AtomicU8,
+}
+
+/// Byte offsets of `Slot`'s fields and its size, for the JIT.
+pub mod slot_off {
+    pub const FUNC: i32 = 0;
+    pub const LINE: i32 = 4;
+    pub const TIER: i32 = 8;
+    pub const SIZE: i64 = 16;
 }
 
 /// One frame as a sampler sees it.
@@ -67,11 +95,21 @@ pub struct FrameSample {
     pub line: u32,
 }
 
+/// What JIT code needs to keep the shadow stack current: fixed addresses
+/// (the stack is never resized or moved while an `Arc` holds it).
+#[derive(Clone, Copy, Debug)]
+pub struct NativeLayout {
+    /// The `AtomicUsize` logical depth.
+    pub depth: *const AtomicUsize,
+    /// `capacity + 1` slots; the last one is the spare.
+    pub slots: *const Slot,
+    pub capacity: usize,
+}
+
 pub struct ShadowStack {
+    /// `capacity` sampled slots plus the spare (see the module docs).
     slots: Box<[Slot]>,
     depth: AtomicUsize,
-    /// Frames that did not fit (deeper than the capacity); not sampled.
-    overflow: AtomicUsize,
 }
 
 impl ShadowStack {
@@ -79,21 +117,28 @@ impl ShadowStack {
     /// counted but not recorded).
     pub fn new(capacity: usize) -> ShadowStack {
         ShadowStack {
-            slots: (0..capacity.max(1)).map(|_| Slot::default()).collect(),
+            slots: (0..capacity.max(1) + 1).map(|_| Slot::default()).collect(),
             depth: AtomicUsize::new(0),
-            overflow: AtomicUsize::new(0),
         }
+    }
+
+    /// Frames a sample can show.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// The slot of frame `d` (0-based), or the spare past the capacity.
+    #[inline]
+    fn slot(&self, d: usize) -> &Slot {
+        &self.slots[d.min(self.capacity())]
     }
 
     /// Enter a frame.
     #[inline]
     pub fn push(&self, func: FuncId, tier: Tier, line: u32) {
         let d = self.depth.load(Ordering::Relaxed);
-        if d >= self.slots.len() || self.overflow.load(Ordering::Relaxed) > 0 {
-            self.overflow.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        let s = &self.slots[d];
+        let s = self.slot(d);
         s.func.store(func, Ordering::Relaxed);
         s.tier.store(tier as u8, Ordering::Relaxed);
         s.line.store(line, Ordering::Relaxed);
@@ -104,30 +149,28 @@ impl ShadowStack {
     /// Leave the innermost frame.
     #[inline]
     pub fn pop(&self) {
-        if self.overflow.load(Ordering::Relaxed) > 0 {
-            self.overflow.fetch_sub(1, Ordering::Relaxed);
-            return;
-        }
         let d = self.depth.load(Ordering::Relaxed);
         self.depth.store(d.saturating_sub(1), Ordering::Release);
     }
 
-    /// Pop frames until `depth` remain (error unwinding).
+    /// Pop frames until at most `depth` remain.
     pub fn truncate(&self, depth: usize) {
-        self.overflow.store(0, Ordering::Relaxed);
         let d = self.depth.load(Ordering::Relaxed);
         self.depth.store(d.min(depth), Ordering::Release);
+    }
+
+    /// Pop the `n` innermost frames (error unwinding drops `n` VM frames).
+    pub fn pop_n(&self, n: usize) {
+        let d = self.depth.load(Ordering::Relaxed);
+        self.depth.store(d.saturating_sub(n), Ordering::Release);
     }
 
     /// Record the line the innermost frame is at.
     #[inline]
     pub fn set_line(&self, line: u32) {
-        if self.overflow.load(Ordering::Relaxed) > 0 {
-            return;
-        }
         let d = self.depth.load(Ordering::Relaxed);
         if d > 0 {
-            self.slots[d - 1].line.store(line, Ordering::Relaxed);
+            self.slot(d - 1).line.store(line, Ordering::Relaxed);
         }
     }
 
@@ -135,19 +178,29 @@ impl ShadowStack {
     #[inline]
     pub fn set_tier(&self, tier: Tier) {
         let d = self.depth.load(Ordering::Relaxed);
-        if d > 0 && self.overflow.load(Ordering::Relaxed) == 0 {
-            self.slots[d - 1].tier.store(tier as u8, Ordering::Relaxed);
+        if d > 0 {
+            self.slot(d - 1).tier.store(tier as u8, Ordering::Relaxed);
         }
     }
 
+    /// The logical depth (may exceed the capacity).
     pub fn depth(&self) -> usize {
         self.depth.load(Ordering::Acquire)
+    }
+
+    /// The addresses JIT code writes to.
+    pub fn native_layout(&self) -> NativeLayout {
+        NativeLayout {
+            depth: &self.depth,
+            slots: self.slots.as_ptr(),
+            capacity: self.capacity(),
+        }
     }
 
     /// Copy the current stack, outermost first (for a sampler thread).
     pub fn sample(&self, out: &mut Vec<FrameSample>) {
         out.clear();
-        let d = self.depth.load(Ordering::Acquire).min(self.slots.len());
+        let d = self.depth.load(Ordering::Acquire).min(self.capacity());
         for s in &self.slots[..d] {
             out.push(FrameSample {
                 func: s.func.load(Ordering::Relaxed),
@@ -208,5 +261,41 @@ mod tests {
         assert_eq!(out.len(), 1);
         s.truncate(0);
         assert_eq!(s.depth(), 0);
+    }
+
+    #[test]
+    fn deeper_than_capacity_counts_and_recovers() {
+        let s = ShadowStack::new(2);
+        for f in 0..5 {
+            s.push(f, Tier::Native, f);
+        }
+        assert_eq!(s.depth(), 5);
+        s.set_line(99); // lands in the spare slot
+        let mut out = Vec::new();
+        s.sample(&mut out);
+        assert_eq!(out.iter().map(|f| f.func).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(out[1].line, 1);
+        s.pop_n(3);
+        s.set_line(7);
+        s.sample(&mut out);
+        assert_eq!(out[1].line, 7);
+    }
+
+    /// JIT code writes slots at these offsets (see `slot_off`).
+    #[test]
+    fn slot_layout_matches_the_offsets() {
+        let s = Slot::default();
+        let base = &s as *const Slot as usize;
+        assert_eq!(&s.func as *const _ as usize - base, slot_off::FUNC as usize);
+        assert_eq!(&s.line as *const _ as usize - base, slot_off::LINE as usize);
+        assert_eq!(&s.tier as *const _ as usize - base, slot_off::TIER as usize);
+        assert_eq!(std::mem::size_of::<Slot>(), slot_off::SIZE as usize);
+        assert_eq!(std::mem::size_of::<AtomicUsize>(), 8);
+        let st = ShadowStack::new(3);
+        let l = st.native_layout();
+        assert_eq!(l.capacity, 3);
+        // SAFETY: the spare slot is inside the allocation.
+        let spare = unsafe { l.slots.add(l.capacity) };
+        assert!(std::ptr::eq(spare, &st.slots[3]));
     }
 }

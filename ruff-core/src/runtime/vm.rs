@@ -265,10 +265,13 @@ impl Vm {
         match self.handlers.last() {
             Some(h) if h.frame >= stop_depth => {
                 let h = self.handlers.pop().expect("checked above");
-                self.frames.truncate(h.frame + 1);
+                // Relative: builtin and native frames below also have
+                // shadow entries, but the dropped ones are VM frames, one
+                // entry each (everything they called has returned).
                 if let Some(s) = &self.shadow {
-                    s.truncate(self.frames.len());
+                    s.pop_n(self.frames.len() - (h.frame + 1));
                 }
+                self.frames.truncate(h.frame + 1);
                 self.stack.truncate(h.stack_len);
                 self.stack.push(Value::Error(obj));
                 if let Some(f) = self.frames.last_mut() {
@@ -278,10 +281,10 @@ impl Vm {
             }
             _ => {
                 // Leaving this run: drop its frames and handlers.
-                self.frames.truncate(stop_depth);
                 if let Some(s) = &self.shadow {
-                    s.truncate(stop_depth);
+                    s.pop_n(self.frames.len().saturating_sub(stop_depth));
                 }
+                self.frames.truncate(stop_depth);
                 self.handlers.retain(|h| h.frame < stop_depth);
                 Err(Unwind::Error(obj))
             }

@@ -4,11 +4,11 @@
 //! documented in `docs/telemetry.md`.
 //!
 //! The profiler's sampler-readable shadow stack is `runtime::shadow` (kept
-//! by the VM). The JIT marks a frame running OSR code as native there and
-//! pushes the frames it resumes in the interpreter; frames of method-compiled
-//! functions called natively are not published yet (their time shows under
-//! the interpreted caller). Native frames do record (function, instruction)
-//! in `jit::ctx::Shadow` entries, which error reports already use.
+//! by the VM). The JIT keeps it current too when one is attached: native
+//! functions push and pop their frames (`jit::lower::prof`), OSR code marks
+//! its frame native, and compiles run under a `jit-compiler` frame. Native
+//! frames also record (function, instruction) in `jit::ctx::Shadow`
+//! entries, which error reports use.
 
 pub mod eligibility;
 pub mod events;

@@ -87,6 +87,7 @@ impl Lower<'_, '_> {
         self.b
             .ins()
             .store(MemFlags::trusted(), vf, self.shadow, off::SHADOW_VM_FRAMES);
+        self.prof_push();
         // The shadow entry's instruction is stored before each call out
         // (`set_ip`); nothing reads it before.
         if self.u.telemetry {
@@ -124,6 +125,7 @@ impl Lower<'_, '_> {
             .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
         let offs = self.b.ins().imul_imm_s(d, off::SHADOW_SIZE);
         self.shadow = self.b.ins().iadd(sh, offs);
+        self.prof_osr(header);
         self.declare_vars();
         let reject = self.b.create_block();
         self.b.set_cold_block(reject);
@@ -287,6 +289,7 @@ impl Lower<'_, '_> {
     pub(super) fn body(&mut self, start: usize) -> Result<(), Fail> {
         self.make_blocks(start);
         self.stack.clear();
+        self.prof_enter(start);
         self.jump_to(start)?;
         let mut live = false;
         for ip in 0..self.u.proto.code.len() {
@@ -295,6 +298,7 @@ impl Lower<'_, '_> {
             }
             if self.blocks[ip].is_some() {
                 if live {
+                    self.prof_enter(ip);
                     self.jump_to(ip)?;
                 }
                 self.enter_block(ip);

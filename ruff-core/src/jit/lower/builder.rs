@@ -49,6 +49,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             touched: u.proto.is_method || u.self_params.iter().any(|t| !t.is_unboxed()),
             heap_result: false,
             nslots,
+            prof: None,
         }
     }
 
@@ -360,6 +361,7 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     /// Method code: restore the depth counter, release the frame's slots.
     pub(super) fn epilogue(&mut self, release: bool) {
+        self.prof_pop();
         if let Some(d) = self.depth0 {
             self.b
                 .ins()

@@ -21,6 +21,7 @@ impl Lower<'_, '_> {
     pub(super) fn call_op(&mut self, ip: usize, argc: usize) -> Result<bool, Fail> {
         let p = self.stack.len() - argc - 1;
         let produced = self.u.an.produced[ip];
+        self.prof_line(ip);
         self.pin_funcs(p);
         if let Sv::Func(g) = self.stack[p] {
             if let Some(callee) = self

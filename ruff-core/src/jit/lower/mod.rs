@@ -25,6 +25,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
 
 use crate::bytecode::{FuncProto, Op};
+use crate::runtime::shadow::{NativeLayout, ShadowStack};
 use crate::runtime::value::{Closure, Value};
 use crate::runtime::vm::Vm;
 
@@ -84,6 +85,8 @@ struct Unit<'a> {
     stats: Rc<UnitStats>,
     telemetry: bool,
     stress: bool,
+    /// A profiler's shadow stack to keep current (`prof.rs`).
+    prof: Option<NativeLayout>,
 }
 
 /// Compile a function for the interpreter's argument types `args`.
@@ -137,6 +140,7 @@ pub(crate) fn compile_method(
         stats: stats.clone(),
         telemetry: vm.jit.telemetry.enabled(),
         stress: vm.jit.tools.stress_exits > 0,
+        prof: vm.shadow.as_deref().map(ShadowStack::native_layout),
     };
     let ret = unit.an.ret;
     let dump = vm.jit.tools.dump_ir;
@@ -370,6 +374,7 @@ pub(crate) fn compile_osr(
         stats: stats.clone(),
         telemetry: vm.jit.telemetry.enabled(),
         stress: vm.jit.tools.stress_exits > 0,
+        prof: vm.shadow.as_deref().map(ShadowStack::native_layout),
     };
     let dump = vm.jit.tools.dump_ir;
     let line = info.header_line;
@@ -703,6 +708,8 @@ struct Lower<'a, 'u> {
     /// The `Return` being lowered leaves a heap result in a slot.
     heap_result: bool,
     nslots: usize,
+    /// With a profiler: this frame's shadow-stack slot and line plan.
+    prof: Option<prof::ProfState>,
 }
 
 mod body;
@@ -711,3 +718,4 @@ mod calls;
 mod inline;
 mod methods;
 mod ops;
+mod prof;

@@ -287,6 +287,7 @@ impl Lower<'_, '_> {
                     return Ok(true);
                 }
                 let p = self.stack.len() - argc as usize - 1;
+                self.prof_line(ip);
                 self.pin_funcs(p);
                 self.materialize_range(p);
                 self.flush_globals();
@@ -913,6 +914,7 @@ impl Lower<'_, '_> {
                 self.bump(&self.u.proto.jit.loops[li].native_iterations as *const _ as usize);
             }
         }
+        self.prof_back_edge(ip, target);
         // Ctrl-C: let the interpreter raise it at this back edge.
         let flag = self.iconst(&INTERRUPTED as *const _ as i64);
         let f = self.b.ins().load(t::I8, MemFlags::trusted(), flag, 0);
