@@ -114,6 +114,10 @@ pub fn run_compiled(
     let mut vm = Vm::new(compiled, file, options, out, err);
     let result = vm.run_main();
     let _ = vm.flush();
+    if vm.options.exit_after_run {
+        // Output is flushed (stderr is unbuffered); see `exit_after_run`.
+        std::mem::forget(vm);
+    }
     match result {
         Ok(()) => RunOutcome::Ok,
         Err(Unwind::Error(e)) => RunOutcome::Error(e),

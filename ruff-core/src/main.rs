@@ -170,6 +170,7 @@ fn run(m: &ArgMatches) -> ExitCode {
             perf_map: std::env::var_os("RUFF_PERF_MAP").is_some_and(|v| v == "1"),
             telemetry: m.get_one::<String>("telemetry").cloned(),
         },
+        exit_after_run: true,
         ..VmOptions::default()
     };
     if let Some(t) = m.get_one::<String>("telemetry") {
