@@ -8,12 +8,12 @@ use cranelift_codegen::ir::{
 
 use std::rc::Rc;
 
-use crate::bytecode::{FuncProto, VarRef};
+use crate::bytecode::FuncProto;
 
 use super::super::ctx::{off, tag};
 use super::super::exits::ExitReason;
 use super::super::helpers as h;
-use super::super::layout::{vtag, PAYLOAD};
+use super::super::layout::vtag;
 use super::super::types::Ty;
 use super::{cl_ty, tag_of, Callee, Fail, Lower, Sv};
 
@@ -224,19 +224,10 @@ impl Lower<'_, '_> {
     /// prototype `target`.
     fn closure_of_proto(&mut self, p: usize, target: *const FuncProto, slow: Block) -> V {
         let l = self.layout().expect("checked by ic_callee");
-        let addr = match self.stack[p] {
-            Sv::LazyLocal(s) => self
-                .var_addr(&l, VarRef::Local(s as u16), slow)
-                .expect("locals have addresses"),
-            _ => self.operand_addr(&l, p, slow),
-        };
-        let tg = self.load_at(t::I8, addr, 0);
-        let not_func = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::NotEqual, tg, vtag::FUNC as i64);
-        self.guard_to(not_func, slow);
-        let boxp = self.load_at(t::I64, addr, PAYLOAD);
+        let addr = self
+            .entry_addr(&l, p, slow)
+            .expect("ic_callee takes lazy locals and boxed entries");
+        let boxp = self.heap_of(addr, vtag::FUNC, slow);
         let closure = self.b.ins().iadd_imm_s(boxp, l.rc_value as i64);
         let proto = self.load_at(t::I64, closure, l.closure_proto);
         let want = target as i64 - l.rc_value as i64;

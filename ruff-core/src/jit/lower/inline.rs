@@ -146,15 +146,63 @@ impl Lower<'_, '_> {
     pub(super) fn slot_addr(&mut self, l: &Layout, idx: V, slow: Block) -> V {
         // `JitCtx::vm` is the context's first field.
         let vm = self.load_at(t::I64, self.cx, 0);
-        let len = self.load_at(t::I64, vm, l.vm_stack_len);
+        self.bounded_value(vm, l.vm_stack_len, l.vm_stack_ptr, idx, slow)
+    }
+
+    /// Address of `Value` `idx` of the buffer whose pointer and length are
+    /// at `base + ptr_off` / `base + len_off` (a `Vec<Value>`), branching
+    /// to `slow` when out of bounds (negative indexes too: unsigned).
+    fn bounded_value(&mut self, base: V, len_off: i32, ptr_off: i32, idx: V, slow: Block) -> V {
+        let len = self.load_at(t::I64, base, len_off);
         let out = self
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
         self.guard_to(out, slow);
-        let data = self.load_at(t::I64, vm, l.vm_stack_ptr);
+        let data = self.load_at(t::I64, base, ptr_off);
         let off = self.b.ins().ishl_imm_u(idx, 4);
         self.b.ins().iadd(data, off)
+    }
+
+    /// The `Rc` box pointer of the value at `val`, branching to `slow`
+    /// unless its tag is `tag`.
+    pub(super) fn heap_of(&mut self, val: V, tag: u8, slow: Block) -> V {
+        let tg = self.load_at(t::I8, val, 0);
+        let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, tg, tag as i64);
+        self.guard_to(other, slow);
+        self.load_at(t::I64, val, PAYLOAD)
+    }
+
+    /// The `StructObj` box of the value at `val`, branching to `slow`
+    /// unless it is an instance of `def`.
+    pub(super) fn instance_of(
+        &mut self,
+        l: &Layout,
+        val: V,
+        def: &Rc<StructDef>,
+        slow: Block,
+    ) -> V {
+        let obj = self.heap_of(val, vtag::STRUCT, slow);
+        let d = self.load_at(t::I64, obj, l.rc_value + l.struct_def);
+        // The instance holds an `Rc<StructDef>`: its box pointer.
+        let want = Rc::as_ptr(def) as i64 - l.rc_value as i64;
+        let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, d, want);
+        self.guard_to(other, slow);
+        obj
+    }
+
+    /// Address of the value stack entry `p` stands for (a lazy variable's,
+    /// or a boxed entry's slot); `None` for other entries.
+    pub(super) fn entry_addr(&mut self, l: &Layout, p: usize, slow: Block) -> Option<V> {
+        match self.stack[p] {
+            Sv::LazyGlobal(g) => self.var_addr(l, VarRef::Global(g), slow),
+            Sv::LazyLocal(s) => self.var_addr(l, VarRef::Local(s as u16), slow),
+            Sv::Boxed => {
+                let idx = self.slot_of_pos(p);
+                Some(self.slot_addr(l, idx, slow))
+            }
+            _ => None,
+        }
     }
 
     pub(super) fn lazy_var(sv: Sv) -> Option<VarRef> {
@@ -168,13 +216,7 @@ impl Lower<'_, '_> {
     /// The array behind the value at `val`, branching to `slow` unless it
     /// is an array (uniquely held, if `write`). Returns its `Vec`'s address.
     fn array_at(&mut self, l: &Layout, val: V, write: bool, slow: Block) -> V {
-        let tg = self.load_at(t::I8, val, 0);
-        let not_array = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::NotEqual, tg, vtag::ARRAY as i64);
-        self.guard_to(not_array, slow);
-        let boxp = self.load_at(t::I64, val, PAYLOAD);
+        let boxp = self.heap_of(val, vtag::ARRAY, slow);
         if write {
             // `cow::make_mut` writes in place only when no one else holds
             // it: one strong reference and no weak ones (weak count 1).
@@ -193,15 +235,7 @@ impl Lower<'_, '_> {
     /// Address of element `key` of the `Vec` at `vec`, branching to `slow`
     /// when out of bounds (negative keys included: unsigned compare).
     fn elem_at(&mut self, l: &Layout, vec: V, key: V, slow: Block) -> V {
-        let len = self.load_at(t::I64, vec, l.vec_len);
-        let out = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, key, len);
-        self.guard_to(out, slow);
-        let data = self.load_at(t::I64, vec, l.vec_ptr);
-        let off = self.b.ins().ishl_imm_u(key, 4);
-        self.b.ins().iadd(data, off)
+        self.bounded_value(vec, l.vec_len, l.vec_ptr, key, slow)
     }
 
     /// Write unboxed `sv` as a `Value` at `addr` (which holds a scalar).
@@ -261,23 +295,12 @@ impl Lower<'_, '_> {
         let Some(idx) = def.field_index(name) else {
             return false;
         };
-        let want = Rc::as_ptr(&def) as i64;
         self.typed_read(
             ty,
             1,
             |me, l, slow| {
                 let val = me.var_addr(l, var, slow)?;
-                let tg = me.load_at(t::I8, val, 0);
-                let other =
-                    me.b.ins()
-                        .icmp_imm_s(IntCC::NotEqual, tg, vtag::STRUCT as i64);
-                me.guard_to(other, slow);
-                let obj = me.load_at(t::I64, val, PAYLOAD);
-                let d = me.load_at(t::I64, obj, l.rc_value + l.struct_def);
-                let other =
-                    me.b.ins()
-                        .icmp_imm_s(IntCC::NotEqual, d, want - l.rc_value as i64);
-                me.guard_to(other, slow);
+                let obj = me.instance_of(l, val, &def, slow);
                 let fields = me.load_at(t::I64, obj, l.rc_value + l.struct_fields_ptr);
                 Some(
                     me.b.ins()

@@ -12,14 +12,12 @@
 use std::rc::Rc;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types as t, Block, InstBuilder, Type, Value as V};
+use cranelift_codegen::ir::{types as t, InstBuilder, Type};
 
-use crate::bytecode::VarRef;
 use crate::runtime::value::{StructDef, Value};
 use crate::runtime::vm::Vm;
 
 use super::super::exits::ExitReason;
-use super::super::layout::{vtag, Layout, PAYLOAD};
 use super::super::types::Ty;
 use super::{cl_ty, Fail, Lower, Sv};
 
@@ -100,28 +98,12 @@ impl Lower<'_, '_> {
         // The guard: an instance of `def`, else leave for the interpreter.
         let fail = self.b.create_block();
         self.b.set_cold_block(fail);
-        let addr = match recv {
-            Sv::LazyGlobal(g) => self.var_addr(&l, VarRef::Global(g), fail),
-            Sv::LazyLocal(s) => self.var_addr(&l, VarRef::Local(s as u16), fail),
-            Sv::Boxed => Some(self.operand_addr(&l, p, fail)),
-            _ => None,
-        };
-        let Some(addr) = addr else {
+        let Some(addr) = self.entry_addr(&l, p, fail) else {
             // (Lazy globals are defined: only other entries get here, and
             // nothing branched to `fail`.)
             return Ok(false);
         };
-        let tg = self.load_at(t::I8, addr, 0);
-        let not_struct = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::NotEqual, tg, vtag::STRUCT as i64);
-        self.guard_to(not_struct, fail);
-        let boxp = self.load_at(t::I64, addr, PAYLOAD);
-        let d = self.load_at(t::I64, boxp, l.rc_value + l.struct_def);
-        let want = Rc::as_ptr(&def) as i64 - l.rc_value as i64;
-        let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, d, want);
-        self.guard_to(other, fail);
+        self.instance_of(&l, addr, &def, fail);
         let ok = self.b.current_block().expect("in a block");
         self.b.switch_to_block(fail);
         let st = self.stack.clone();
@@ -172,12 +154,5 @@ impl Lower<'_, '_> {
             self.reload_globals(ip);
         }
         Ok(true)
-    }
-
-    /// Address of operand stack entry `p`'s slot (a boxed value a helper
-    /// wrote), branching to `slow` if the slot is beyond the stack.
-    pub(super) fn operand_addr(&mut self, l: &Layout, p: usize, slow: Block) -> V {
-        let idx = self.slot_of_pos(p);
-        self.slot_addr(l, idx, slow)
     }
 }
