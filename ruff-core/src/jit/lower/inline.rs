@@ -205,6 +205,20 @@ impl Lower<'_, '_> {
         }
     }
 
+    /// A local, or a global that holds a value (defined globals stay
+    /// defined, so code may read it in place).
+    fn defined(&self, var: VarRef) -> bool {
+        match var {
+            VarRef::Global(g) => self
+                .u
+                .vm
+                .globals
+                .get(g as usize)
+                .is_some_and(Option::is_some),
+            _ => true,
+        }
+    }
+
     pub(super) fn lazy_var(sv: Sv) -> Option<VarRef> {
         match sv {
             Sv::LazyGlobal(g) => Some(VarRef::Global(g)),
@@ -440,8 +454,8 @@ impl Lower<'_, '_> {
             return None;
         }
         let l = self.layout()?;
-        if let VarRef::Global(g) = var {
-            self.u.vm.globals.get(g as usize)?.as_ref()?;
+        if !self.defined(var) {
+            return None;
         }
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
@@ -497,17 +511,8 @@ impl Lower<'_, '_> {
         let Some(l) = self.layout() else {
             return Ok(false);
         };
-        if let VarRef::Global(g) = var {
-            if self
-                .u
-                .vm
-                .globals
-                .get(g as usize)
-                .and_then(|v| v.as_ref())
-                .is_none()
-            {
-                return Ok(false);
-            }
+        if !self.defined(var) {
+            return Ok(false);
         }
         let p = self.stack.len() - 1;
         let slow = self.b.create_block();
@@ -595,17 +600,8 @@ impl Lower<'_, '_> {
     /// Returns false if not applicable (nothing emitted).
     pub(super) fn copy_inline(&mut self, var: VarRef, idx: V) -> bool {
         let Some(l) = self.layout() else { return false };
-        if let VarRef::Global(g) = var {
-            if self
-                .u
-                .vm
-                .globals
-                .get(g as usize)
-                .and_then(|v| v.as_ref())
-                .is_none()
-            {
-                return false;
-            }
+        if !self.defined(var) {
+            return false;
         }
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
