@@ -243,6 +243,10 @@ fn init_logging() {
     }
 }
 
+/// Big blocks get transparent huge pages (see `runtime::alloc`).
+#[global_allocator]
+static ALLOC: ruff_core::runtime::alloc::RuffAlloc = ruff_core::runtime::alloc::RuffAlloc;
+
 fn main() -> ExitCode {
     init_logging();
     let matches = match cli().try_get_matches() {

@@ -19,7 +19,14 @@ use super::super::types::Ty;
 use super::{cl_ty, tag_of, Fail, Lower, Sv};
 
 impl Lower<'_, '_> {
+    /// Declares the locals' variables and `dirty` (defined as
+    /// `dirty_on_entry` at the current position, the entry block).
     pub(super) fn declare_vars(&mut self) {
+        let d = self.b.declare_var(t::I64);
+        let init = self.iconst(self.dirty_on_entry as i64);
+        self.b.def_var(d, init);
+        self.dirty = Some(d);
+        self.one = Some(self.iconst(1));
         let n = self.u.an.locals.len();
         for i in 0..n {
             let ty = self.u.an.locals[i];

@@ -46,7 +46,9 @@ impl<'a, 'u> Lower<'a, 'u> {
             // Callers copy boxed parameters (a method's receiver too) into
             // the frame's slots: release them on return, or they would
             // keep a reference (and force a copy-on-write copy later).
-            touched: u.proto.is_method || u.self_params.iter().any(|t| !t.is_unboxed()),
+            dirty: None,
+            dirty_on_entry: u.proto.is_method || u.self_params.iter().any(|t| !t.is_unboxed()),
+            one: None,
             heap_result: false,
             nslots,
             prof: None,
@@ -96,7 +98,18 @@ impl<'a, 'u> Lower<'a, 'u> {
         let sig = self.sig(&params, &rets);
         let fp = self.iconst(f as i64);
         let call = self.b.ins().call_indirect(sig, fp, &all);
+        if f != h::release as *const () as usize {
+            // Helpers may leave heap values in the frame's slots.
+            self.mark_dirty();
+        }
         self.b.inst_results(call).to_vec()
+    }
+
+    /// This path may have written a heap value to one of the frame's slots.
+    pub(super) fn mark_dirty(&mut self) {
+        if let (Some(d), Some(one)) = (self.dirty, self.one) {
+            self.b.def_var(d, one);
+        }
     }
 
     pub(super) fn call2(&mut self, f: usize, args: &[V]) -> (V, V) {
@@ -367,12 +380,19 @@ impl<'a, 'u> Lower<'a, 'u> {
                 .ins()
                 .store(MemFlags::trusted(), d, self.cx, off::DEPTH);
         }
-        if release && self.touched {
+        if let (true, Some(d)) = (release, self.dirty) {
+            let dirty = self.b.use_var(d);
+            let rel = self.b.create_block();
+            let done = self.b.create_block();
+            self.b.ins().brif(dirty, rel, &[], done, &[]);
+            self.b.switch_to_block(rel);
             // A method's heap result sits in its `self` slot: keep it.
             let keep = self.heap_result && self.u.proto.is_method;
             let len = self.b.ins().iadd_imm_s(self.base, keep as i64);
             let extent = self.iconst(self.frame_extent() as i64);
             self.call(h::release as *const () as usize, &[len, extent], 0);
+            self.b.ins().jump(done, &[]);
+            self.b.switch_to_block(done);
         }
     }
 

@@ -83,7 +83,6 @@ impl Lower<'_, '_> {
         self.flush_globals();
         self.set_ip(ip);
         let (at, n) = (self.slot_of_pos(p), self.iconst(argc as i64));
-        self.touched = true;
         let r = self.call2(h::call as *const () as usize, &[at, n]);
         self.check_error(r.0);
         r
@@ -257,7 +256,6 @@ impl Lower<'_, '_> {
             // Immediates from a native callee are not in the slot yet.
             let at = self.slot_of_pos(p);
             self.call(h::put as *const () as usize, &[at, tg, pl], 0);
-            self.touched = true;
             self.stack.push(Sv::Boxed);
             self.stack.extend_from_slice(extra);
         } else {

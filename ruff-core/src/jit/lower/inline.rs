@@ -439,7 +439,6 @@ impl Lower<'_, '_> {
         };
         let dst = self.slot_of_pos(n - 2);
         let (tg, pl) = self.call2(h::index_var as *const () as usize, &[src, key, dst]);
-        self.touched = true;
         self.check_error(tg);
         self.stack.truncate(n - 2);
         self.push_result(ip, ty, tg, pl);
@@ -628,6 +627,7 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(store);
         self.b.ins().store(MemFlags::trusted(), w0, dst, 0);
         self.b.ins().store(MemFlags::trusted(), w1, dst, PAYLOAD);
+        self.mark_dirty();
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
         let (f, a) = match var {

@@ -129,7 +129,8 @@ impl Lower<'_, '_> {
             self.flush_globals();
         }
         self.set_ip(ip);
-        self.touched = true;
+        // The callee's result replaces the receiver in this frame's slot.
+        self.mark_dirty();
         let sig = self.sig(&sig, &[t::I64, t::I64]);
         let fp = self.iconst(code.spec as i64);
         let call = self.b.ins().call_indirect(sig, fp, &args);

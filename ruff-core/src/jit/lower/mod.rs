@@ -703,8 +703,16 @@ struct Lower<'a, 'u> {
     sigs: Vec<(Vec<Type>, Vec<Type>, SigRef)>,
     exits: Vec<Box<ExitInfo>>,
     err_block: Option<Block>,
-    /// A helper wrote VM stack slots: release them on return.
-    touched: bool,
+    /// Whether this frame's VM stack slots may hold heap values, as a
+    /// Cranelift variable (0/1) so that the answer follows the path taken:
+    /// a helper call or an inline heap copy into a slot sets it, and a
+    /// `Return` calls `release` only when it is set. Frames whose hot path
+    /// calls no helper (recursive fib) then return without a call.
+    dirty: Option<Variable>,
+    /// Whether the frame starts with heap values in its slots.
+    dirty_on_entry: bool,
+    /// `iconst 1` in the entry block (dominates every `mark_dirty`).
+    one: Option<V>,
     /// The `Return` being lowered leaves a heap result in a slot.
     heap_result: bool,
     nslots: usize,

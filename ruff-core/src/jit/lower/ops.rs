@@ -65,7 +65,6 @@ impl Lower<'_, '_> {
                     let p = self.stack.len() - 1;
                     let (a, b) = (self.slot_of_pos(p), self.slot_of_pos(p + 1));
                     self.call(h::copy_slot as *const () as usize, &[a, b], 2);
-                    self.touched = true;
                 }
                 self.stack.push(top);
             }
@@ -88,7 +87,6 @@ impl Lower<'_, '_> {
                         let from = self.slot_of_local(s);
                         let to = self.slot_of_pos(self.stack.len());
                         self.call(h::copy_slot as *const () as usize, &[from, to], 2);
-                        self.touched = true;
                         self.stack.push(Sv::Boxed);
                     }
                 }
@@ -110,7 +108,6 @@ impl Lower<'_, '_> {
                 let (slot, src) = (self.slot_of_local(s as usize), self.slot_of_pos(p));
                 let fresh = self.iconst(matches!(op, Op::StoreNewCell(_)) as i64);
                 self.call(h::store_cell as *const () as usize, &[slot, src, fresh], 0);
-                self.touched = true;
             }
             Op::LoadCell(s) => {
                 let (slot, dst) = (
@@ -118,7 +115,6 @@ impl Lower<'_, '_> {
                     self.slot_of_pos(self.stack.len()),
                 );
                 let (tg, pl) = self.call2(h::load_cell as *const () as usize, &[slot, dst]);
-                self.touched = true;
                 self.push_result(ip, produced, tg, pl);
             }
             Op::LoadUpval(u) => {
@@ -155,7 +151,6 @@ impl Lower<'_, '_> {
                     let gv = self.iconst(g as i64);
                     let dst = self.slot_of_pos(self.stack.len());
                     let (tg, pl) = self.call2(h::load_global as *const () as usize, &[gv, dst]);
-                    self.touched = true;
                     self.check_error(tg);
                     self.push_result(ip, produced, tg, pl);
                 }
@@ -298,7 +293,6 @@ impl Lower<'_, '_> {
                 );
                 let (n, w) = (self.iconst(argc as i64), self.iconst(wb as i64));
                 let (tg, pl) = self.call2(h::call_method as *const () as usize, &[at, name, n, w]);
-                self.touched = true;
                 self.check_error(tg);
                 self.stack.truncate(p);
                 // A write-back call also leaves the receiver and whether it changed.
@@ -330,7 +324,6 @@ impl Lower<'_, '_> {
                         } else {
                             self.box_into(dst, sv);
                         }
-                        self.touched = true;
                         self.heap_result = true;
                         (tag::HEAP, self.iconst(0))
                     }
@@ -350,7 +343,6 @@ impl Lower<'_, '_> {
                     &[self.cl, self.base, pp, dst],
                     2,
                 );
-                self.touched = true;
                 self.stack.push(Sv::Boxed);
             }
             Op::MakeArray(n) | Op::MakeDict(n) | Op::Concat(n) => {
@@ -369,7 +361,6 @@ impl Lower<'_, '_> {
                     _ => h::concat as *const () as usize,
                 };
                 let (tg, _) = self.call2(f, &[first, nv]);
-                self.touched = true;
                 if matches!(op, Op::MakeDict(_)) {
                     self.check_error(tg);
                 }
@@ -388,7 +379,6 @@ impl Lower<'_, '_> {
                     h::dict_insert as *const () as usize
                 };
                 let (tg, _) = self.call2(f, &[a]);
-                self.touched = true;
                 self.check_error(tg);
                 self.stack.truncate(p);
                 self.stack.push(Sv::Boxed);
@@ -399,7 +389,6 @@ impl Lower<'_, '_> {
                 self.materialize_range(p);
                 let (dp, first) = (self.iconst(def as *const _ as i64), self.slot_of_pos(p));
                 self.call(h::make_struct as *const () as usize, &[dp, first], 2);
-                self.touched = true;
                 self.stack.truncate(p);
                 self.stack.push(Sv::Boxed);
             }
@@ -426,7 +415,6 @@ impl Lower<'_, '_> {
                     self.stack.pop();
                     self.call2(h::index as *const () as usize, &[a])
                 };
-                self.touched = true;
                 self.check_error(tg);
                 self.stack.pop();
                 self.push_result(ip, produced, tg, pl);
@@ -469,7 +457,6 @@ impl Lower<'_, '_> {
                         h::store_index_int as *const () as usize,
                         &[self.cl, self.base, pv, key, vt, vp, vs],
                     );
-                    self.touched = true;
                     self.check_error(tg);
                     if let Some(done) = done {
                         self.b.ins().jump(done, &[]);
@@ -485,7 +472,6 @@ impl Lower<'_, '_> {
                     h::store_path as *const () as usize,
                     &[self.cl, self.base, pv, v],
                 );
-                self.touched = true;
                 self.check_error(tg);
                 self.stack.truncate(p);
             }
@@ -495,7 +481,6 @@ impl Lower<'_, '_> {
                 self.set_ip(ip);
                 let (slot, src) = (self.slot_of_local(s as usize), self.slot_of_pos(p));
                 let (tg, _) = self.call2(h::iter_prep as *const () as usize, &[slot, src]);
-                self.touched = true;
                 self.check_error(tg);
                 self.stack.pop();
             }
@@ -505,7 +490,6 @@ impl Lower<'_, '_> {
                     self.slot_of_pos(self.stack.len()),
                 );
                 let (tg, pl) = self.call2(h::iter_next as *const () as usize, &[slot, dst]);
-                self.touched = true;
                 let done = self.b.ins().icmp_imm_s(IntCC::Equal, tg, tag::DONE as i64);
                 let (eb, eargs) = self.block_args(exit as usize)?;
                 let more = self.b.create_block();
@@ -643,7 +627,6 @@ impl Lower<'_, '_> {
             h::update_var as *const () as usize,
             &[self.cl, self.base, uv, first],
         );
-        self.touched = true;
         self.check_error(tg);
         self.stack.truncate(p);
         self.stack.push(Sv::Boxed);
@@ -655,7 +638,6 @@ impl Lower<'_, '_> {
         let uv = self.iconst(u as i64);
         let dst = self.slot_of_pos(self.stack.len());
         let (tg, pl) = self.call2(h::load_upval as *const () as usize, &[self.cl, uv, dst]);
-        self.touched = true;
         self.push_result(ip, produced, tg, pl);
     }
 
@@ -669,7 +651,6 @@ impl Lower<'_, '_> {
             self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64),
         );
         let (tg, pl) = self.call2(h::get_field as *const () as usize, &[a, name]);
-        self.touched = true;
         self.check_error(tg);
         self.stack.pop();
         self.push_result(ip, produced, tg, pl);
@@ -695,7 +676,6 @@ impl Lower<'_, '_> {
         } else {
             self.box_into(dst, sv);
         }
-        self.touched = true;
         Ok(())
     }
 
@@ -728,7 +708,6 @@ impl Lower<'_, '_> {
         self.stack.pop();
         self.set_ip(ip);
         let (c, a) = (self.iconst(code), self.slot_of_pos(p));
-        self.touched = true;
         self.call2(h::unop as *const () as usize, &[c, a])
     }
 
@@ -739,7 +718,6 @@ impl Lower<'_, '_> {
         self.stack.truncate(p);
         self.set_ip(ip);
         let (c, a) = (self.iconst(code), self.slot_of_pos(p));
-        self.touched = true;
         let r = self.call2(h::binop as *const () as usize, &[c, a]);
         self.check_error(r.0);
         r
