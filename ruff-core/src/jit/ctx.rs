@@ -7,7 +7,8 @@ use crate::runtime::error::RtError;
 use crate::runtime::vm::Vm;
 
 /// Two values returned in two registers (RAX:RDX on x86-64 System V), the
-/// convention of every value-producing helper and of native functions:
+/// convention of every value-producing helper and of OSR code (compiled
+/// functions return the payload and leave the tag in `JitCtx::ret_tag`):
 /// a `tag` (see `tag`) and a payload (int, float bits or bool).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
@@ -61,10 +62,19 @@ pub const OSR_BIT: u32 = 1 << 31;
 #[repr(C)]
 pub struct JitCtx {
     pub vm: *mut Vm,
-    /// Live native frames (index of the top shadow entry; entry 0 unused).
-    pub depth: u64,
-    /// `depth` may not reach this: `max_depth` minus the VM frames below.
-    pub limit: u64,
+    /// The top live native frame's shadow entry (`shadow + depth`; entry 0
+    /// is unused, so `top == shadow` means no native frame).
+    ///
+    /// Native frames keep their own entry in a register and pass it to
+    /// native callees as an argument, so native→native calls never write
+    /// this field. It is exact whenever Rust code runs: native code stores
+    /// its entry here before every helper call and exit, and `call_native`
+    /// restores it when native code returns to Rust.
+    pub top: *mut Shadow,
+    /// A native frame whose caller's entry is at or above this may not be
+    /// entered: `shadow + limit`, with `limit` = `max_depth` minus the VM
+    /// frames below (see `set_limit`).
+    pub shadow_limit: *mut Shadow,
     pub shadow: *mut Shadow,
     /// VM frames below the native frames entered last.
     pub vm_frames: u64,
@@ -74,6 +84,9 @@ pub struct JitCtx {
     /// `--jit-stress-exits`: guards left before a forced exit.
     pub stress_left: u64,
     pub stress_every: u64,
+    /// The tag of the value a compiled function returned: functions return
+    /// only the payload in a register (see `module::NATIVE_CC`).
+    pub ret_tag: u64,
     /// The error a helper or native callee reported with `tag::ERROR`.
     pub pending: Option<RtError>,
     /// Keeps the shadow stack's storage alive.
@@ -82,13 +95,14 @@ pub struct JitCtx {
 
 /// Field offsets used by the code generator.
 pub mod off {
-    pub const DEPTH: i32 = 8;
-    pub const LIMIT: i32 = 16;
+    pub const TOP: i32 = 8;
+    pub const SHADOW_LIMIT: i32 = 16;
     pub const SHADOW: i32 = 24;
     pub const VM_FRAMES: i32 = 32;
     pub const FN_EPOCH: i32 = 40;
     pub const STRESS_LEFT: i32 = 48;
     pub const STRESS_EVERY: i32 = 56;
+    pub const RET_TAG: i32 = 64;
     pub const SHADOW_SIZE: i64 = 16;
     pub const SHADOW_IP: i32 = 8;
     pub const SHADOW_VM_FRAMES: i32 = 12;
@@ -98,23 +112,51 @@ impl JitCtx {
     pub fn new(max_depth: usize, stress_every: u64) -> Box<JitCtx> {
         let mut store = vec![Shadow::default(); max_depth + 2];
         let shadow = store.as_mut_ptr();
-        Box::new(JitCtx {
+        let mut c = Box::new(JitCtx {
             vm: std::ptr::null_mut(),
-            depth: 0,
-            limit: max_depth as u64,
+            top: shadow,
+            shadow_limit: shadow,
             shadow,
             vm_frames: 0,
             fn_epoch: 0,
             stress_left: stress_every,
             stress_every,
+            ret_tag: 0,
             pending: None,
             shadow_store: store,
-        })
+        });
+        c.set_limit(max_depth as u64);
+        c
+    }
+
+    /// Live native frames (the index of the top shadow entry).
+    #[inline]
+    pub fn depth(&self) -> u64 {
+        (self.top as usize - self.shadow as usize) as u64 / off::SHADOW_SIZE as u64
+    }
+
+    #[inline]
+    pub fn set_depth(&mut self, d: u64) {
+        self.top = self.shadow.wrapping_add(d as usize);
+    }
+
+    /// How many native frames may be live (`max_depth` minus VM frames).
+    #[inline]
+    pub fn limit(&self) -> u64 {
+        (self.shadow_limit as usize - self.shadow as usize) as u64 / off::SHADOW_SIZE as u64
+    }
+
+    #[inline]
+    pub fn set_limit(&mut self, limit: u64) {
+        // The store has `max_depth + 2` entries: the limit never points
+        // past it (`limit <= max_depth`).
+        let limit = (limit as usize).min(self.shadow_store.len() - 2);
+        self.shadow_limit = self.shadow.wrapping_add(limit);
     }
 
     /// The live native frames, outermost first.
     pub fn native_frames(&self) -> &[Shadow] {
-        let d = self.depth as usize;
+        let d = self.depth() as usize;
         &self.shadow_store[1..=d.min(self.shadow_store.len() - 1)]
     }
 }
@@ -127,8 +169,11 @@ mod tests {
     fn offsets_match_layout() {
         let c = JitCtx::new(4, 0);
         let base = &*c as *const JitCtx as usize;
-        assert_eq!(&c.depth as *const _ as usize - base, off::DEPTH as usize);
-        assert_eq!(&c.limit as *const _ as usize - base, off::LIMIT as usize);
+        assert_eq!(&c.top as *const _ as usize - base, off::TOP as usize);
+        assert_eq!(
+            &c.shadow_limit as *const _ as usize - base,
+            off::SHADOW_LIMIT as usize
+        );
         assert_eq!(&c.shadow as *const _ as usize - base, off::SHADOW as usize);
         assert_eq!(
             &c.vm_frames as *const _ as usize - base,
@@ -146,6 +191,21 @@ mod tests {
             &c.stress_every as *const _ as usize - base,
             off::STRESS_EVERY as usize
         );
+        assert_eq!(
+            &c.ret_tag as *const _ as usize - base,
+            off::RET_TAG as usize
+        );
         assert_eq!(std::mem::size_of::<Shadow>(), off::SHADOW_SIZE as usize);
+    }
+
+    #[test]
+    fn depth_and_limit_round_trip() {
+        let mut c = JitCtx::new(10, 0);
+        assert_eq!((c.depth(), c.limit()), (0, 10));
+        c.set_depth(3);
+        c.set_limit(7);
+        assert_eq!((c.depth(), c.limit()), (3, 7));
+        c.set_limit(1000);
+        assert_eq!(c.limit(), 10);
     }
 }

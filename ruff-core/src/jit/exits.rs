@@ -144,7 +144,7 @@ pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit:
         // entry (pushed by the native prologue) does too: the VM frame's
         // return or unwind pops it, and the native epilogue then restores
         // the depth it saw on entry, which is that same depth.
-        (*ctx).depth -= 1;
+        (*ctx).set_depth((*ctx).depth() - 1);
         if let Some(s) = &vm.shadow {
             s.set_tier(crate::runtime::shadow::Tier::Interpreted);
             s.set_line(ex.line);
@@ -158,7 +158,7 @@ pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit:
         });
         let stop = vm.frames.len() - 1;
         let r = vm.run(stop);
-        (*ctx).depth += 1;
+        (*ctx).set_depth((*ctx).depth() + 1);
         match r {
             Ok(v) => {
                 set_len(vm, super::result_slot(proto, base));

@@ -189,7 +189,7 @@ impl Jit {
     /// Native frames currently on the machine stack.
     #[inline]
     pub fn native_depth(&self) -> usize {
-        self.ctx.depth as usize
+        self.ctx.depth() as usize
     }
 
     /// A global holding a function was reassigned: direct calls compiled
@@ -316,7 +316,8 @@ fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> R
     // SAFETY: `ctx` is the VM's boxed context; native code and helpers
     // reach the VM only through `ctx.vm` while `vm` is not used here.
     unsafe {
-        let saved = ((*ctx).vm, (*ctx).vm_frames, (*ctx).limit);
+        // Native code does not restore `top` on return (see `JitCtx::top`).
+        let saved = ((*ctx).vm, (*ctx).vm_frames, (*ctx).shadow_limit, (*ctx).top);
         (*ctx).vm = vm_ptr;
         (*ctx).vm_frames = frames as u64;
         // OSR code stands for the top VM frame: do not count it twice.
@@ -325,11 +326,12 @@ fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> R
         } else {
             frames
         };
-        (*ctx).limit = max.saturating_sub(below) as u64;
+        (*ctx).set_limit(max.saturating_sub(below) as u64);
         let r = f(ctx);
         (*ctx).vm = saved.0;
         (*ctx).vm_frames = saved.1;
-        (*ctx).limit = saved.2;
+        (*ctx).shadow_limit = saved.2;
+        (*ctx).top = saved.3;
         r
     }
 }
@@ -508,16 +510,14 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
         vm,
         |ctx| unsafe {
             // The OSR frame stands for the VM frame below in error traces.
-            let d = (*ctx).depth + 1;
-            (*ctx).depth = d;
+            let d = (*ctx).depth() + 1;
+            (*ctx).set_depth(d);
             *(*ctx).shadow.add(d as usize) = ctx::Shadow {
                 proto: Rc::as_ptr(&c.proto),
                 ip: header as u32 + 1,
                 vm_frames: (*ctx).vm_frames as u32 | ctx::OSR_BIT,
             };
-            let r = entry(ctx, closure, base as u64);
-            (*ctx).depth = d - 1;
-            r
+            entry(ctx, closure, base as u64)
         },
         true,
     );

@@ -12,6 +12,16 @@ use cranelift_codegen::Context;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 
+/// The calling convention between compiled Ruff functions. Cranelift's
+/// `winch` convention has no callee-saved registers: a frame saves only the
+/// values it keeps across its own calls, when it makes them. With the
+/// System V convention every compiled function saved and restored up to
+/// five registers on entry, even on a path that makes no call (half of all
+/// calls in recursive code are such leaves). The convention returns one
+/// value in a register, so functions return the payload and leave the tag
+/// in `JitCtx::ret_tag`. Helpers and OSR code stay `extern "C"`.
+pub const NATIVE_CC: CallConv = CallConv::Winch;
+
 pub struct CodeModule {
     pub module: JITModule,
     pub call_conv: CallConv,
@@ -64,6 +74,14 @@ impl CodeModule {
     }
 
     /// A signature `(i64 * n_int, f64...) -> (i64, i64)` in the host ABI.
+    /// Compiled Ruff functions' specialized entries, called only from
+    /// native code (see `NATIVE_CC`).
+    pub fn native_signature(&self, params: &[types::Type], returns: &[types::Type]) -> Signature {
+        let mut sig = self.signature(params, returns);
+        sig.call_conv = NATIVE_CC;
+        sig
+    }
+
     pub fn signature(&self, params: &[types::Type], returns: &[types::Type]) -> Signature {
         let mut sig = Signature::new(self.call_conv);
         sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
@@ -82,9 +100,11 @@ impl CodeModule {
 
     /// Compile a built function; returns its code size in bytes.
     pub fn define(&mut self, id: FuncId, ctx: &mut Context) -> Result<usize, String> {
-        self.module
-            .define_function(id, ctx)
-            .map_err(|e| format!("{e:?}"))?;
+        self.module.define_function(id, ctx).map_err(|e| {
+            let e = format!("{e:?}");
+            tracing::debug!(target: "ruff_core::jit", "code generator error: {e}");
+            e
+        })?;
         let size = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
         Ok(size)
     }

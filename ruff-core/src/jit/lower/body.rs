@@ -52,19 +52,18 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(entry);
         let ps = self.b.block_params(entry).to_vec();
         (self.cx, self.cl, self.base) = (ps[0], ps[1], ps[2]);
-        // Prologue: the recursion limit, then this frame's shadow entry.
-        let d = self
-            .b
-            .ins()
-            .load(t::I64, MemFlags::trusted(), self.cx, off::DEPTH);
+        // Prologue: the recursion limit, then this frame's shadow entry,
+        // one above the caller's (`JitCtx::top` explains why no depth
+        // counter is written).
+        let caller = ps[3];
         let limit = self
             .b
             .ins()
-            .load(t::I64, MemFlags::trusted(), self.cx, off::LIMIT);
+            .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW_LIMIT);
         let over = self
             .b
             .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, d, limit);
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, caller, limit);
         let body = self.b.create_block();
         let overflow = self.b.create_block();
         self.b.set_cold_block(overflow);
@@ -72,19 +71,9 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(overflow);
         let tg = self.iconst(tag::OVERFLOW as i64);
         let z = self.iconst(0);
-        self.b.ins().return_(&[tg, z]);
+        self.ret(tg, z);
         self.b.switch_to_block(body);
-        let d1 = self.b.ins().iadd_imm_s(d, 1);
-        self.b
-            .ins()
-            .store(MemFlags::trusted(), d1, self.cx, off::DEPTH);
-        self.depth0 = Some(d);
-        let sh = self
-            .b
-            .ins()
-            .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
-        let offs = self.b.ins().imul_imm_s(d1, off::SHADOW_SIZE);
-        self.shadow = self.b.ins().iadd(sh, offs);
+        self.shadow = self.b.ins().iadd_imm_s(caller, off::SHADOW_SIZE);
         let pp = self.iconst(Rc::as_ptr(self.u.proto) as i64);
         self.b.ins().store(MemFlags::trusted(), pp, self.shadow, 0);
         let vf = self
@@ -101,7 +90,7 @@ impl Lower<'_, '_> {
             self.bump(&self.u.stats.native_entries as *const _ as usize);
         }
         self.declare_vars();
-        let mut k = 3;
+        let mut k = 4;
         for i in 0..self.vars.len() {
             let ty = self.u.an.locals[i];
             let Some(var) = self.vars[i] else { continue };
@@ -122,16 +111,11 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(entry);
         let ps = self.b.block_params(entry).to_vec();
         (self.cx, self.cl, self.base) = (ps[0], ps[1], ps[2]);
-        let d = self
+        // `enter_at` made this frame's shadow entry the top one.
+        self.shadow = self
             .b
             .ins()
-            .load(t::I64, MemFlags::trusted(), self.cx, off::DEPTH);
-        let sh = self
-            .b
-            .ins()
-            .load(t::I64, MemFlags::trusted(), self.cx, off::SHADOW);
-        let offs = self.b.ins().imul_imm_s(d, off::SHADOW_SIZE);
-        self.shadow = self.b.ins().iadd(sh, offs);
+            .load(t::I64, MemFlags::trusted(), self.cx, off::TOP);
         self.prof_osr(header);
         self.declare_vars();
         let reject = self.b.create_block();
@@ -326,12 +310,12 @@ impl Lower<'_, '_> {
                 self.write_back_locals(None, true);
                 let len = self.b.ins().iadd_imm_s(self.base, self.nslots as i64);
                 let (tg, pl) = self.call2(exits::osr_error as *const () as usize, &[len]);
-                self.b.ins().return_(&[tg, pl]);
+                self.ret(tg, pl);
             } else {
                 self.epilogue(false);
                 let tg = self.iconst(tag::ERROR as i64);
                 let z = self.iconst(0);
-                self.b.ins().return_(&[tg, z]);
+                self.ret(tg, z);
             }
         }
         Ok(())

@@ -36,7 +36,6 @@ impl<'a, 'u> Lower<'a, 'u> {
             cl: V::from_u32(0),
             base: V::from_u32(0),
             shadow: V::from_u32(0),
-            depth0: None,
             vars: Vec::new(),
             blocks: vec![None; n],
             stack: Vec::new(),
@@ -71,10 +70,26 @@ impl<'a, 'u> Lower<'a, 'u> {
     }
 
     pub(super) fn sig(&mut self, params: &[Type], rets: &[Type]) -> SigRef {
-        if let Some((_, _, s)) = self.sigs.iter().find(|(p, r, _)| p == params && r == rets) {
+        self.sig_cc(self.cc, params, rets)
+    }
+
+    /// The signature of compiled Ruff functions (`module::NATIVE_CC`).
+    pub(super) fn native_sig(&mut self, params: &[Type], rets: &[Type]) -> SigRef {
+        self.sig_cc(super::super::module::NATIVE_CC, params, rets)
+    }
+
+    fn sig_cc(
+        &mut self,
+        cc: cranelift_codegen::isa::CallConv,
+        params: &[Type],
+        rets: &[Type],
+    ) -> SigRef {
+        if let Some((_, _, s)) = self.sigs.iter().find(|(p, r, s)| {
+            p == params && r == rets && self.b.func.dfg.signatures[*s].call_conv == cc
+        }) {
             return *s;
         }
-        let mut sig = cranelift_codegen::ir::Signature::new(self.cc);
+        let mut sig = cranelift_codegen::ir::Signature::new(cc);
         sig.params.extend(
             params
                 .iter()
@@ -97,6 +112,13 @@ impl<'a, 'u> Lower<'a, 'u> {
         let rets = vec![t::I64; nret];
         let sig = self.sig(&params, &rets);
         let fp = self.iconst(f as i64);
+        if f != h::release as *const () as usize && f != h::put as *const () as usize {
+            // Rust code may look at the native frames (errors, exits,
+            // calls into the VM): publish this frame as the top one.
+            self.b
+                .ins()
+                .store(MemFlags::trusted(), self.shadow, self.cx, off::TOP);
+        }
         let call = self.b.ins().call_indirect(sig, fp, &all);
         if f != h::release as *const () as usize {
             // Helpers may leave heap values in the frame's slots.
@@ -329,14 +351,14 @@ impl<'a, 'u> Lower<'a, 'u> {
         self.exits.push(info);
         if self.u.osr {
             let (tg, pl) = self.call2(exits::osr_exit as *const () as usize, &[self.base, ptr]);
-            self.b.ins().return_(&[tg, pl]);
+            self.ret(tg, pl);
         } else {
             let (tg, pl) = self.call2(
                 exits::resume as *const () as usize,
                 &[self.cl, self.base, ptr],
             );
             self.epilogue(false);
-            self.b.ins().return_(&[tg, pl]);
+            self.ret(tg, pl);
         }
     }
 
@@ -372,14 +394,32 @@ impl<'a, 'u> Lower<'a, 'u> {
         }
     }
 
-    /// Method code: restore the depth counter, release the frame's slots.
-    pub(super) fn epilogue(&mut self, release: bool) {
-        self.prof_pop();
-        if let Some(d) = self.depth0 {
+    /// Return `(tag, payload)`: both in registers from OSR code (entered by
+    /// Rust); from a function, the tag in `ctx.ret_tag` (see `NATIVE_CC`).
+    pub(super) fn ret(&mut self, tg: V, pl: V) {
+        if self.u.osr {
+            self.b.ins().return_(&[tg, pl]);
+        } else {
             self.b
                 .ins()
-                .store(MemFlags::trusted(), d, self.cx, off::DEPTH);
+                .store(MemFlags::trusted(), tg, self.cx, off::RET_TAG);
+            self.b.ins().return_(&[pl]);
         }
+    }
+
+    /// The `(tag, payload)` a call to a compiled function returned.
+    pub(super) fn native_result(&mut self, call: cranelift_codegen::ir::Inst) -> (V, V) {
+        let pl = self.b.inst_results(call)[0];
+        let tg = self
+            .b
+            .ins()
+            .load(t::I64, MemFlags::trusted(), self.cx, off::RET_TAG);
+        (tg, pl)
+    }
+
+    /// Method code: release the frame's slots (on `Return`).
+    pub(super) fn epilogue(&mut self, release: bool) {
+        self.prof_pop();
         if let (true, Some(d)) = (release, self.dirty) {
             let dirty = self.b.use_var(d);
             let rel = self.b.create_block();

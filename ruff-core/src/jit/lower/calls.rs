@@ -119,6 +119,7 @@ impl Lower<'_, '_> {
         let mut args = vec![self.cx, self.cx];
         let cbase = self.slot_of_pos(p + 1);
         args.push(cbase);
+        args.push(self.shadow);
         for (i, ty) in params.iter().enumerate() {
             if ty.is_unboxed() {
                 match self.stack[p + 1 + i] {
@@ -164,20 +165,20 @@ impl Lower<'_, '_> {
         let call = match (&callee.code, self.self_ref) {
             (None, Some(f)) => self.b.ins().call(f, &args),
             (Some(code), _) => {
-                let mut ps: Vec<Type> = vec![t::I64, t::I64, t::I64];
+                let mut ps: Vec<Type> = vec![t::I64, t::I64, t::I64, t::I64];
                 ps.extend(
                     code.params
                         .iter()
                         .filter(|p| p.is_unboxed())
                         .map(|p| cl_ty(*p)),
                 );
-                let sig = self.sig(&ps, &[t::I64, t::I64]);
+                let sig = self.native_sig(&ps, &[t::I64]);
                 let fp = self.iconst(code.spec as i64);
                 self.b.ins().call_indirect(sig, fp, &args)
             }
             (None, None) => return Ok(None),
         };
-        let (tg, pl) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
+        let (tg, pl) = self.native_result(call);
         if expected.is_unboxed() {
             // The common case first: a result of the expected type.
             let hit = self

@@ -113,7 +113,8 @@ impl Lower<'_, '_> {
         self.materialize(p);
         let mut args = vec![self.cx, self.iconst(Rc::as_ptr(&m.closure) as i64)];
         args.push(self.slot_of_pos(p));
-        let mut sig: Vec<Type> = vec![t::I64, t::I64, t::I64];
+        args.push(self.shadow);
+        let mut sig: Vec<Type> = vec![t::I64, t::I64, t::I64, t::I64];
         for (i, ty) in code.params[1..].iter().enumerate() {
             match self.stack[p + 1 + i] {
                 Sv::I(v) | Sv::F(v) | Sv::B(v) if ty.is_unboxed() => {
@@ -131,10 +132,10 @@ impl Lower<'_, '_> {
         self.set_ip(ip);
         // The callee's result replaces the receiver in this frame's slot.
         self.mark_dirty();
-        let sig = self.sig(&sig, &[t::I64, t::I64]);
+        let sig = self.native_sig(&sig, &[t::I64]);
         let fp = self.iconst(code.spec as i64);
         let call = self.b.ins().call_indirect(sig, fp, &args);
-        let (tg, pl) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
+        let (tg, pl) = self.native_result(call);
         // Recursion limit reached in the callee (nothing ran): the
         // interpreter redoes the call and raises `Stack overflow`.
         let over =

@@ -29,7 +29,7 @@ use crate::runtime::shadow::{NativeLayout, ShadowStack};
 use crate::runtime::value::{Closure, Value};
 use crate::runtime::vm::Vm;
 
-use super::ctx::tag;
+use super::ctx::{off, tag};
 use super::exits::ExitInfo;
 use super::helpers as h;
 use super::refusal::Refusal;
@@ -179,9 +179,10 @@ fn build_method(
     dump: bool,
     perf: &str,
 ) -> Result<Built, Fail> {
-    let mut sig_params = vec![t::I64, t::I64, t::I64];
+    // (ctx, closure, base, caller's shadow entry, unboxed parameters...)
+    let mut sig_params = vec![t::I64, t::I64, t::I64, t::I64];
     sig_params.extend(params.iter().filter(|p| p.is_unboxed()).map(|p| cl_ty(*p)));
-    let spec_sig = module.signature(&sig_params, &[t::I64, t::I64]);
+    let spec_sig = module.native_signature(&sig_params, &[t::I64]);
     let spec_id = module
         .declare(&spec_sig)
         .map_err(|_| (Refusal::Codegen, 0))?;
@@ -655,7 +656,8 @@ fn generic_entry(
     sig.returns
         .push(cranelift_codegen::ir::AbiParam::new(t::I64));
     let get_sig = b.import_signature(sig);
-    let mut args = vec![cx, cl, base];
+    let top = b.ins().load(t::I64, MemFlags::trusted(), cx, off::TOP);
+    let mut args = vec![cx, cl, base, top];
     let reject = b.create_block();
     for (i, p) in params.iter().enumerate() {
         if !p.is_unboxed() && *p != Ty::Null {
@@ -676,8 +678,9 @@ fn generic_entry(
         }
     }
     let call = b.ins().call(spec, &args);
-    let r = b.inst_results(call).to_vec();
-    b.ins().return_(&r);
+    let pl = b.inst_results(call)[0];
+    let tg = b.ins().load(t::I64, MemFlags::trusted(), cx, off::RET_TAG);
+    b.ins().return_(&[tg, pl]);
     b.switch_to_block(reject);
     let nt = b.ins().iconst(t::I64, tag::NOT_ENTERED as i64);
     let z = b.ins().iconst(t::I64, 0);
@@ -695,8 +698,6 @@ struct Lower<'a, 'u> {
     cl: V,
     base: V,
     shadow: V,
-    /// Method code: `ctx.depth` before this frame (restored on return).
-    depth0: Option<V>,
     vars: Vec<Option<Variable>>,
     blocks: Vec<Option<Block>>,
     stack: Vec<Sv>,

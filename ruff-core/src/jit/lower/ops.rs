@@ -331,7 +331,7 @@ impl Lower<'_, '_> {
                 self.epilogue(true);
                 self.heap_result = false;
                 let tv = self.iconst(tg as i64);
-                self.b.ins().return_(&[tv, pl]);
+                self.ret(tv, pl);
                 return Ok(false);
             }
             Op::Closure(p) => {
