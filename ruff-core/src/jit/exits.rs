@@ -23,7 +23,7 @@ use crate::syntax::Span;
 use crate::telemetry::Event;
 
 use super::ctx::{tag, JitCtx, Ret2, OSR_BIT};
-use super::helpers::{encode, set_len, unwind_to_pending};
+use super::helpers::{decode, encode, set_len, unwind_to_pending};
 use super::types::Ty;
 use super::UnitStats;
 
@@ -65,6 +65,62 @@ impl ExitReason {
     }
 }
 
+/// One value an exit writes where the interpreter expects it. `dst` is a
+/// slot offset from the frame's base (≥ 0) or a global (`-1 - index`).
+///
+/// Exits describe their writes as data, applied by `apply_writes`, instead
+/// of native code boxing each value with its own helper call: an exit is
+/// then a few stack stores and one call, which keeps the code (and the
+/// register allocator's work, most of compile time) small.
+#[derive(Debug)]
+pub enum Write {
+    /// An unboxed value from the exit's value array (`vals[val]`).
+    Scalar { dst: i64, tag: u64, val: u32 },
+    /// A value known when compiling (null, a builtin).
+    Imm { dst: i64, tag: u64, payload: u64 },
+    /// A copy of a constant of the unit's prototype.
+    Const {
+        dst: i64,
+        k: *const crate::runtime::value::Value,
+    },
+    /// A copy of a global.
+    Global { dst: i64, g: u32 },
+    /// A copy of a slot (offset from the base).
+    Slot { dst: i64, from: i64 },
+}
+
+/// Apply an exit's writes (`vals`: its unboxed values, in order).
+///
+/// # Safety
+/// `vals` holds every index the writes use; `Const` pointers are live.
+unsafe fn apply_writes(vm: &mut Vm, base: usize, ex: &ExitInfo, vals: *const u64) {
+    use crate::runtime::value::Value;
+    for w in &ex.writes {
+        let (dst, v) = match *w {
+            Write::Scalar { dst, tag, val } => {
+                // SAFETY: per the contract.
+                (dst, decode(tag, unsafe { *vals.add(val as usize) }))
+            }
+            Write::Imm { dst, tag, payload } => (dst, decode(tag, payload)),
+            // SAFETY: per the contract.
+            Write::Const { dst, k } => (dst, unsafe { (*k).clone() }),
+            Write::Global { dst, g } => {
+                (dst, vm.globals[g as usize].clone().unwrap_or(Value::Null))
+            }
+            Write::Slot { dst, from } => (dst, vm.stack[base + from as usize].clone()),
+        };
+        if dst >= 0 {
+            let i = base + dst as usize;
+            if i >= vm.stack.len() {
+                set_len(vm, i + 1);
+            }
+            vm.stack[i] = v;
+        } else {
+            vm.globals[(-1 - dst) as usize] = Some(v);
+        }
+    }
+}
+
 /// One exit site of compiled code (referenced by address from the code).
 pub struct ExitInfo {
     /// Instruction the interpreter resumes at.
@@ -79,6 +135,8 @@ pub struct ExitInfo {
     pub span: Span,
     pub count: Cell<u64>,
     pub stats: Rc<UnitStats>,
+    /// The values to box into the interpreter's frame, in order.
+    pub writes: Vec<Write>,
 }
 
 /// Count an exit; report it (at counts 1, 2, 4, 8...), and drop the code of
@@ -127,7 +185,13 @@ fn observed(vm: &Vm, ex: &ExitInfo, base: usize, proto: &FuncProto) -> Ty {
 ///
 /// # Safety
 /// `ctx`, `closure` and `exit` come from compiled code and are live.
-pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit: u64) -> Ret2 {
+pub unsafe extern "C" fn resume(
+    ctx: *mut JitCtx,
+    closure: u64,
+    base: u64,
+    exit: u64,
+    vals: u64,
+) -> Ret2 {
     // SAFETY: per the contract above.
     unsafe {
         let vm = &mut *(*ctx).vm;
@@ -135,6 +199,7 @@ pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit:
         let closure = closure as *const Closure;
         let proto = &(*closure).proto;
         let base = base as usize;
+        apply_writes(vm, base, ex, vals as *const u64);
         set_len(vm, base + proto.num_slots as usize + ex.sp as usize);
         let obs = observed(vm, ex, base, proto);
         note_exit(vm, ex, obs);
@@ -175,13 +240,14 @@ pub unsafe extern "C" fn resume(ctx: *mut JitCtx, closure: u64, base: u64, exit:
 ///
 /// # Safety
 /// As for `resume`.
-pub unsafe extern "C" fn osr_exit(ctx: *mut JitCtx, base: u64, exit: u64) -> Ret2 {
+pub unsafe extern "C" fn osr_exit(ctx: *mut JitCtx, base: u64, exit: u64, vals: u64) -> Ret2 {
     // SAFETY: per the contract above.
     unsafe {
         let vm = &mut *(*ctx).vm;
         let ex = &*(exit as *const ExitInfo);
         let proto = ex.stats.proto.clone();
         let base = base as usize;
+        apply_writes(vm, base, ex, vals as *const u64);
         set_len(vm, base + proto.num_slots as usize + ex.sp as usize);
         let obs = observed(vm, ex, base, &proto);
         note_exit(vm, ex, obs);

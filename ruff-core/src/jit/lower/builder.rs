@@ -4,19 +4,20 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types as t, Block, InstBuilder, MemFlagsData as MemFlags, SigRef, Type, Value as V,
+    types as t, Block, InstBuilder, MemFlagsData as MemFlags, SigRef, StackSlotData, StackSlotKind,
+    Type, Value as V,
 };
 
 use crate::runtime::value::Value;
 
 use super::super::ctx::{off, tag};
-use super::super::exits::{self, ExitInfo, ExitReason};
+use super::super::exits::{self, ExitInfo, ExitReason, Write};
 use super::super::helpers as h;
 use super::super::types::Ty;
 use cranelift_codegen::ir::FuncRef;
 use cranelift_frontend::FunctionBuilder;
 
-use super::{tag_of, Lower, Sv, Unit};
+use super::{tag_of, ExitPlan, Lower, Sv, Unit};
 
 impl<'a, 'u> Lower<'a, 'u> {
     pub(super) fn new(
@@ -48,6 +49,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             dirty: None,
             dirty_on_entry: u.proto.is_method || u.self_params.iter().any(|t| !t.is_unboxed()),
             one: None,
+            exit_area: None,
             heap_result: false,
             nslots,
             prof: None,
@@ -314,9 +316,6 @@ impl<'a, 'u> Lower<'a, 'u> {
         expected: Ty,
         write_globals: bool,
     ) {
-        let saved = std::mem::replace(&mut self.stack, st.to_vec());
-        self.materialize_range(0);
-        self.stack = saved;
         let null = self
             .u
             .an
@@ -324,7 +323,12 @@ impl<'a, 'u> Lower<'a, 'u> {
             .get(ip)
             .and_then(|s| s.as_ref())
             .map(|s| s.null.clone());
-        self.write_back_locals(null.as_deref(), write_globals);
+        let mut plan = ExitPlan::default();
+        for (p, sv) in st.iter().enumerate() {
+            self.plan_write(&mut plan, (self.nslots + p) as i64, *sv);
+        }
+        self.plan_locals(&mut plan, null.as_deref(), write_globals);
+        let vals = self.exit_values(&plan.vals);
         let span = self
             .u
             .proto
@@ -346,20 +350,129 @@ impl<'a, 'u> Lower<'a, 'u> {
             span,
             count: Default::default(),
             stats: self.u.stats.clone(),
+            writes: plan.writes,
         });
         let ptr = self.iconst(&*info as *const ExitInfo as i64);
         self.exits.push(info);
         if self.u.osr {
-            let (tg, pl) = self.call2(exits::osr_exit as *const () as usize, &[self.base, ptr]);
+            let (tg, pl) = self.call2(
+                exits::osr_exit as *const () as usize,
+                &[self.base, ptr, vals],
+            );
             self.ret(tg, pl);
         } else {
             let (tg, pl) = self.call2(
                 exits::resume as *const () as usize,
-                &[self.cl, self.base, ptr],
+                &[self.cl, self.base, ptr, vals],
             );
             self.epilogue(false);
             self.ret(tg, pl);
         }
+    }
+
+    /// Plan the write of stack entry `sv` to `dst` (see `exits::Write`).
+    fn plan_write(&mut self, plan: &mut ExitPlan, dst: i64, sv: Sv) {
+        let w = match sv {
+            Sv::Boxed => return,
+            Sv::I(v) | Sv::B(v) | Sv::F(v) => {
+                let tag = match sv {
+                    Sv::I(_) => tag::INT,
+                    Sv::B(_) => tag::BOOL,
+                    _ => tag::FLOAT,
+                };
+                plan.vals.push(v);
+                Write::Scalar {
+                    dst,
+                    tag,
+                    val: plan.vals.len() as u32 - 1,
+                }
+            }
+            Sv::Null => Write::Imm {
+                dst,
+                tag: tag::NULL,
+                payload: 0,
+            },
+            Sv::Builtin(id) => Write::Imm {
+                dst,
+                tag: h::TAG_BUILTIN,
+                payload: id as u64,
+            },
+            Sv::Const(k) => Write::Const {
+                dst,
+                k: &self.u.proto.consts[k as usize] as *const Value,
+            },
+            Sv::Func(g) | Sv::LazyGlobal(g) => Write::Global { dst, g },
+            Sv::LazyLocal(s) => Write::Slot {
+                dst,
+                from: s as i64,
+            },
+        };
+        plan.writes.push(w);
+    }
+
+    /// `write_back_locals` as planned writes (for an exit).
+    fn plan_locals(&mut self, plan: &mut ExitPlan, null: Option<&[bool]>, write_globals: bool) {
+        for i in 0..self.vars.len() {
+            let ty = self.u.an.locals[i];
+            let is_null = null.is_some_and(|n| n.get(i).copied().unwrap_or(false));
+            let dst = if i < self.nslots {
+                i as i64
+            } else {
+                let k = i - self.nslots;
+                if !write_globals || !self.u.dirty_globals[k] {
+                    continue;
+                }
+                -1 - self.u.promoted[k].0 as i64
+            };
+            let sv = match self.vars[i] {
+                Some(var) if !is_null => {
+                    let v = self.b.use_var(var);
+                    match ty {
+                        Ty::Int => Sv::I(v),
+                        Ty::Float => Sv::F(v),
+                        _ => Sv::B(v),
+                    }
+                }
+                Some(_) => Sv::Null,
+                None if ty == Ty::Null && i < self.nslots => Sv::Null,
+                None => continue,
+            };
+            self.plan_write(plan, dst, sv);
+        }
+    }
+
+    /// Store an exit's unboxed values in this frame's exit area; its address
+    /// (0 if there are none).
+    fn exit_values(&mut self, vals: &[V]) -> V {
+        if vals.is_empty() {
+            return self.iconst(0);
+        }
+        let size = (vals.len() * 8) as u32;
+        let ss = match self.exit_area {
+            Some(ss) => {
+                let data = &mut self.b.func.sized_stack_slots[ss];
+                data.size = data.size.max(size);
+                ss
+            }
+            None => {
+                let ss = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    size,
+                    3,
+                ));
+                self.exit_area = Some(ss);
+                ss
+            }
+        };
+        for (i, &v) in vals.iter().enumerate() {
+            let v = if self.b.func.dfg.value_type(v) == t::F64 {
+                self.b.ins().bitcast(t::I64, MemFlags::new(), v)
+            } else {
+                v
+            };
+            self.b.ins().stack_store(t::I64, v, ss, (i * 8) as i32);
+        }
+        self.b.ins().stack_addr(t::I64, ss, 0)
     }
 
     /// Box typed locals (and promoted globals) where the interpreter reads

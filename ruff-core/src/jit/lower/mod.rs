@@ -689,6 +689,13 @@ fn generic_entry(
     b.finalize(module.frontend);
 }
 
+/// An exit's writes and the unboxed values they take (`exits::Write`).
+#[derive(Default)]
+struct ExitPlan {
+    writes: Vec<super::exits::Write>,
+    vals: Vec<V>,
+}
+
 struct Lower<'a, 'u> {
     b: FunctionBuilder<'a>,
     u: &'u Unit<'u>,
@@ -714,6 +721,9 @@ struct Lower<'a, 'u> {
     dirty_on_entry: bool,
     /// `iconst 1` in the entry block (dominates every `mark_dirty`).
     one: Option<V>,
+    /// The stack slot exits pass their unboxed values in (one per frame,
+    /// as big as the largest exit needs).
+    exit_area: Option<cranelift_codegen::ir::StackSlot>,
     /// The `Return` being lowered leaves a heap result in a slot.
     heap_result: bool,
     nslots: usize,
