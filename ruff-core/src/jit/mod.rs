@@ -217,6 +217,23 @@ impl Jit {
         }
     }
 
+    /// Create the code module now if there is none, so that a unit's
+    /// compile time (telemetry) does not include this one-time set-up
+    /// (target ISA detection, the executable memory), which is logged.
+    fn prepare_module(&mut self) {
+        if self.code.is_none() {
+            let t0 = Instant::now();
+            if let Ok(m) = module::CodeModule::new(self.tools.perf_map) {
+                tracing::debug!(
+                    target: "ruff_core::jit",
+                    "code module created in {} µs",
+                    t0.elapsed().as_micros()
+                );
+                self.code = Some(m);
+            }
+        }
+    }
+
     fn put_module(&mut self, m: module::CodeModule) {
         self.code = Some(m);
     }
@@ -598,6 +615,7 @@ pub(crate) fn compile_function(
         unit: unit_of(&proto, None),
         generic,
     });
+    vm.jit.prepare_module();
     let t0 = Instant::now();
     vm.jit.compiling.push(Rc::as_ptr(&proto));
     let r = lower::compile_method(vm, &proto, args, generic);
@@ -643,6 +661,7 @@ fn compile_loop(vm: &mut Vm, c: &Rc<Closure>, li: usize, count: u64) -> Option<R
         unit: unit_of(&proto, Some(li)),
         generic,
     });
+    vm.jit.prepare_module();
     let t0 = Instant::now();
     let r = lower::compile_osr(vm, c, li, generic);
     drop(prof);
