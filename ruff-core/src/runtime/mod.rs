@@ -4,6 +4,7 @@
 pub mod alloc;
 pub mod builtins;
 pub mod cow;
+pub mod dict;
 pub mod error;
 pub mod format;
 pub mod host;

@@ -6,71 +6,21 @@
 use std::fmt;
 use std::rc::Rc;
 
-use indexmap::IndexMap;
-
 use crate::bytecode::FuncProto;
 
 /// A Ruff string. Owned `String` behind an `Rc` so `s = s + "x"` can append
 /// in place when the string is uniquely held.
 pub type RStr = Rc<String>;
 
-/// Insertion-ordered dict with typed keys and a fast hasher.
-pub type DictMap = IndexMap<Key, Value, KeyHashState>;
+/// Insertion-ordered dict with typed keys (see `runtime::dict`).
+pub type DictMap = super::dict::Dict;
 
 /// A dict key: ints stay ints, so `1` and `"1"` are different keys.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Key {
     Int(i64),
     Str(RStr),
 }
-
-impl std::hash::Hash for Key {
-    #[inline]
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        match self {
-            Key::Int(i) => state.write_u64(*i as u64),
-            Key::Str(s) => state.write(s.as_bytes()),
-        }
-    }
-}
-
-/// Hashes dict keys. Int keys keep their low bits (nearby keys land in nearby
-/// buckets, which keeps big int-keyed dicts cache-friendly, as CPython's
-/// identity hash does) with a multiplicative hash folded into the whole
-/// word, so the top bits hashbrown filters on are well mixed and strided
-/// keys (multiples of a power of two) still spread. Strings use foldhash.
-#[derive(Clone, Copy, Default)]
-pub struct KeyHasher {
-    hash: u64,
-}
-
-impl std::hash::Hasher for KeyHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-
-    #[inline]
-    fn write_u64(&mut self, x: u64) {
-        let mixed = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        // Low bits: the key plus shifted copies of its higher bits. The sum
-        // grows with the key, so increasing keys visit increasing buckets
-        // (prefetch-friendly), and multiples of 2^k still differ in their low
-        // bits. Top 7 bits (hashbrown's filter byte): mixed.
-        let low = x
-            .wrapping_add(x >> 11)
-            .wrapping_add(x >> 29)
-            .wrapping_add(x >> 47);
-        self.hash = (low & 0x01FF_FFFF_FFFF_FFFF) | (mixed & 0xFE00_0000_0000_0000);
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        use std::hash::BuildHasher;
-        self.hash = foldhash::fast::FixedState::default().hash_one(bytes);
-    }
-}
-
-pub type KeyHashState = std::hash::BuildHasherDefault<KeyHasher>;
 
 impl Key {
     /// The key as a value (for `keys()`, iteration).

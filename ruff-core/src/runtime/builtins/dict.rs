@@ -192,7 +192,7 @@ fn update(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 
 fn invert(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     let d = dict_arg("invert", &args[0], "a dict")?;
-    let mut out = DictMap::with_capacity_and_hasher(d.len(), Default::default());
+    let mut out = DictMap::with_capacity(d.len());
     for (k, v) in d {
         let Some(new_key) = v.as_key() else {
             return Err(type_error(

@@ -148,7 +148,7 @@ fn from_serde(j: J) -> Value {
         J::String(s) => Value::str(s),
         J::Array(items) => Value::array(items.into_iter().map(from_serde).collect()),
         J::Object(obj) => {
-            let mut map = DictMap::with_capacity_and_hasher(obj.len(), Default::default());
+            let mut map = DictMap::with_capacity(obj.len());
             for (k, v) in obj {
                 map.insert(Key::Str(Rc::new(k)), from_serde(v));
             }
