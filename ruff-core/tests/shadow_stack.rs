@@ -43,7 +43,7 @@ try { push(1, 2) } except e { print(e.message) }
 
 #[test]
 fn a_sampler_thread_sees_the_running_function() {
-    let src = "func spin(n) {\n  mut i := 0\n  mut t := 0\n  while i < n {\n    t += i\n    i += 1\n  }\n  return t\n}\nprint(spin(3000000))\n";
+    let src = "func spin(n) {\n  mut i := 0\n  mut t := 0\n  while i < n {\n    t += i\n    i += 1\n  }\n  return t\n}\nprint(spin(30000000))\n";
     let compiled = compile(src).expect("compiles");
     let spin_id = compiled
         .functions
@@ -82,6 +82,8 @@ fn a_sampler_thread_sees_the_running_function() {
     let seen = sampler.join().expect("sampler thread");
     assert!(matches!(outcome, RunOutcome::Ok));
     let in_spin: Vec<_> = seen.iter().filter(|f| f.func == spin_id).collect();
+    // (30M iterations: long enough, even natively, for a sampler thread on
+    // a busy machine to be scheduled while `spin` runs.)
     assert!(!in_spin.is_empty(), "no sample saw `spin`");
     // Back edges record the loop's line (4..=6 in the source above). The
     // hot loop runs natively once the JIT enters it by OSR; while the JIT

@@ -54,7 +54,19 @@ pub struct Shadow {
     pub ip: u32,
     /// Number of VM frames below this native frame; bit 31 marks OSR code,
     /// which stands for the VM frame just below instead of adding a frame.
+    /// Native code does not write it: `JitCtx::native_frames` fills it in
+    /// from `JitCtx::ways_in`.
     pub vm_frames: u32,
+}
+
+/// A way into native code from Rust (`jit::call_native`): the native frames
+/// above `depth` run with `vm_frames` VM frames below them (native→native
+/// calls add none), and the first of them is OSR code if `osr`.
+#[derive(Clone, Copy, Debug)]
+pub struct WayIn {
+    pub depth: u64,
+    pub vm_frames: u32,
+    pub osr: bool,
 }
 
 pub const OSR_BIT: u32 = 1 << 31;
@@ -91,6 +103,8 @@ pub struct JitCtx {
     pub pending: Option<RtError>,
     /// Keeps the shadow stack's storage alive.
     pub shadow_store: Vec<Shadow>,
+    /// The live ways into native code, innermost last.
+    pub ways_in: Vec<WayIn>,
 }
 
 /// Field offsets used by the code generator.
@@ -105,7 +119,6 @@ pub mod off {
     pub const RET_TAG: i32 = 64;
     pub const SHADOW_SIZE: i64 = 16;
     pub const SHADOW_IP: i32 = 8;
-    pub const SHADOW_VM_FRAMES: i32 = 12;
 }
 
 impl JitCtx {
@@ -124,6 +137,7 @@ impl JitCtx {
             ret_tag: 0,
             pending: None,
             shadow_store: store,
+            ways_in: Vec::new(),
         });
         c.set_limit(max_depth as u64);
         c
@@ -154,10 +168,23 @@ impl JitCtx {
         self.shadow_limit = self.shadow.wrapping_add(limit);
     }
 
-    /// The live native frames, outermost first.
-    pub fn native_frames(&self) -> &[Shadow] {
+    /// The live native frames, outermost first, with their `vm_frames`.
+    pub fn native_frames(&self) -> Vec<Shadow> {
         let d = self.depth() as usize;
-        &self.shadow_store[1..=d.min(self.shadow_store.len() - 1)]
+        let mut out = self.shadow_store[1..=d.min(self.shadow_store.len() - 1)].to_vec();
+        let mut w = 0;
+        for (k, s) in out.iter_mut().enumerate() {
+            let depth = k as u64 + 1;
+            while w + 1 < self.ways_in.len() && self.ways_in[w + 1].depth < depth {
+                w += 1;
+            }
+            s.vm_frames = match self.ways_in.get(w) {
+                Some(way) if way.osr && depth == way.depth + 1 => way.vm_frames | OSR_BIT,
+                Some(way) => way.vm_frames,
+                None => 0,
+            };
+        }
+        out
     }
 }
 

@@ -337,6 +337,11 @@ fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> R
         let saved = ((*ctx).vm, (*ctx).vm_frames, (*ctx).shadow_limit, (*ctx).top);
         (*ctx).vm = vm_ptr;
         (*ctx).vm_frames = frames as u64;
+        (*ctx).ways_in.push(ctx::WayIn {
+            depth: (*ctx).depth(),
+            vm_frames: frames as u32,
+            osr,
+        });
         // OSR code stands for the top VM frame: do not count it twice.
         let below = if osr {
             frames.saturating_sub(1)
@@ -345,6 +350,7 @@ fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> R
         };
         (*ctx).set_limit(max.saturating_sub(below) as u64);
         let r = f(ctx);
+        (*ctx).ways_in.pop();
         (*ctx).vm = saved.0;
         (*ctx).vm_frames = saved.1;
         (*ctx).shadow_limit = saved.2;
@@ -532,7 +538,7 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
             *(*ctx).shadow.add(d as usize) = ctx::Shadow {
                 proto: Rc::as_ptr(&c.proto),
                 ip: header as u32 + 1,
-                vm_frames: (*ctx).vm_frames as u32 | ctx::OSR_BIT,
+                vm_frames: 0,
             };
             entry(ctx, closure, base as u64)
         },

@@ -76,13 +76,6 @@ impl Lower<'_, '_> {
         self.shadow = self.b.ins().iadd_imm_s(caller, off::SHADOW_SIZE);
         let pp = self.iconst(Rc::as_ptr(self.u.proto) as i64);
         self.b.ins().store(MemFlags::trusted(), pp, self.shadow, 0);
-        let vf = self
-            .b
-            .ins()
-            .load(t::I32, MemFlags::trusted(), self.cx, off::VM_FRAMES);
-        self.b
-            .ins()
-            .store(MemFlags::trusted(), vf, self.shadow, off::SHADOW_VM_FRAMES);
         self.prof_push();
         // The shadow entry's instruction is stored before each call out
         // (`set_ip`); nothing reads it before.
