@@ -43,6 +43,9 @@ pub enum ExitReason {
     Stress,
     /// A direct native call found the recursion limit reached.
     StackLimit,
+    /// A direct native call found its global rebound to another function
+    /// (`JitCtx::fn_epoch` moved): the interpreter makes the call.
+    GlobalChanged,
     /// OSR code reached `return`: the interpreter returns from the frame.
     Return,
     /// OSR code left its loop: the interpreter continues after it.
@@ -59,6 +62,7 @@ impl ExitReason {
             ExitReason::Interrupt => "interrupt",
             ExitReason::Stress => "stress",
             ExitReason::StackLimit => "stack-limit",
+            ExitReason::GlobalChanged => "global-changed",
             ExitReason::Return => "return",
             ExitReason::LeaveLoop => "leave-loop",
         }

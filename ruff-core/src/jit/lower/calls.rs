@@ -208,13 +208,22 @@ impl Lower<'_, '_> {
         self.b
             .ins()
             .jump(join, &[BlockArg::Value(tg), BlockArg::Value(pl)]);
-        // Slow: the binding changed; call whatever the global holds now.
         self.b.switch_to_block(slow);
-        self.stack = saved;
-        let (tg2, pl2) = self.generic_call(ip, p, argc);
-        self.b
-            .ins()
-            .jump(join, &[BlockArg::Value(tg2), BlockArg::Value(pl2)]);
+        let fast_stack = std::mem::replace(&mut self.stack, saved);
+        if callee.ic.is_none() {
+            // The global was rebound: the interpreter makes this call (an
+            // exit is much less code than a generic call here, and code
+            // that keeps exiting is recompiled against the new binding).
+            let st = self.stack.clone();
+            self.emit_exit(ip, &st, ExitReason::GlobalChanged, Ty::Bot, true);
+            self.stack = fast_stack;
+        } else {
+            // Another callee than the one seen: call it generically.
+            let (tg2, pl2) = self.generic_call(ip, p, argc);
+            self.b
+                .ins()
+                .jump(join, &[BlockArg::Value(tg2), BlockArg::Value(pl2)]);
+        }
         self.b.switch_to_block(join);
         Ok(Some((tgp, plp)))
     }
