@@ -28,6 +28,10 @@ pub struct CodeModule {
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
     perf_map: Option<std::fs::File>,
     next_name: u32,
+    /// Compilation contexts kept for the next unit: Cranelift reuses their
+    /// allocations (the register allocator's above all).
+    spare: Vec<Context>,
+    spare_builder: Option<cranelift_frontend::FunctionBuilderContext>,
 }
 
 impl CodeModule {
@@ -70,6 +74,8 @@ impl CodeModule {
             frontend,
             perf_map,
             next_name: 0,
+            spare: Vec::new(),
+            spare_builder: None,
         })
     }
 
@@ -96,6 +102,26 @@ impl CodeModule {
         self.module
             .declare_function(&name, Linkage::Local, sig)
             .map_err(|e| e.to_string())
+    }
+
+    /// A cleared compilation context (reused if one was given back).
+    pub fn context(&mut self) -> Context {
+        self.spare.pop().unwrap_or_else(Context::new)
+    }
+
+    /// Give back a context after its function was defined.
+    pub fn give_back(&mut self, mut ctx: Context) {
+        ctx.clear();
+        self.spare.push(ctx);
+    }
+
+    /// The function builder's context, reused like `context`.
+    pub fn builder_context(&mut self) -> cranelift_frontend::FunctionBuilderContext {
+        self.spare_builder.take().unwrap_or_default()
+    }
+
+    pub fn give_back_builder(&mut self, fbc: cranelift_frontend::FunctionBuilderContext) {
+        self.spare_builder = Some(fbc);
     }
 
     /// Compile a built function; returns its code size in bytes.

@@ -186,9 +186,9 @@ fn build_method(
     let spec_id = module
         .declare(&spec_sig)
         .map_err(|_| (Refusal::Codegen, 0))?;
-    let mut ctx = Context::new();
+    let mut ctx = module.context();
     ctx.func.signature = spec_sig.clone();
-    let mut fbc = FunctionBuilderContext::new();
+    let mut fbc = module.builder_context();
     let self_ref = module.module.declare_func_in_func(spec_id, &mut ctx.func);
     let exits = {
         let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
@@ -211,13 +211,16 @@ fn build_method(
     let gen_id = module
         .declare(&gen_sig)
         .map_err(|_| (Refusal::Codegen, 0))?;
-    let mut gctx = Context::new();
+    let mut gctx = module.context();
     gctx.func.signature = gen_sig;
     let spec_ref = module.module.declare_func_in_func(spec_id, &mut gctx.func);
     generic_entry(&mut gctx, &mut fbc, params, spec_ref, module);
     let gsize = module
         .define(gen_id, &mut gctx)
         .map_err(|_| (Refusal::Codegen, 0))?;
+    module.give_back(ctx);
+    module.give_back(gctx);
+    module.give_back_builder(fbc);
     let spec = module
         .finalize(spec_id, size, perf)
         .map_err(|_| (Refusal::Codegen, 0))?;
@@ -414,9 +417,9 @@ fn build_osr(
     let id = module
         .declare(&sig)
         .map_err(|_| (Refusal::Codegen, header))?;
-    let mut ctx = Context::new();
+    let mut ctx = module.context();
     ctx.func.signature = sig;
-    let mut fbc = FunctionBuilderContext::new();
+    let mut fbc = module.builder_context();
     let exits = {
         let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
         let mut l = Lower::new(b, unit, None, module.call_conv);
@@ -429,6 +432,8 @@ fn build_osr(
     let size = module
         .define(id, &mut ctx)
         .map_err(|_| (Refusal::Codegen, header))?;
+    module.give_back(ctx);
+    module.give_back_builder(fbc);
     let ptr = module
         .finalize(id, size, perf)
         .map_err(|_| (Refusal::Codegen, header))?;
