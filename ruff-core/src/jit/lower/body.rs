@@ -286,6 +286,7 @@ impl Lower<'_, '_> {
                     self.jump_to(ip)?;
                 }
                 self.enter_block(ip);
+                self.epoch_checked = false;
                 live = true;
             }
             if !live {

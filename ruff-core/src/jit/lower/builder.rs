@@ -50,6 +50,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             dirty_on_entry: u.proto.is_method || u.self_params.iter().any(|t| !t.is_unboxed()),
             one: None,
             exit_area: None,
+            epoch_checked: false,
             heap_result: false,
             nslots,
             prof: None,
@@ -114,6 +115,8 @@ impl<'a, 'u> Lower<'a, 'u> {
         let rets = vec![t::I64; nret];
         let sig = self.sig(&params, &rets);
         let fp = self.iconst(f as i64);
+        // A helper may run code that rebinds globals.
+        self.epoch_checked = false;
         if f != h::release as *const () as usize && f != h::put as *const () as usize {
             // Rust code may look at the native frames (errors, exits,
             // calls into the VM): publish this frame as the top one.
@@ -323,6 +326,8 @@ impl<'a, 'u> Lower<'a, 'u> {
             .get(ip)
             .and_then(|s| s.as_ref())
             .map(|s| s.null.clone());
+        // The exit's helper call does not return to the current path.
+        let epoch_checked = self.epoch_checked;
         let mut plan = ExitPlan::default();
         for (p, sv) in st.iter().enumerate() {
             self.plan_write(&mut plan, (self.nslots + p) as i64, *sv);
@@ -368,6 +373,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             self.epilogue(false);
             self.ret(tg, pl);
         }
+        self.epoch_checked = epoch_checked;
     }
 
     /// Plan the write of stack entry `sv` to `dst` (see `exits::Write`).

@@ -8,7 +8,7 @@ use cranelift_codegen::ir::{
 
 use std::rc::Rc;
 
-use crate::bytecode::FuncProto;
+use crate::bytecode::{FuncProto, Op, VarRef};
 
 use super::super::ctx::{off, tag};
 use super::super::exits::ExitReason;
@@ -139,6 +139,11 @@ impl Lower<'_, '_> {
         let tgp = self.b.append_block_param(join, t::I64);
         let plp = self.b.append_block_param(join, t::I64);
         args[1] = match callee.ic {
+            None if self.epoch_checked => {
+                self.b.ins().jump(fast, &[]);
+                self.b.switch_to_block(fast);
+                self.iconst(callee.closure as i64)
+            }
             None => {
                 // The global still holds the function compiled against.
                 let epoch_now =
@@ -152,6 +157,7 @@ impl Lower<'_, '_> {
                 );
                 self.b.ins().brif(same, fast, &[], slow, &[]);
                 self.b.switch_to_block(fast);
+                self.epoch_checked = true;
                 self.iconst(callee.closure as i64)
             }
             Some(target) => {
@@ -179,6 +185,9 @@ impl Lower<'_, '_> {
             (None, None) => return Ok(None),
         };
         let (tg, pl) = self.native_result(call);
+        // Only a self call of code that cannot rebind globals keeps the
+        // epoch check valid.
+        self.epoch_checked &= callee.code.is_none() && callee.ic.is_none() && self.cannot_rebind();
         if expected.is_unboxed() {
             // The common case first: a result of the expected type.
             let hit = self
@@ -226,6 +235,29 @@ impl Lower<'_, '_> {
         }
         self.b.switch_to_block(join);
         Ok(Some((tgp, plp)))
+    }
+
+    /// Whether running this unit's code can rebind no global: it stores no
+    /// global, and every call it makes is a direct call of itself.
+    fn cannot_rebind(&self) -> bool {
+        let proto = self.u.proto;
+        proto.code.iter().enumerate().all(|(ip, op)| match *op {
+            Op::StoreGlobal(_) | Op::CallMethod(..) | Op::CallMethodWb(..) => false,
+            Op::UpdateVar(u) => matches!(proto.updates[u as usize].var, VarRef::Local(_)),
+            Op::StorePath(p) => matches!(proto.paths[p as usize].var, VarRef::Local(_)),
+            Op::Call(argc) => {
+                let Some(st) = &self.u.an.states[ip] else {
+                    return true; // unreachable
+                };
+                let at = st.stack.len().checked_sub(argc as usize + 1);
+                match at.map(|i| st.stack[i]) {
+                    Some(Ty::Func(g)) => super::super::global_func(self.u.vm, g)
+                        .is_some_and(|c| Rc::ptr_eq(&c.proto, proto)),
+                    _ => false,
+                }
+            }
+            _ => true,
+        })
     }
 
     /// The callee at stack position `p` (a lazy local or a boxed value) as
@@ -282,6 +314,7 @@ impl Lower<'_, '_> {
             self.b.set_cold_block(fail);
             self.b.ins().brif(bad, fail, &[], ok, &[]);
             // A failed guard needs the value in its slot: box it on that path.
+            let epoch_checked = self.epoch_checked;
             self.b.switch_to_block(fail);
             let at = self.slot_of_pos(p);
             self.call(h::put as *const () as usize, &[at, tg, pl], 0);
@@ -290,6 +323,7 @@ impl Lower<'_, '_> {
             st.extend_from_slice(extra);
             self.emit_exit(ip + 1, &st, ExitReason::TypeGuard, ty, true);
             self.b.switch_to_block(ok);
+            self.epoch_checked = epoch_checked;
             self.stack.push(match ty {
                 Ty::Int => Sv::I(pl),
                 Ty::Bool => Sv::B(pl),

@@ -726,6 +726,11 @@ struct Lower<'a, 'u> {
     dirty_on_entry: bool,
     /// `iconst 1` in the entry block (dominates every `mark_dirty`).
     one: Option<V>,
+    /// On the current path, `JitCtx::fn_epoch` was checked and nothing
+    /// since could have rebound a global: a direct call needs no new check.
+    /// Cleared at every jump target and helper call; kept across a direct
+    /// call of this unit to itself when its code cannot rebind globals.
+    epoch_checked: bool,
     /// The stack slot exits pass their unboxed values in (one per frame,
     /// as big as the largest exit needs).
     exit_area: Option<cranelift_codegen::ir::StackSlot>,
