@@ -38,7 +38,7 @@ pub struct RunResult {
 }
 
 /// Ask the VM for the JIT mode (`ruff run --jit`'s values) and for its
-/// telemetry as JSON Lines in `telemetry_file`, which the summary reads back
+/// lean telemetry as JSON Lines in `telemetry_file`, which the summary reads back
 /// for compile counts, times, exits and refusals. Returns whether the VM has
 /// a JIT (the summary says "JIT not available" otherwise).
 fn configure_jit(options: &mut VmOptions, mode: &str, telemetry_file: &str) -> bool {
@@ -49,6 +49,10 @@ fn configure_jit(options: &mut VmOptions, mode: &str, telemetry_file: &str) -> b
         _ => JitMode::On,
     };
     options.jit_tools.telemetry = Some(telemetry_file.to_string());
+    // Events only: the samples measure native vs interpreted time, and
+    // counting every native call and back edge would slow the program
+    // (docs/telemetry.md, "lean telemetry").
+    options.jit_tools.lean_telemetry = true;
     true
 }
 

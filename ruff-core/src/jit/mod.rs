@@ -19,6 +19,7 @@ pub mod helpers;
 pub mod layout;
 mod lower;
 pub mod module;
+mod profiling;
 pub mod refusal;
 pub mod types;
 
@@ -63,6 +64,13 @@ pub struct JitTools {
     pub perf_map: bool,
     /// `--telemetry FILE` (`-` for stderr).
     pub telemetry: Option<String>,
+    /// With `telemetry`: events only, no run-time counters in hot code (no
+    /// count per native call or per back edge, and interpreted back edges
+    /// take the slow path only past the usual threshold), so the `summary`
+    /// events leave those counts out. For a sampling profiler, which
+    /// measures where time goes itself and must not slow the program down
+    /// (counting every back edge of a tight loop costs ~15%).
+    pub lean_telemetry: bool,
 }
 
 /// Default thresholds. Measured on fib and loop benchmarks: compiling costs
@@ -153,11 +161,11 @@ impl Jit {
             None => None,
         };
         let telemetry = Telemetry::new(sink);
-        // With telemetry on, every back edge takes the slow path so loops
-        // are counted; otherwise only hot ones do.
+        // With counting telemetry, every back edge takes the slow path so
+        // loops are counted; otherwise only hot ones do.
         let loop_threshold = if o.jit == JitMode::Off {
             u32::MAX
-        } else if telemetry.enabled() {
+        } else if telemetry.enabled() && !o.jit_tools.lean_telemetry {
             0
         } else {
             osr_threshold.min(u32::MAX as u64) as u32
@@ -221,6 +229,12 @@ impl Jit {
         self.code = Some(m);
     }
 
+    /// Whether run-time counters are kept for telemetry (native code
+    /// counts its entries and back edges).
+    pub(crate) fn counts(&self) -> bool {
+        self.telemetry.enabled() && !self.tools.lean_telemetry
+    }
+
     /// Emit the per-unit summary and close the telemetry sink.
     pub fn finish(&mut self, main: &Rc<FuncProto>) {
         if !self.telemetry.enabled() {
@@ -246,14 +260,17 @@ fn summarize(jit: &mut Jit, proto: &Rc<FuncProto>, seen: &mut Vec<*const FuncPro
             })
     };
     let pj = &proto.jit;
+    // Counts native code keeps only when counting (`JitTools::lean_telemetry`).
+    let counts = jit.counts();
+    let counted = |n: u64| counts.then_some(n);
     if &*proto.name != "<main>" && (pj.calls.get() > 0 || pj.entry.get().is_some()) {
         let (exits, native, compiled) = stats_of(jit, None);
         let e = Event::Summary {
             unit: unit_of(proto, None),
             entries: pj.calls.get() as u64,
-            native_entries: native,
-            iterations: 0,
-            native_iterations: 0,
+            native_entries: counted(native),
+            iterations: counted(0),
+            native_iterations: counted(0),
             compiled,
             exits,
         };
@@ -269,9 +286,10 @@ fn summarize(jit: &mut Jit, proto: &Rc<FuncProto>, seen: &mut Vec<*const FuncPro
         let e = Event::Summary {
             unit: unit_of(proto, Some(i)),
             entries: 0,
-            native_entries: osr,
-            iterations,
-            native_iterations: native_it,
+            // OSR entries are counted by the VM at each entry: always kept.
+            native_entries: Some(osr),
+            iterations: counted(iterations),
+            native_iterations: counted(native_it),
             compiled,
             exits,
         };

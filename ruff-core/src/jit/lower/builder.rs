@@ -374,7 +374,6 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     /// Method code: restore the depth counter, release the frame's slots.
     pub(super) fn epilogue(&mut self, release: bool) {
-        self.prof_pop();
         if let Some(d) = self.depth0 {
             self.b
                 .ins()

@@ -138,7 +138,7 @@ pub(crate) fn compile_method(
         dirty_globals: Vec::new(),
         self_params: params.clone(),
         stats: stats.clone(),
-        telemetry: vm.jit.telemetry.enabled(),
+        telemetry: vm.jit.counts(),
         stress: vm.jit.tools.stress_exits > 0,
         prof: vm.shadow.as_deref().map(ShadowStack::native_layout),
     };
@@ -372,7 +372,7 @@ pub(crate) fn compile_osr(
         dirty_globals,
         self_params: Vec::new(),
         stats: stats.clone(),
-        telemetry: vm.jit.telemetry.enabled(),
+        telemetry: vm.jit.counts(),
         stress: vm.jit.tools.stress_exits > 0,
         prof: vm.shadow.as_deref().map(ShadowStack::native_layout),
     };
