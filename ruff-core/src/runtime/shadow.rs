@@ -221,14 +221,26 @@ impl ShadowStack {
     }
 
     /// Name the native frames whose record holds `key` (a compiled
-    /// function's prototype address): `func`, declared at `line`, whose
-    /// instructions are at `lines`.
-    pub fn name_native(&self, key: u64, func: FuncId, line: u32, lines: &[u32]) {
+    /// function's prototype address): `func`, declared at `line`, always at
+    /// `one_line` if given, else at `lines[ip - 1]` (the line of each
+    /// instruction, `ip` from the record).
+    pub fn name_native(
+        &self,
+        key: u64,
+        func: FuncId,
+        line: u32,
+        one_line: Option<u32>,
+        lines: &[u32],
+    ) {
         let mut n = self.native.lock().unwrap_or_else(|e| e.into_inner());
         n.names.entry(key).or_insert_with(|| NativeName {
             func,
             line,
-            lines: lines.into(),
+            lines: match one_line {
+                Some(_) => Box::new([]),
+                None => lines.into(),
+            },
+            one_line,
         });
     }
 

@@ -9,8 +9,9 @@
 //! counts its live frames, and record `i` (1-based, `1..=depth`) is the
 //! `i`th innermost-but-outer one, written by its prologue before the depth
 //! is published; the record's `ip` is one past the instruction the frame is
-//! at (0 or stale before its first call: the function's own line is shown
-//! then, see `jit::lower::prof`); `flags` bit 31 marks OSR code, which
+//! at (stored by method code where the line changes, and at entry — 0, the
+//! declaration line — unless the function has a single line to show, see
+//! `jit::lower::prof`); `flags` bit 31 marks OSR code, which
 //! stands for the VM frame below it (already a slot). Records are plain
 //! memory written by the VM thread; the sampler reads each word with a
 //! relaxed atomic load (a torn frame is possible, a torn word is not), and
@@ -56,6 +57,9 @@ pub(crate) struct NativeName {
     pub line: u32,
     /// `FuncProto::lines`: the line of each instruction.
     pub lines: Box<[u32]>,
+    /// All its calls and loops are on this line: the frame is always there
+    /// (its code stores no instruction for the profiler).
+    pub one_line: Option<u32>,
 }
 
 /// What the sampler needs to name native frames.
@@ -96,9 +100,10 @@ impl NativeState {
         let Some(n) = self.names.get(&proto) else {
             return;
         };
-        let line = match (ip as usize).checked_sub(1).and_then(|i| n.lines.get(i)) {
-            Some(&l) => l,
-            None => n.line,
+        let line = match (n.one_line, (ip as usize).checked_sub(1)) {
+            (Some(l), _) => l,
+            (None, Some(i)) => n.lines.get(i).copied().unwrap_or(n.line),
+            (None, None) => n.line,
         };
         out.push(FrameSample {
             func: n.func,

@@ -42,9 +42,9 @@ pub struct VmOptions {
     pub jit_tools: crate::jit::JitTools,
     /// Keep this shadow stack current for a profiler's sampler thread.
     pub shadow: Option<Arc<ShadowStack>>,
-    /// The process exits right after the run (`ruff run`): leave the
-    /// program's memory to the OS instead of freeing it value by value
-    /// (a 2-million-entry dict takes milliseconds to drop).
+    /// The process exits soon after the run (`ruff run`, `ruff-prof`):
+    /// leave the program's memory to the OS instead of freeing it value by
+    /// value (a 2-million-entry dict takes milliseconds to drop).
     pub exit_after_run: bool,
 }
 

@@ -16,12 +16,13 @@
 //! Lines: the frame shows the line of the call it is in or of the loop it
 //! runs, as in the interpreter, with as few stores as that takes (they are
 //! on the hottest paths: measured, a store per back edge of a tight loop
-//! cost while_sum +40%): a unit whose calls and loops are all on one line stores it
-//! once at entry; otherwise each call stores its line, and a loop stores its
-//! line when entered, and again at its back edge only if its body contains
-//! a call or an inner loop (which changed it). Method code also stores its
-//! instruction once at entry, so that a record reused from an earlier frame
-//! never shows that frame's line.
+//! cost while_sum +40%). A function whose calls and loops are all on one
+//! line stores nothing: the sampler shows that line. Otherwise method code
+//! stores its instruction once at entry (a record reused from an earlier
+//! frame must not show that frame's line); an OSR unit whose calls and
+//! loops are on one line stores it once at entry; and each call stores its
+//! line, a loop stores its line when entered, and again at its back edge
+//! only if its body contains a call or an inner loop (which changed it).
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types as t, InstBuilder, MemFlagsData as MemFlags, Value as V};
@@ -141,10 +142,20 @@ impl Lower<'_, '_> {
             return;
         };
         let p = self.u.proto;
-        shadow.name_native(Rc::as_ptr(p) as u64, p.id, p.line, &p.lines);
+        // Over all the code, compiled or not: the sampler relies on it.
+        let mut points = (0..p.code.len()).filter(|&ip| Self::is_line_point(&p.code[ip]));
+        let line_of = |ip: usize| p.lines.get(ip).copied().unwrap_or(0);
+        let one_line = match points.next().map(line_of) {
+            None => Some(p.line),
+            Some(l) if points.all(|ip| line_of(ip) == l) => Some(l),
+            Some(_) => None,
+        };
+        shadow.name_native(Rc::as_ptr(p) as u64, p.id, p.line, one_line, &p.lines);
         let st = self.prof_plan(Target::Record, (0, p.code.len()));
-        let (line, ip) = st.fixed.unwrap_or((p.line, None));
-        self.store_at(Target::Record, ip, line);
+        if one_line.is_none() {
+            let (line, ip) = st.fixed.unwrap_or((p.line, None));
+            self.store_at(Target::Record, ip, line);
+        }
         self.prof = Some(st);
     }
 
