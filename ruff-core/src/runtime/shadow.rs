@@ -352,6 +352,53 @@ mod tests {
         assert_eq!(out[1].line, 7);
     }
 
+    /// Native frames come from the JIT's records, merged where each slot
+    /// recorded the native depth below it; OSR records and unknown
+    /// prototypes are left out; a function with one line shows it
+    /// whatever its record's instruction.
+    #[test]
+    fn native_records_merge_below_the_slots_pushed_above_them() {
+        use crate::runtime::shadow_native::{NativeFrames, NativeRecord, STANDS_FOR_VM_FRAME};
+        let rec = |proto, ip, flags| NativeRecord { proto, ip, flags };
+        let records = [
+            rec(0, 0, 0), // index 0 is unused
+            rec(0xf, 2, 0),
+            rec(0xf, 0, 0),
+            rec(0x9, 1, STANDS_FOR_VM_FRAME),
+            rec(0x1, 7, 0),
+            rec(0xbad, 1, 0),
+        ];
+        let depth = std::sync::atomic::AtomicU64::new(0);
+        let s = ShadowStack::new(16);
+        s.name_native(0xf, 5, 10, None, &[10, 11, 12]);
+        s.name_native(0x1, 6, 20, Some(21), &[20, 21]);
+        s.attach_native(NativeFrames {
+            depth: depth.as_ptr(),
+            records: records.as_ptr(),
+            capacity: records.len(),
+        });
+        s.push(0, Tier::Interpreted, 1); // below: 0
+        depth.store(2, Ordering::Relaxed);
+        s.push(1, Tier::Runtime, 0); // below: 2
+        depth.store(5, Ordering::Relaxed);
+        let mut out = Vec::new();
+        s.sample(&mut out);
+        let f = |func, tier, line| FrameSample { func, tier, line };
+        assert_eq!(
+            out,
+            [
+                f(0, Tier::Interpreted, 1),
+                f(5, Tier::Native, 11), // ip 2: instruction 1's line
+                f(5, Tier::Native, 10), // ip 0: the declaration line
+                f(1, Tier::Runtime, 0),
+                f(6, Tier::Native, 21),
+            ]
+        );
+        s.detach_native();
+        s.sample(&mut out);
+        assert_eq!(out.len(), 2);
+    }
+
     /// JIT code writes slots at these offsets (see `slot_off`).
     #[test]
     fn slot_layout_matches_the_offsets() {
