@@ -169,6 +169,8 @@ fn run(m: &ArgMatches) -> ExitCode {
             // The environment is read here, never inside the VM.
             perf_map: std::env::var_os("RUFF_PERF_MAP").is_some_and(|v| v == "1"),
             telemetry: m.get_one::<String>("telemetry").cloned(),
+            // `ruff run --telemetry` counts everything (docs/telemetry.md).
+            lean_telemetry: false,
         },
         exit_after_run: true,
         ..VmOptions::default()

@@ -213,3 +213,49 @@ fn array_loops_run_natively_without_exits() {
         assert!(l["native_iterations"].as_u64().unwrap() > 5_000, "{l}");
     }
 }
+
+/// Lean telemetry (what `ruff-prof` asks for): the same compile events, but
+/// native code counts nothing, so the summaries leave out the counts they
+/// did not keep instead of reporting zeros. A loop's OSR entries (counted
+/// by the VM) stay.
+#[test]
+fn lean_telemetry_keeps_events_and_leaves_out_uncounted_counts() {
+    use ruff_core::driver;
+    use ruff_core::runtime::vm::VmOptions;
+    let src = "func fib(n) {\n  if n < 2 { return n }\n  return fib(n - 1) + fib(n - 2)\n}\nmut i := 0\nmut s := 0\nwhile i < 100000 {\n  s = s + i\n  i = i + 1\n}\nprint(fib(20) + s)\n";
+    let events = script("lean.jsonl", "");
+    let mut options = VmOptions::default();
+    options.jit_tools.telemetry = Some(events.to_string_lossy().into_owned());
+    options.jit_tools.lean_telemetry = true;
+    let compiled = driver::compile(src).expect("compiles");
+    let out = driver::run_compiled(
+        &compiled,
+        "lean.ruff",
+        src,
+        options,
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
+    assert_eq!(out.exit_code(), 0);
+    let text = std::fs::read_to_string(&events).expect("telemetry file");
+    let all: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert!(events_named(&all, "compile_finished", "fib"));
+    assert!(events_named(&all, "compile_finished", "<main>"));
+    let f = summary(&all, "fib", None);
+    assert_eq!(f["compiled"], true);
+    assert!(f.get("native_entries").is_none(), "{f}");
+    let l = summary(&all, "<main>", Some(7));
+    assert_eq!(l["compiled"], true);
+    assert!(l["native_entries"].as_u64().unwrap() >= 1, "{l}");
+    assert!(l.get("iterations").is_none(), "{l}");
+    assert!(l.get("native_iterations").is_none(), "{l}");
+}
+
+fn events_named(all: &[Value], kind: &str, function: &str) -> bool {
+    events(all, kind)
+        .iter()
+        .any(|e| e["unit"]["function"] == function)
+}

@@ -49,7 +49,7 @@ def main():
         head = ("old", "new")
     else:
         head = ("plain", "prof")
-    print(f"{'benchmark':<22} {'wall ms':>8} {head[1]:>8} {'change':>8} | "
+    print(f"{'benchmark':<24} {'wall ms':>8} {head[1]:>8} {'change':>8} | "
           f"{'cpu ms':>8} {head[1]:>8} {'change':>8}")
     for spec in benches:
         name, _, arg = spec.partition("=")
@@ -69,8 +69,8 @@ def main():
         w2 = statistics.median(w for w, _ in r2)
         c1 = statistics.median(c for _, c in r1)
         c2 = statistics.median(c for _, c in r2)
-        label = spec if len(spec) <= 22 else spec[:22]
-        print(f"{label:<22} {w1:8.0f} {w2:8.0f} {100 * (w2 - w1) / w1:+7.1f}% | "
+        label = spec if len(spec) <= 24 else spec[:24]
+        print(f"{label:<24} {w1:8.0f} {w2:8.0f} {100 * (w2 - w1) / w1:+7.1f}% | "
               f"{c1:8.0f} {c2:8.0f} {100 * (c2 - c1) / c1:+7.1f}%", flush=True)
     load = open("/proc/loadavg").read().split()[:3]
     print(f"load average: {' '.join(load)} on {os.cpu_count()} cores, {a.runs} runs each")

@@ -111,13 +111,23 @@ pub fn render(p: &Profile, jit: &Jit<'_>) -> String {
         // shorter than the sampling interval (or a JIT without the marking).
         if let Some(Some(st)) = &r.stats {
             let visible = r.counts.total >= 5 && r.counts.total * 20 >= p.total();
-            if visible && st.native_entries > 0 && r.counts.by_tier[tier_index(Tier::Native)] == 0 {
+            // Lean telemetry (ruff-prof's) does not count a function's
+            // native calls: that it was compiled is what is known.
+            let ran = match st.native_entries {
+                Some(n) if n > 0 => Some(format!(
+                    "entered native code {} times",
+                    thousands(n as usize)
+                )),
+                None if st.compiles > 0 => Some("was compiled".to_string()),
+                _ => None,
+            };
+            if let (true, 0, Some(ran)) = (visible, r.counts.by_tier[tier_index(Tier::Native)], ran)
+            {
                 let _ = writeln!(
                     s,
-                    "note: {} entered native code {} times, but no sample saw a native frame: \
+                    "note: {} {ran}, but no sample saw a native frame: \
                      its native runs were too short to sample",
                     r.label,
-                    thousands(st.native_entries as usize)
                 );
             }
         }
@@ -321,6 +331,27 @@ mod tests {
         let s = render(&p, &Jit::On(&t));
         assert!(
             s.contains("note: f (t.ruff:1) entered native code 5,000 times"),
+            "{s}"
+        );
+    }
+
+    /// Lean telemetry (ruff-prof's own) has no native call counts.
+    #[test]
+    fn native_time_the_samples_cannot_see_lean() {
+        let t = Telemetry::parse(
+            r#"{"v":1,"event":"compile_finished","unit":{"kind":"function","function":"f","line":1},"micros":900}
+{"v":1,"event":"summary","unit":{"kind":"function","function":"f","line":1},"entries":100,"compiled":true,"exits":0}"#,
+        );
+        let p = sample_profile(vec![(
+            vec![
+                frame(0, Tier::Interpreted, 7),
+                frame(1, Tier::Interpreted, 2),
+            ],
+            10,
+        )]);
+        let s = render(&p, &Jit::On(&t));
+        assert!(
+            s.contains("note: f (t.ruff:1) was compiled, but no sample saw a native frame"),
             "{s}"
         );
     }

@@ -31,8 +31,9 @@ pub struct UnitStats {
     pub refused: Option<(String, String)>,
     pub blacklisted: bool,
     /// From the end-of-run `summary`: entries into native code (calls, or
-    /// OSR entries for a loop).
-    pub native_entries: u64,
+    /// OSR entries for a loop); `None` when not counted (lean telemetry
+    /// counts a loop's OSR entries but not a function's calls).
+    pub native_entries: Option<u64>,
 }
 
 impl UnitStats {
@@ -97,7 +98,7 @@ impl Telemetry {
                 "blacklisted" => t.units.entry(key).or_default().blacklisted = true,
                 "summary" => {
                     summary_exits.insert(key.clone(), u64_of("exits"));
-                    t.units.entry(key).or_default().native_entries = u64_of("native_entries");
+                    t.units.entry(key).or_default().native_entries = v["native_entries"].as_u64();
                 }
                 _ => {}
             }
@@ -164,7 +165,7 @@ not json
         assert_eq!(fib.compiles, 2);
         assert_eq!(fib.compile_micros, 2993);
         assert_eq!(fib.exits, 3, "per-site counts beat a smaller summary");
-        assert_eq!(fib.native_entries, 21791);
+        assert_eq!(fib.native_entries, Some(21791));
         assert_eq!(fib.top_exit_reason(), Some("type-guard"));
         let l = t.loop_("<main>", 1, 0).expect("loop");
         assert_eq!(

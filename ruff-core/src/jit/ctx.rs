@@ -119,6 +119,7 @@ pub mod off {
     pub const RET_TAG: i32 = 64;
     pub const SHADOW_SIZE: i64 = 16;
     pub const SHADOW_IP: i32 = 8;
+    pub const SHADOW_VM_FRAMES: i32 = 12;
 }
 
 impl JitCtx {

@@ -209,14 +209,13 @@ pub unsafe extern "C" fn resume(
         note_exit(vm, ex, obs);
         Rc::increment_strong_count(closure);
         let closure = Rc::from_raw(closure);
-        // This native frame becomes the VM frame. For profilers its shadow
-        // entry (pushed by the native prologue) does too: the VM frame's
-        // return or unwind pops it, and the native epilogue then restores
-        // the depth it saw on entry, which is that same depth.
+        // This native frame becomes the VM frame. For profilers it gets
+        // its slot now (native frames have none, see `runtime::
+        // shadow_native`), above the native frames below it; the VM
+        // frame's return or unwind pops it.
         (*ctx).set_depth((*ctx).depth() - 1);
         if let Some(s) = &vm.shadow {
-            s.set_tier(crate::runtime::shadow::Tier::Interpreted);
-            s.set_line(ex.line);
+            s.push(proto.id, crate::runtime::shadow::Tier::Interpreted, ex.line);
         }
         vm.frames.push(Frame {
             closure,

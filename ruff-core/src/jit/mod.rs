@@ -19,6 +19,7 @@ pub mod helpers;
 pub mod layout;
 mod lower;
 pub mod module;
+mod profiling;
 pub mod refusal;
 pub mod types;
 
@@ -63,6 +64,13 @@ pub struct JitTools {
     pub perf_map: bool,
     /// `--telemetry FILE` (`-` for stderr).
     pub telemetry: Option<String>,
+    /// With `telemetry`: events only, no run-time counters in hot code (no
+    /// count per native call or per back edge, and interpreted back edges
+    /// take the slow path only past the usual threshold), so the `summary`
+    /// events leave those counts out. For a sampling profiler, which
+    /// measures where time goes itself and must not slow the program down
+    /// (counting every back edge of a tight loop costs ~15%).
+    pub lean_telemetry: bool,
 }
 
 /// Default thresholds. Measured on fib and loop benchmarks: compiling costs
@@ -134,6 +142,9 @@ pub struct Jit {
     /// interpreter frame's: no call-target feedback).
     pub(crate) native_caller: bool,
     retired_loops: Vec<Rc<CompiledLoop>>,
+    /// How long creating the code module took, if the unit being compiled
+    /// created it (see `take_module`).
+    module_setup: std::time::Duration,
 }
 
 impl Jit {
@@ -153,11 +164,11 @@ impl Jit {
             None => None,
         };
         let telemetry = Telemetry::new(sink);
-        // With telemetry on, every back edge takes the slow path so loops
-        // are counted; otherwise only hot ones do.
+        // With counting telemetry, every back edge takes the slow path so
+        // loops are counted; otherwise only hot ones do.
         let loop_threshold = if o.jit == JitMode::Off {
             u32::MAX
-        } else if telemetry.enabled() {
+        } else if telemetry.enabled() && !o.jit_tools.lean_telemetry {
             0
         } else {
             osr_threshold.min(u32::MAX as u64) as u32
@@ -178,6 +189,7 @@ impl Jit {
             retired_fns: Vec::new(),
             native_caller: false,
             retired_loops: Vec::new(),
+            module_setup: std::time::Duration::ZERO,
         }
     }
 
@@ -210,32 +222,41 @@ impl Jit {
 
     /// The code module, created on the first compile. Taken out while a
     /// unit is built (the builder reads the VM) and put back after.
+    /// Creating it (target ISA detection, the executable memory) is a
+    /// one-time set-up, logged and kept out of the unit's compile time
+    /// (`module_setup`).
     fn take_module(&mut self) -> Result<module::CodeModule, String> {
         match self.code.take() {
             Some(m) => Ok(m),
-            None => module::CodeModule::new(self.tools.perf_map),
-        }
-    }
-
-    /// Create the code module now if there is none, so that a unit's
-    /// compile time (telemetry) does not include this one-time set-up
-    /// (target ISA detection, the executable memory), which is logged.
-    fn prepare_module(&mut self) {
-        if self.code.is_none() {
-            let t0 = Instant::now();
-            if let Ok(m) = module::CodeModule::new(self.tools.perf_map) {
+            None => {
+                let t0 = Instant::now();
+                let m = module::CodeModule::new(self.tools.perf_map)?;
+                self.module_setup = t0.elapsed();
                 tracing::debug!(
                     target: "ruff_core::jit",
                     "code module created in {} µs",
-                    t0.elapsed().as_micros()
+                    self.module_setup.as_micros()
                 );
-                self.code = Some(m);
+                Ok(m)
             }
         }
     }
 
+    /// Compile time of a unit that started at `t0`, without the code
+    /// module's set-up if this unit did it.
+    fn unit_micros(&mut self, t0: Instant) -> u64 {
+        let setup = std::mem::take(&mut self.module_setup);
+        t0.elapsed().saturating_sub(setup).as_micros() as u64
+    }
+
     fn put_module(&mut self, m: module::CodeModule) {
         self.code = Some(m);
+    }
+
+    /// Whether run-time counters are kept for telemetry (native code
+    /// counts its entries and back edges).
+    pub(crate) fn counts(&self) -> bool {
+        self.telemetry.enabled() && !self.tools.lean_telemetry
     }
 
     /// Emit the per-unit summary and close the telemetry sink.
@@ -263,14 +284,17 @@ fn summarize(jit: &mut Jit, proto: &Rc<FuncProto>, seen: &mut Vec<*const FuncPro
             })
     };
     let pj = &proto.jit;
+    // Counts native code keeps only when counting (`JitTools::lean_telemetry`).
+    let counts = jit.counts();
+    let counted = |n: u64| counts.then_some(n);
     if &*proto.name != "<main>" && (pj.calls.get() > 0 || pj.entry.get().is_some()) {
         let (exits, native, compiled) = stats_of(jit, None);
         let e = Event::Summary {
             unit: unit_of(proto, None),
             entries: pj.calls.get() as u64,
-            native_entries: native,
-            iterations: 0,
-            native_iterations: 0,
+            native_entries: counted(native),
+            iterations: counted(0),
+            native_iterations: counted(0),
             compiled,
             exits,
         };
@@ -286,9 +310,10 @@ fn summarize(jit: &mut Jit, proto: &Rc<FuncProto>, seen: &mut Vec<*const FuncPro
         let e = Event::Summary {
             unit: unit_of(proto, Some(i)),
             entries: 0,
-            native_entries: osr,
-            iterations,
-            native_iterations: native_it,
+            // OSR entries are counted by the VM at each entry: always kept.
+            native_entries: Some(osr),
+            iterations: counted(iterations),
+            native_iterations: counted(native_it),
             compiled,
             exits,
         };
@@ -538,7 +563,9 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
             *(*ctx).shadow.add(d as usize) = ctx::Shadow {
                 proto: Rc::as_ptr(&c.proto),
                 ip: header as u32 + 1,
-                vm_frames: 0,
+                // (Profilers read the OSR bit; Rust readers recompute
+                // the count from `ways_in`.)
+                vm_frames: (*ctx).vm_frames as u32 | ctx::OSR_BIT,
             };
             entry(ctx, closure, base as u64)
         },
@@ -621,10 +648,10 @@ pub(crate) fn compile_function(
         unit: unit_of(&proto, None),
         generic,
     });
-    vm.jit.prepare_module();
     let t0 = Instant::now();
     vm.jit.compiling.push(Rc::as_ptr(&proto));
     let r = lower::compile_method(vm, &proto, args, generic);
+    let micros = vm.jit.unit_micros(t0);
     vm.jit.compiling.pop();
     drop(prof);
     match r {
@@ -632,7 +659,7 @@ pub(crate) fn compile_function(
             let entry = code.generic;
             vm.jit.telemetry.emit(Event::CompileFinished {
                 unit: unit_of(&proto, None),
-                micros: t0.elapsed().as_micros() as u64,
+                micros,
                 code_bytes: bytes,
                 generic,
             });
@@ -667,15 +694,15 @@ fn compile_loop(vm: &mut Vm, c: &Rc<Closure>, li: usize, count: u64) -> Option<R
         unit: unit_of(&proto, Some(li)),
         generic,
     });
-    vm.jit.prepare_module();
     let t0 = Instant::now();
     let r = lower::compile_osr(vm, c, li, generic);
+    let micros = vm.jit.unit_micros(t0);
     drop(prof);
     match r {
         Ok((code, bytes)) => {
             vm.jit.telemetry.emit(Event::CompileFinished {
                 unit: unit_of(&proto, Some(li)),
-                micros: t0.elapsed().as_micros() as u64,
+                micros,
                 code_bytes: bytes,
                 generic,
             });

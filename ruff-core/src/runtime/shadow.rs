@@ -1,8 +1,10 @@
 //! The shadow stack: a copy of the Ruff call stack (function, tier, line)
 //! that a profiler's sampler thread can read while the VM runs. A sampler
 //! cannot walk the VM's own frames (they hold `Rc`s) nor read native program
-//! counters, so the interpreter — and native JIT code — record function
-//! entry and exit here, and the current line at calls and loop back edges.
+//! counters, so the interpreter records function entry and exit here, and
+//! the current line at calls and loop back edges. Native JIT frames are not
+//! pushed here: a sample merges in the frame records the JIT keeps anyway
+//! (`shadow_native`), at the place each slot recorded (`Slot::below`).
 //!
 //! Every field is an atomic, so concurrent reads are well defined; a sample
 //! taken while a frame is being pushed may see that frame half-written, which
@@ -13,19 +15,18 @@
 //! `depth` is the logical depth: it keeps counting past the capacity, and
 //! frames beyond it are not recorded (a sample shows the outermost
 //! `capacity` frames). Writes to a frame past the capacity go to one spare
-//! slot that is never sampled, so a push is branch-free: native code does
-//! `slot = slots + min(depth, capacity) * SIZE`, writes the slot, then
-//! `depth + 1`, and on every way out restores the depth it saw on entry.
+//! slot that is never sampled, so native code (OSR code recording its
+//! line in its VM frame's slot) can address a slot without a branch:
+//! `slot = slots + min(index, capacity) * SIZE`.
 //!
-//! Native code writes `Slot` and `depth` with plain stores at the offsets in
+//! Native code writes `Slot::line` with a plain store at the offset in
 //! `slot_off` (checked by a unit test). On x86-64 an aligned plain store *is*
-//! a relaxed atomic store, and stores are not reordered with earlier stores
-//! (TSO), so the store of the new depth is a release store as `push` does
-//! here; Cranelift keeps memory side effects in program order. Native code
-//! writes `func` and `line` with one aligned 64-bit store: the sampler's
-//! 32-bit loads each see one side of it, as with two stores.
+//! a relaxed atomic store.
 
-use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::shadow_native::{NativeFrames, NativeName, NativeState};
 
 /// What kind of code a frame is executing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,22 +68,22 @@ pub type FuncId = u32;
 /// Set on a `FuncId` that names a builtin by registry index.
 pub const BUILTIN_BIT: u32 = 1 << 31;
 
-/// One frame. `repr(C)`: JIT code writes it (offsets in `slot_off`); 16
-/// bytes so that an index becomes an offset with a shift, and function and
-/// line adjacent so that a native push writes both with one 64-bit store.
+/// One frame. `repr(C)`: JIT code writes its line (offsets in
+/// `slot_off`); 16 bytes so that an index becomes an offset with a shift.
 #[derive(Default)]
 #[repr(C, align(16))]
 pub struct Slot {
     func: AtomicU32,
     line: AtomicU32,
     tier: AtomicU8,
+    /// Native frames below this one (the JIT's depth when it was pushed):
+    /// where a sample merges the JIT's frames in.
+    below: AtomicU32,
 }
 
 /// Byte offsets of `Slot`'s fields and its size, for the JIT.
 pub mod slot_off {
-    pub const FUNC: i32 = 0;
     pub const LINE: i32 = 4;
-    pub const TIER: i32 = 8;
     pub const SIZE: i64 = 16;
 }
 
@@ -110,7 +111,18 @@ pub struct ShadowStack {
     /// `capacity` sampled slots plus the spare (see the module docs).
     slots: Box<[Slot]>,
     depth: AtomicUsize,
+    /// Where the JIT keeps the address of its innermost frame record, read
+    /// by `push` on the VM thread (`NO_NATIVE` when no JIT is attached)...
+    native_top: AtomicPtr<u64>,
+    /// ...and the address of record 0: the native depth is the distance.
+    native_records: AtomicUsize,
+    /// The JIT's frame records and names, for samples. The VM thread takes
+    /// the lock only to attach, detach and name a compiled function.
+    native: Mutex<NativeState>,
 }
+
+/// The native depth without a JIT.
+static NO_NATIVE: u64 = 0;
 
 impl ShadowStack {
     /// A shadow stack with room for `capacity` frames (deeper frames are
@@ -119,6 +131,9 @@ impl ShadowStack {
         ShadowStack {
             slots: (0..capacity.max(1) + 1).map(|_| Slot::default()).collect(),
             depth: AtomicUsize::new(0),
+            native_top: AtomicPtr::new(&NO_NATIVE as *const u64 as *mut u64),
+            native_records: AtomicUsize::new(0),
+            native: Mutex::new(NativeState::default()),
         }
     }
 
@@ -142,6 +157,13 @@ impl ShadowStack {
         s.func.store(func, Ordering::Relaxed);
         s.tier.store(tier as u8, Ordering::Relaxed);
         s.line.store(line, Ordering::Relaxed);
+        // SAFETY: `NO_NATIVE` or the attached JIT's `top`, which this (the
+        // VM's) thread writes, and which is exact whenever Rust code runs.
+        let top = unsafe { *self.native_top.load(Ordering::Relaxed) };
+        let records = self.native_records.load(Ordering::Relaxed);
+        let below = (top as usize).wrapping_sub(records)
+            / std::mem::size_of::<super::shadow_native::NativeRecord>();
+        s.below.store(below as u32, Ordering::Relaxed);
         // Release: a sampler that sees the new depth sees the frame.
         self.depth.store(d + 1, Ordering::Release);
     }
@@ -188,6 +210,49 @@ impl ShadowStack {
         self.depth.load(Ordering::Acquire)
     }
 
+    /// Merge these native frame records into samples until
+    /// `detach_native` (called before they are freed).
+    pub fn attach_native(&self, frames: NativeFrames) {
+        let mut n = self.native.lock().unwrap_or_else(|e| e.into_inner());
+        n.frames = Some(frames);
+        self.native_records
+            .store(frames.records as usize, Ordering::Relaxed);
+        self.native_top
+            .store(frames.top as *mut u64, Ordering::Relaxed);
+    }
+
+    pub fn detach_native(&self) {
+        let mut n = self.native.lock().unwrap_or_else(|e| e.into_inner());
+        n.frames = None;
+        self.native_top
+            .store(&NO_NATIVE as *const u64 as *mut u64, Ordering::Relaxed);
+        self.native_records.store(0, Ordering::Relaxed);
+    }
+
+    /// Name the native frames whose record holds `key` (a compiled
+    /// function's prototype address): `func`, declared at `line`, always at
+    /// `one_line` if given, else at `lines[ip - 1]` (the line of each
+    /// instruction, `ip` from the record).
+    pub fn name_native(
+        &self,
+        key: u64,
+        func: FuncId,
+        line: u32,
+        one_line: Option<u32>,
+        lines: &[u32],
+    ) {
+        let mut n = self.native.lock().unwrap_or_else(|e| e.into_inner());
+        n.names.entry(key).or_insert_with(|| NativeName {
+            func,
+            line,
+            lines: match one_line {
+                Some(_) => Box::new([]),
+                None => lines.into(),
+            },
+            one_line,
+        });
+    }
+
     /// The addresses JIT code writes to.
     pub fn native_layout(&self) -> NativeLayout {
         NativeLayout {
@@ -197,16 +262,31 @@ impl ShadowStack {
         }
     }
 
-    /// Copy the current stack, outermost first (for a sampler thread).
+    /// Copy the current stack, outermost first (for a sampler thread):
+    /// each slot preceded by the native frames below it not yet shown, and
+    /// the native frames above the last slot at the end.
     pub fn sample(&self, out: &mut Vec<FrameSample>) {
         out.clear();
+        let native = self.native.lock().unwrap_or_else(|e| e.into_inner());
         let d = self.depth.load(Ordering::Acquire).min(self.capacity());
+        let nd = native.depth();
+        let mut next = 1;
         for s in &self.slots[..d] {
+            let below = (s.below.load(Ordering::Relaxed) as usize).min(nd);
+            while next <= below {
+                native.push_frame(next, out);
+                next += 1;
+            }
             out.push(FrameSample {
                 func: s.func.load(Ordering::Relaxed),
                 tier: Tier::from_u8(s.tier.load(Ordering::Relaxed)),
                 line: s.line.load(Ordering::Relaxed),
             });
+        }
+        // Native frames deeper than the capacity are not shown, as slots.
+        while next <= nd && out.len() < self.capacity() {
+            native.push_frame(next, out);
+            next += 1;
         }
     }
 }
@@ -281,14 +361,62 @@ mod tests {
         assert_eq!(out[1].line, 7);
     }
 
+    /// Native frames come from the JIT's records, merged where each slot
+    /// recorded the native depth below it; OSR records and unknown
+    /// prototypes are left out; a function with one line shows it
+    /// whatever its record's instruction.
+    #[test]
+    fn native_records_merge_below_the_slots_pushed_above_them() {
+        use crate::runtime::shadow_native::{NativeFrames, NativeRecord, STANDS_FOR_VM_FRAME};
+        let rec = |proto, ip, flags| NativeRecord { proto, ip, flags };
+        let records = [
+            rec(0, 0, 0), // index 0 is unused
+            rec(0xf, 2, 0),
+            rec(0xf, 0, 0),
+            rec(0x9, 1, STANDS_FOR_VM_FRAME),
+            rec(0x1, 7, 0),
+            rec(0xbad, 1, 0),
+        ];
+        // `top` holds the address of the innermost record.
+        let at =
+            |d: usize| records.as_ptr() as u64 + (d * std::mem::size_of::<NativeRecord>()) as u64;
+        let depth = std::sync::atomic::AtomicU64::new(at(0));
+        let s = ShadowStack::new(16);
+        s.name_native(0xf, 5, 10, None, &[10, 11, 12]);
+        s.name_native(0x1, 6, 20, Some(21), &[20, 21]);
+        s.attach_native(NativeFrames {
+            top: depth.as_ptr(),
+            records: records.as_ptr(),
+            capacity: records.len(),
+        });
+        s.push(0, Tier::Interpreted, 1); // below: 0
+        depth.store(at(2), Ordering::Relaxed);
+        s.push(1, Tier::Runtime, 0); // below: 2
+        depth.store(at(5), Ordering::Relaxed);
+        let mut out = Vec::new();
+        s.sample(&mut out);
+        let f = |func, tier, line| FrameSample { func, tier, line };
+        assert_eq!(
+            out,
+            [
+                f(0, Tier::Interpreted, 1),
+                f(5, Tier::Native, 11), // ip 2: instruction 1's line
+                f(5, Tier::Native, 10), // ip 0: the declaration line
+                f(1, Tier::Runtime, 0),
+                f(6, Tier::Native, 21),
+            ]
+        );
+        s.detach_native();
+        s.sample(&mut out);
+        assert_eq!(out.len(), 2);
+    }
+
     /// JIT code writes slots at these offsets (see `slot_off`).
     #[test]
     fn slot_layout_matches_the_offsets() {
         let s = Slot::default();
         let base = &s as *const Slot as usize;
-        assert_eq!(&s.func as *const _ as usize - base, slot_off::FUNC as usize);
         assert_eq!(&s.line as *const _ as usize - base, slot_off::LINE as usize);
-        assert_eq!(&s.tier as *const _ as usize - base, slot_off::TIER as usize);
         assert_eq!(std::mem::size_of::<Slot>(), slot_off::SIZE as usize);
         assert_eq!(std::mem::size_of::<AtomicUsize>(), 8);
         let st = ShadowStack::new(3);

@@ -42,9 +42,9 @@ pub struct VmOptions {
     pub jit_tools: crate::jit::JitTools,
     /// Keep this shadow stack current for a profiler's sampler thread.
     pub shadow: Option<Arc<ShadowStack>>,
-    /// The process exits right after the run (`ruff run`): leave the
-    /// program's memory to the OS instead of freeing it value by value
-    /// (a 2-million-entry dict takes milliseconds to drop).
+    /// The process exits soon after the run (`ruff run`, `ruff-prof`):
+    /// leave the program's memory to the OS instead of freeing it value by
+    /// value (a 2-million-entry dict takes milliseconds to drop).
     pub exit_after_run: bool,
 }
 
@@ -129,6 +129,15 @@ pub struct Vm {
     pub(crate) shadow: Option<Arc<ShadowStack>>,
 }
 
+impl Drop for Vm {
+    /// The JIT's frame records go with it: a sampler must stop reading them.
+    fn drop(&mut self) {
+        if let Some(s) = &self.shadow {
+            s.detach_native();
+        }
+    }
+}
+
 fn receiver_id(v: &Value) -> usize {
     match v {
         Value::Struct(s) => Rc::as_ptr(s) as usize,
@@ -145,7 +154,7 @@ impl Vm {
         err: Box<dyn Write>,
     ) -> Vm {
         let shadow = options.shadow.clone();
-        Vm {
+        let vm = Vm {
             stack: Vec::with_capacity(1024),
             frames: Vec::with_capacity(64),
             handlers: Vec::new(),
@@ -160,7 +169,12 @@ impl Vm {
             jit: crate::jit::Jit::new(&options),
             main: compiled.main.clone(),
             shadow,
+        };
+        // Samples show native frames from the JIT's own records.
+        if let Some(s) = &vm.shadow {
+            s.attach_native(vm.jit.ctx.profiler_view());
         }
+        vm
     }
 
     /// Use this reader for `input()` instead of the process's stdin.

@@ -71,18 +71,23 @@ pub enum Event {
         reason: String,
         exits: u64,
     },
-    /// At the end of the run, per function or loop that ran.
+    /// At the end of the run, per function or loop that ran. The counts
+    /// native code keeps are `None` (left out) under lean telemetry
+    /// (`JitTools::lean_telemetry`), which does not count them.
     Summary {
         unit: Unit,
         /// Functions: calls through the interpreter. Loops: 0.
         entries: u64,
         /// Functions: native code entries (from the VM or native callers).
-        /// Loops: OSR entries.
-        native_entries: u64,
+        /// Loops: OSR entries (always counted).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        native_entries: Option<u64>,
         /// Loops: back edges, interpreted plus native.
-        iterations: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        iterations: Option<u64>,
         /// Loops: back edges taken in native code.
-        native_iterations: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        native_iterations: Option<u64>,
         compiled: bool,
         exits: u64,
     },

@@ -4,11 +4,11 @@
 //! documented in `docs/telemetry.md`.
 //!
 //! The profiler's sampler-readable shadow stack is `runtime::shadow` (kept
-//! by the VM). The JIT keeps it current too when one is attached: native
-//! functions push and pop their frames (`jit::lower::prof`), OSR code marks
-//! its frame native, and compiles run under a `jit-compiler` frame. Native
-//! frames also record (function, instruction) in `jit::ctx::Shadow`
-//! entries, which error reports use.
+//! by the VM). Native frames record (function, instruction) in
+//! `jit::ctx::Shadow` entries, which error reports use and which a sample
+//! merges in (`runtime::shadow_native`); with a profiler attached native
+//! code also records lines (`jit::lower::prof`), OSR code marks its frame
+//! native, and compiles run under a `jit-compiler` frame.
 
 pub mod eligibility;
 pub mod events;

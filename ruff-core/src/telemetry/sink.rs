@@ -90,6 +90,8 @@ impl Telemetry {
 
 /// A readable one-line rendering for the tracing log.
 fn describe(e: &Event) -> String {
+    // Counts lean telemetry does not keep (see `Event::Summary`).
+    let count = |n: &Option<u64>| n.map_or_else(|| "not counted".to_string(), |n| n.to_string());
     let unit = |u: &super::Unit| match u.loop_line {
         Some(l) => format!("loop at line {l} in {}", u.function),
         None => format!("function {} (line {})", u.function, u.line),
@@ -113,8 +115,11 @@ fn describe(e: &Event) -> String {
             format!("blacklisted {}: {reason} after {exits} exits", unit(u))
         }
         Event::Summary { unit: u, entries, native_entries, iterations, native_iterations, compiled, exits } => format!(
-            "summary {}: entries {entries}, native entries {native_entries}, iterations {iterations} ({native_iterations} native), compiled {compiled}, exits {exits}",
-            unit(u)
+            "summary {}: entries {entries}, native entries {}, iterations {} ({} native), compiled {compiled}, exits {exits}",
+            unit(u),
+            count(native_entries),
+            count(iterations),
+            count(native_iterations)
         ),
     }
 }

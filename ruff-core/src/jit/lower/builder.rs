@@ -51,6 +51,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             one: None,
             exit_area: None,
             epoch_checked: false,
+            caller_entry: None,
             heap_result: false,
             nslots,
             prof: None,

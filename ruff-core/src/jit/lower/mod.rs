@@ -138,7 +138,7 @@ pub(crate) fn compile_method(
         dirty_globals: Vec::new(),
         self_params: params.clone(),
         stats: stats.clone(),
-        telemetry: vm.jit.telemetry.enabled(),
+        telemetry: vm.jit.counts(),
         stress: vm.jit.tools.stress_exits > 0,
         prof: vm.shadow.as_deref().map(ShadowStack::native_layout),
     };
@@ -376,7 +376,7 @@ pub(crate) fn compile_osr(
         dirty_globals,
         self_params: Vec::new(),
         stats: stats.clone(),
-        telemetry: vm.jit.telemetry.enabled(),
+        telemetry: vm.jit.counts(),
         stress: vm.jit.tools.stress_exits > 0,
         prof: vm.shadow.as_deref().map(ShadowStack::native_layout),
     };
@@ -726,6 +726,9 @@ struct Lower<'a, 'u> {
     dirty_on_entry: bool,
     /// `iconst 1` in the entry block (dominates every `mark_dirty`).
     one: Option<V>,
+    /// Method code: the caller's shadow entry (`JitCtx::top` again on
+    /// return, with a profiler attached).
+    caller_entry: Option<V>,
     /// On the current path, `JitCtx::fn_epoch` was checked and nothing
     /// since could have rebound a global: a direct call needs no new check.
     /// Cleared at every jump target and helper call; kept across a direct

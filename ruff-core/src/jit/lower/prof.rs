@@ -1,43 +1,60 @@
-//! Keeping a profiler's shadow stack (`runtime::shadow`) current from
-//! native code, emitted only when one is attached (`Unit::prof`); without a
-//! profiler none of these methods emits anything.
+//! Keeping a profiler's view of native frames current, emitted only when
+//! one is attached (`Unit::prof`); without a profiler none of these methods
+//! emits anything.
 //!
-//! Method code pushes a `native` frame in its prologue (after the recursion
-//! check, so a refused call pushes nothing) and restores the depth it saw
-//! on entry in `epilogue`, which every way out of a frame goes through:
-//! return, error propagation, and exits (where `exits::resume` turns the
-//! same entry into the interpreted frame that finishes the call). OSR code
-//! stands for its VM frame, whose entry `enter_loop` marks native; it only
-//! records lines. See the module docs of `runtime::shadow` for why plain
-//! stores are enough for the sampler thread.
+//! Method code pushes nothing for the profiler: its sampler reads the frame
+//! record every method prologue writes anyway (`ctx::Shadow`, see
+//! `runtime::shadow_native`), so a native call costs no more with a
+//! profiler than without (measured: a profiler frame pushed and popped per
+//! call cost fib +20–30% CPU). What is added is the frame's line: the
+//! record's instruction (`set_ip`), which calls store anyway, is also
+//! stored where the line must change without a call. OSR code stands for
+//! its VM frame, whose slot `enter_loop` marks native; it records lines in
+//! that slot. See the module docs of `runtime::shadow` for why plain stores
+//! are enough for the sampler thread.
 //!
 //! Lines: the frame shows the line of the call it is in or of the loop it
 //! runs, as in the interpreter, with as few stores as that takes (they are
 //! on the hottest paths: measured, a store per back edge of a tight loop
-//! cost while_sum +40%): a unit whose calls and loops are all on one line stores it
-//! once at entry; otherwise each call stores its line, and a loop stores its
-//! line when entered, and again at its back edge only if its body contains
-//! a call or an inner loop (which changed it).
+//! cost while_sum +40%). A function whose calls and loops are all on one
+//! line stores nothing: the sampler shows that line. Otherwise method code
+//! stores its instruction once at entry (a record reused from an earlier
+//! frame must not show that frame's line); an OSR unit whose calls and
+//! loops are on one line stores it once at entry; and each call stores its
+//! line, a loop stores its line when entered, and again at its back edge
+//! only if its body contains a call or an inner loop (which changed it).
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types as t, InstBuilder, MemFlagsData as MemFlags, Value as V};
 
+use std::rc::Rc;
+
 use crate::bytecode::Op;
-use crate::runtime::shadow::{slot_off, NativeLayout, Tier};
+use crate::jit::ctx::off;
+use crate::runtime::shadow::{slot_off, NativeLayout};
 
 use super::Lower;
 
+/// Where a unit records its line.
+#[derive(Clone, Copy)]
+enum Target {
+    /// Method code: its frame record's instruction (`set_ip`).
+    Record,
+    /// OSR code: its VM frame's shadow-stack slot (the spare slot past the
+    /// capacity).
+    Slot(V),
+}
+
 /// Per unit, with a profiler attached.
 pub(super) struct ProfState {
-    /// This frame's slot (the spare slot past the capacity).
-    slot: V,
-    /// Method code: the depth to restore on the way out.
-    d0: Option<V>,
-    /// All calls and loops are on this line: stored once at entry.
-    fixed: Option<u32>,
-    /// Per loop of the unit: header, back-edge line, and whether the body
-    /// calls or nests a loop (the back edge then stores the line again).
-    loops: Vec<(usize, u32, bool)>,
+    target: Target,
+    /// All calls and loops are on this line, that of instruction `.1` (none
+    /// in the unit: the declaration line): stored once at entry.
+    fixed: Option<(u32, Option<usize>)>,
+    /// Per loop of the unit: header, back-edge line, back-edge instruction,
+    /// and whether the body calls or nests a loop (the back edge then
+    /// stores the line again).
+    loops: Vec<(usize, u32, usize, bool)>,
 }
 
 impl Lower<'_, '_> {
@@ -49,19 +66,19 @@ impl Lower<'_, '_> {
     }
 
     /// Where the compiled code (instructions `range`) records lines.
-    fn prof_plan(&self, slot: V, d0: Option<V>, range: (usize, usize)) -> ProfState {
+    fn prof_plan(&self, target: Target, range: (usize, usize)) -> ProfState {
         let code = &self.u.proto.code;
         let lines = &self.u.proto.lines;
         let live = |ip: usize| ip >= range.0 && ip < range.1 && self.u.an.states[ip].is_some();
-        let mut seen: Vec<u32> = (range.0..range.1)
+        let mut seen: Vec<(u32, usize)> = (range.0..range.1)
             .filter(|&ip| live(ip) && Self::is_line_point(&code[ip]))
-            .map(|ip| lines.get(ip).copied().unwrap_or(0))
+            .map(|ip| (lines.get(ip).copied().unwrap_or(0), ip))
             .collect();
         seen.sort_unstable();
-        seen.dedup();
+        seen.dedup_by_key(|p| p.0);
         let fixed = match seen.as_slice() {
-            [] => Some(self.u.proto.line),
-            [one] => Some(*one),
+            [] => Some((self.u.proto.line, None)),
+            [(line, ip)] => Some((*line, Some(*ip))),
             _ => None,
         };
         let mut loops = Vec::new();
@@ -72,11 +89,10 @@ impl Lower<'_, '_> {
                 continue;
             }
             let busy = (h..ip).any(|i| live(i) && Self::is_line_point(&code[i]));
-            loops.push((h, lines.get(ip).copied().unwrap_or(0), busy));
+            loops.push((h, lines.get(ip).copied().unwrap_or(0), ip, busy));
         }
         ProfState {
-            slot,
-            d0,
+            target,
             fixed,
             loops,
         }
@@ -96,45 +112,73 @@ impl Lower<'_, '_> {
         self.b.ins().iadd(base, offs)
     }
 
-    fn store_line(&mut self, slot: V, line: u32) {
-        let v = self.b.ins().iconst(t::I32, line as i64);
-        self.b
-            .ins()
-            .store(MemFlags::trusted(), v, slot, slot_off::LINE);
+    /// The frame is at instruction `ip` (at `line`); `None`: before any
+    /// instruction that has a line of its own (the declaration line).
+    fn store_at(&mut self, target: Target, ip: Option<usize>, line: u32) {
+        match target {
+            Target::Record => match ip {
+                Some(ip) => self.set_ip(ip),
+                None => {
+                    // ip 0: the sampler shows the declaration line.
+                    let z = self.b.ins().iconst(t::I32, 0);
+                    self.b
+                        .ins()
+                        .store(MemFlags::trusted(), z, self.shadow, off::SHADOW_IP);
+                }
+            },
+            Target::Slot(slot) => {
+                let v = self.b.ins().iconst(t::I32, line as i64);
+                self.b
+                    .ins()
+                    .store(MemFlags::trusted(), v, slot, slot_off::LINE);
+            }
+        }
     }
 
-    /// Method prologue: push this function's frame, tier native.
+    /// Method prologue (after its frame record is written): name the
+    /// function for the sampler and record where the frame is.
     pub(super) fn prof_push(&mut self) {
-        let Some(l) = self.u.prof else { return };
-        let da = self.iconst(l.depth as i64);
-        let d = self.b.ins().load(t::I64, MemFlags::trusted(), da, 0);
-        let slot = self.prof_slot_at(l, d);
-        let st = self.prof_plan(slot, Some(d), (0, self.u.proto.code.len()));
-        // Function and line are adjacent (`slot_off`): one 64-bit store.
-        let line = st.fixed.unwrap_or(self.u.proto.line);
-        let fl = (line as u64) << 32 | self.u.proto.id as u64;
-        let fl = self.iconst(fl as i64);
+        let Some(shadow) = self.u.vm.shadow.as_deref() else {
+            return;
+        };
+        let p = self.u.proto;
+        // Over all the code, compiled or not: the sampler relies on it.
+        let mut points = (0..p.code.len()).filter(|&ip| Self::is_line_point(&p.code[ip]));
+        let line_of = |ip: usize| p.lines.get(ip).copied().unwrap_or(0);
+        let one_line = match points.next().map(line_of) {
+            None => Some(p.line),
+            Some(l) if points.all(|ip| line_of(ip) == l) => Some(l),
+            Some(_) => None,
+        };
+        shadow.name_native(Rc::as_ptr(p) as u64, p.id, p.line, one_line, &p.lines);
+        // The sampler reads `JitCtx::top`, which native calls otherwise do
+        // not write: clear the record's OSR flag (a record is reused) and
+        // publish it (the epilogue, `prof_pop`, restores the caller's).
+        let z = self.b.ins().iconst(t::I32, 0);
         self.b
             .ins()
-            .store(MemFlags::trusted(), fl, slot, slot_off::FUNC);
-        let tier = self.b.ins().iconst(t::I8, Tier::Native as i64);
+            .store(MemFlags::trusted(), z, self.shadow, off::SHADOW_VM_FRAMES);
         self.b
             .ins()
-            .store(MemFlags::trusted(), tier, slot, slot_off::TIER);
-        // Published last (a release store on x86-64, see runtime::shadow).
-        let d1 = self.b.ins().iadd_imm_s(d, 1);
-        self.b.ins().store(MemFlags::trusted(), d1, da, 0);
+            .store(MemFlags::trusted(), self.shadow, self.cx, off::TOP);
+        let st = self.prof_plan(Target::Record, (0, p.code.len()));
+        if one_line.is_none() {
+            let (line, ip) = st.fixed.unwrap_or((p.line, None));
+            self.store_at(Target::Record, ip, line);
+        }
         self.prof = Some(st);
     }
 
-    /// Method epilogue: back to the depth seen on entry (also undoes
-    /// anything a failed callee left, instead of trusting a count).
+    /// Method epilogue: the caller's record is the innermost again.
     pub(super) fn prof_pop(&mut self) {
-        let (Some(l), Some(d)) = (self.u.prof, self.prof.as_ref().and_then(|p| p.d0)) else {
+        if self.u.vm.shadow.is_none() {
             return;
-        };
-        let da = self.iconst(l.depth as i64);
-        self.b.ins().store(MemFlags::trusted(), d, da, 0);
+        }
+        if let Some(caller) = self.caller_entry {
+            self.b
+                .ins()
+                .store(MemFlags::trusted(), caller, self.cx, off::TOP);
+        }
     }
 
     /// OSR entry at `header`: the innermost entry is this loop's VM frame.
@@ -152,9 +196,9 @@ impl Lower<'_, '_> {
             .iter()
             .find(|li| li.header as usize == header)
             .map_or(self.u.proto.code.len(), |li| li.exit as usize);
-        let st = self.prof_plan(slot, None, (header, exit));
-        if let Some(line) = st.fixed {
-            self.store_line(slot, line);
+        let st = self.prof_plan(Target::Slot(slot), (header, exit));
+        if let Some((line, ip)) = st.fixed {
+            self.store_at(st.target, ip, line);
         }
         self.prof = Some(st);
     }
@@ -165,9 +209,9 @@ impl Lower<'_, '_> {
         if st.fixed.is_some() {
             return;
         }
-        let slot = st.slot;
+        let target = st.target;
         let line = self.u.proto.lines.get(ip).copied().unwrap_or(0);
-        self.store_line(slot, line);
+        self.store_at(target, Some(ip), line);
     }
 
     /// Control enters instruction `ip` other than by a back edge: if it is
@@ -177,9 +221,9 @@ impl Lower<'_, '_> {
         if st.fixed.is_some() {
             return;
         }
-        if let Some(&(_, line, _)) = st.loops.iter().find(|l| l.0 == ip) {
-            let slot = st.slot;
-            self.store_line(slot, line);
+        if let Some(&(_, line, back, _)) = st.loops.iter().find(|l| l.0 == ip) {
+            let target = st.target;
+            self.store_at(target, Some(back), line);
         }
     }
 
@@ -190,10 +234,10 @@ impl Lower<'_, '_> {
         if st.fixed.is_some() {
             return;
         }
-        if st.loops.iter().any(|l| l.0 == header && l.2) {
-            let slot = st.slot;
+        if st.loops.iter().any(|l| l.0 == header && l.3) {
+            let target = st.target;
             let line = self.u.proto.lines.get(ip).copied().unwrap_or(0);
-            self.store_line(slot, line);
+            self.store_at(target, Some(ip), line);
         }
     }
 }
