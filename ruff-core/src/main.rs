@@ -245,7 +245,7 @@ fn init_logging() {
     }
 }
 
-/// Big blocks get transparent huge pages (see `runtime::alloc`).
+/// Big blocks are mapped directly and grow in place (see `runtime::alloc`).
 #[global_allocator]
 static ALLOC: ruff_core::runtime::alloc::RuffAlloc = ruff_core::runtime::alloc::RuffAlloc;
 

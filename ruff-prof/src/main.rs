@@ -163,7 +163,7 @@ fn diff_files(before: &str, after: &str, output: &str) -> i32 {
     status
 }
 
-/// Big blocks get transparent huge pages (see `runtime::alloc`).
+/// Big blocks are mapped directly and grow in place (see `runtime::alloc`).
 #[global_allocator]
 static ALLOC: ruff_core::runtime::alloc::RuffAlloc = ruff_core::runtime::alloc::RuffAlloc;
 

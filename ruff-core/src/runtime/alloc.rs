@@ -1,26 +1,27 @@
 //! The process allocator for the `ruff` and `ruff-prof` binaries: the system
-//! allocator, plus a transparent-huge-page hint for big blocks.
+//! allocator, except that big blocks are their own `mmap` mapping and grow
+//! with `mremap`.
 //!
-//! Why: a program that builds a 2M-element array or dict touches 30–150 MB
-//! of fresh memory. With 4 KiB pages that is tens of thousands of page
-//! faults, and on this kind of workload the kernel's fault path was a third
-//! of the run time. Linux commonly ships THP in `madvise` mode, where only
-//! ranges marked `MADV_HUGEPAGE` get 2 MiB pages, so big blocks are marked.
-//! Small blocks are left alone (no syscall on the common path), and the hint
-//! is only a hint: if the kernel refuses it, nothing changes.
+//! Why: a program that builds a 2M-element array or dict grows blocks of
+//! tens of megabytes by doubling. glibc's `realloc` of such a block copied
+//! it when its mapping could not grow in place; `mremap` moves page tables
+//! instead of bytes.
+//!
+//! Transparent huge pages (`MADV_HUGEPAGE` on these mappings) were tried
+//! and dropped: alone they made sieve and hash_map 20–40% faster, but in
+//! the benchmark runner, where each run follows CPython's, clearing the
+//! 2 MiB pages made the same runs 2–3× slower on this machine.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
-/// Blocks at least this big are mapped directly and get the hint. Smaller
-/// ones could not contain much of an aligned 2 MiB page anyway.
+/// Blocks at least this big are mapped directly.
 const BIG: usize = 4 << 20;
 const PAGE: usize = 4096;
 
 /// `#[global_allocator] static A: RuffAlloc = RuffAlloc;` in a binary.
 ///
-/// Big blocks are their own `mmap` mapping, marked whole (so the hint never
-/// splits a mapping) before anything touches them, and they grow with
-/// `mremap`, which moves page tables instead of copying bytes. Everything
+/// Big blocks are their own `mmap` mapping and grow with `mremap`, which
+/// moves page tables instead of copying bytes. Everything
 /// else, and any block with an alignment above a page, is `System`'s.
 /// `dealloc`/`realloc` get the block's layout back from the caller, so the
 /// size alone tells which allocator owns a block.
@@ -87,11 +88,10 @@ unsafe impl GlobalAlloc for RuffAlloc {
     }
 }
 
-/// A fresh mapping of `size` bytes with the huge-page hint, or null.
+/// A fresh mapping of `size` bytes, or null.
 #[cold]
 fn map_big(size: usize) -> *mut u8 {
-    // SAFETY: an anonymous private mapping has no preconditions; the hint
-    // changes no contents, only how later faults are served.
+    // SAFETY: an anonymous private mapping has no preconditions.
     unsafe {
         let p = libc::mmap(
             std::ptr::null_mut(),
@@ -104,7 +104,6 @@ fn map_big(size: usize) -> *mut u8 {
         if p == libc::MAP_FAILED {
             return std::ptr::null_mut();
         }
-        libc::madvise(p, size, libc::MADV_HUGEPAGE);
         p.cast()
     }
 }
