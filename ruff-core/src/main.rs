@@ -245,10 +245,6 @@ fn init_logging() {
     }
 }
 
-/// Big blocks are mapped directly and grow in place (see `runtime::alloc`).
-#[global_allocator]
-static ALLOC: ruff_core::runtime::alloc::RuffAlloc = ruff_core::runtime::alloc::RuffAlloc;
-
 fn main() -> ExitCode {
     init_logging();
     let matches = match cli().try_get_matches() {

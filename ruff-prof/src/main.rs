@@ -163,10 +163,6 @@ fn diff_files(before: &str, after: &str, output: &str) -> i32 {
     status
 }
 
-/// Big blocks are mapped directly and grow in place (see `runtime::alloc`).
-#[global_allocator]
-static ALLOC: ruff_core::runtime::alloc::RuffAlloc = ruff_core::runtime::alloc::RuffAlloc;
-
 fn main() -> ExitCode {
     let matches = match cli::command().try_get_matches() {
         Ok(m) => m,

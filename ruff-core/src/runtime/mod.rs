@@ -1,7 +1,6 @@
 //! The runtime: values, objects, the dispatch loop and the builtins. The
 //! runtime never sees the syntax tree; it runs `bytecode`.
 
-pub mod alloc;
 pub mod builtins;
 pub mod cow;
 pub mod dict;
