@@ -274,26 +274,9 @@ fn compiles_show_as_jit_compiler_frames() {
     }
     src.push_str("print(total != 0)\n");
     let prog = s.write("comp.ruff", &src);
-    let out = s.path("profile.collapsed");
-    let o = ruff_prof(
-        &[
-            "record",
-            "-o",
-            &out,
-            "--format",
-            "collapsed",
-            "--rate",
-            "10000",
-            "--jit",
-            "always",
-            "--",
-            &prog,
-        ],
-        &s.0,
-    );
+    let (o, folded) = record_collapsed_at(&s, &prog, "10000", &["--jit", "always"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "true\n");
-    let folded = parse_folded(&s.read("profile.collapsed"));
     let compiling: Vec<&(Vec<String>, u64)> = folded
         .iter()
         .filter(|(f, _)| f.last().is_some_and(|x| x.ends_with("[jit-compiler]")))

@@ -71,6 +71,16 @@ pub fn record_collapsed(
     program: &str,
     extra: &[&str],
 ) -> (Output, Vec<(Vec<String>, u64)>) {
+    record_collapsed_at(s, program, "2000", extra)
+}
+
+/// `record_collapsed` at `rate` samples per second.
+pub fn record_collapsed_at(
+    s: &Scratch,
+    program: &str,
+    rate: &str,
+    extra: &[&str],
+) -> (Output, Vec<(Vec<String>, u64)>) {
     let out = s.path("profile.collapsed");
     let mut args = vec![
         "record",
@@ -79,7 +89,7 @@ pub fn record_collapsed(
         "--format",
         "collapsed",
         "--rate",
-        "2000",
+        rate,
     ];
     args.extend_from_slice(extra);
     args.push("--");

@@ -419,6 +419,17 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     /// `write_back_locals` as planned writes (for an exit).
     fn plan_locals(&mut self, plan: &mut ExitPlan, null: Option<&[bool]>, write_globals: bool) {
+        for (dst, sv) in self.local_write_backs(null, write_globals) {
+            self.plan_write(plan, dst, sv);
+        }
+    }
+
+    /// What boxing the typed locals (and dirty promoted globals) writes:
+    /// `(dst, value)`, `dst` a slot offset from the base (≥ 0) or a global
+    /// (`-1 - index`). Locals flagged null (unassigned, or moved out)
+    /// become null.
+    fn local_write_backs(&mut self, null: Option<&[bool]>, write_globals: bool) -> Vec<(i64, Sv)> {
+        let mut out = Vec::new();
         for i in 0..self.vars.len() {
             let ty = self.u.an.locals[i];
             let is_null = null.is_some_and(|n| n.get(i).copied().unwrap_or(false));
@@ -444,8 +455,9 @@ impl<'a, 'u> Lower<'a, 'u> {
                 None if ty == Ty::Null && i < self.nslots => Sv::Null,
                 None => continue,
             };
-            self.plan_write(plan, dst, sv);
+            out.push((dst, sv));
         }
+        out
     }
 
     /// Store an exit's unboxed values in this frame's exit area; its address
@@ -485,32 +497,13 @@ impl<'a, 'u> Lower<'a, 'u> {
     /// Box typed locals (and promoted globals) where the interpreter reads
     /// them. Locals flagged null (unassigned, or moved out) become null.
     pub(super) fn write_back_locals(&mut self, null: Option<&[bool]>, write_globals: bool) {
-        for i in 0..self.vars.len() {
-            let ty = self.u.an.locals[i];
-            let is_null = null.is_some_and(|n| n.get(i).copied().unwrap_or(false));
-            let dst = if i < self.nslots {
-                self.slot_of_local(i)
+        for (dst, sv) in self.local_write_backs(null, write_globals) {
+            let dst = if dst >= 0 {
+                self.slot_of_local(dst as usize)
             } else {
-                let k = i - self.nslots;
-                if !write_globals || !self.u.dirty_globals[k] {
-                    continue;
-                }
-                self.iconst(-1 - self.u.promoted[k].0 as i64)
+                self.iconst(dst)
             };
-            match self.vars[i] {
-                Some(var) if !is_null => {
-                    let v = self.b.use_var(var);
-                    let sv = match ty {
-                        Ty::Int => Sv::I(v),
-                        Ty::Float => Sv::F(v),
-                        _ => Sv::B(v),
-                    };
-                    self.box_into(dst, sv);
-                }
-                Some(_) => self.box_into(dst, Sv::Null),
-                None if ty == Ty::Null && i < self.nslots => self.box_into(dst, Sv::Null),
-                None => {}
-            }
+            self.box_into(dst, sv);
         }
     }
 
