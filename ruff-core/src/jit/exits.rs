@@ -80,6 +80,10 @@ impl ExitReason {
 pub enum Write {
     /// An unboxed value from the exit's value array (`vals[val]`).
     Scalar { dst: i64, tag: u64, val: u32 },
+    /// A value whose tag is known only at run time: `vals[val]` is the tag
+    /// and `vals[val + 1]` the payload (a native callee's result; a heap
+    /// result, `tag::HEAP`, is in `dst` already).
+    Tagged { dst: i64, val: u32 },
     /// A value known when compiling (null, a builtin).
     Imm { dst: i64, tag: u64, payload: u64 },
     /// A copy of a constant of the unit's prototype.
@@ -104,6 +108,14 @@ unsafe fn apply_writes(vm: &mut Vm, base: usize, ex: &ExitInfo, vals: *const u64
             Write::Scalar { dst, tag, val } => {
                 // SAFETY: per the contract.
                 (dst, decode(tag, unsafe { *vals.add(val as usize) }))
+            }
+            Write::Tagged { dst, val } => {
+                // SAFETY: per the contract.
+                let (t, p) = unsafe { (*vals.add(val as usize), *vals.add(val as usize + 1)) };
+                if t == tag::HEAP {
+                    continue; // the callee wrote it to the slot already
+                }
+                (dst, decode(t, p))
             }
             Write::Imm { dst, tag, payload } => (dst, decode(tag, payload)),
             // SAFETY: per the contract.

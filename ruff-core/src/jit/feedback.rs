@@ -45,8 +45,19 @@ pub enum Tier {
     Blacklisted,
 }
 
-/// Generic native entry: `(ctx, closure, base) -> (tag, payload)`.
+/// OSR code's entry: `(ctx, closure, base) -> (tag, payload)`.
 pub type GenericEntry = unsafe extern "C" fn(*mut super::ctx::JitCtx, u64, u64) -> super::ctx::Ret2;
+
+/// How Rust calls a compiled function: a trampoline shared by all
+/// functions with the same unboxed parameter types (`module::Trampolines`)
+/// takes `(ctx, closure, base, specialized entry, unboxed arguments)`.
+pub type Trampoline = unsafe extern "C" fn(
+    *mut super::ctx::JitCtx,
+    u64,
+    u64,
+    *const u8,
+    *const u64,
+) -> super::ctx::Ret2;
 
 #[derive(Default)]
 pub struct ProtoJit {
@@ -57,8 +68,9 @@ pub struct ProtoJit {
     /// Per instruction: `kind` bits of the values it produced.
     pub feedback: Box<[Cell<u8>]>,
     pub tier: Cell<Tier>,
-    /// The method-JIT code, if compiled.
-    pub entry: Cell<Option<GenericEntry>>,
+    /// The method-JIT code, if compiled (the same as `code`, read without
+    /// a borrow on every interpreted call; compiled code is never freed).
+    pub entry: Cell<Option<*const super::CompiledFn>>,
     pub code: RefCell<Option<Rc<super::CompiledFn>>>,
     /// Per loop (index into `FuncProto::loops`): OSR state.
     pub loops: Box<[LoopJit]>,

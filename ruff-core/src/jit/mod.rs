@@ -37,7 +37,7 @@ use crate::telemetry::{Event, JsonLinesSink, Sink, Telemetry, Unit};
 
 use ctx::{tag, JitCtx, Ret2};
 use exits::ExitInfo;
-use feedback::GenericEntry;
+use feedback::Trampoline;
 use refusal::Refusal;
 use types::Ty;
 
@@ -86,10 +86,12 @@ pub mod policy {
 
 /// A compiled function.
 pub struct CompiledFn {
-    /// Specialized entry: `(ctx, closure, base, unboxed params...) -> Ret2`.
+    /// Specialized entry: `(ctx, closure, base, caller's shadow entry,
+    /// unboxed params...)`, in `module::NATIVE_CC`.
     pub spec: *const u8,
     pub spec_id: cranelift_module::FuncId,
-    pub generic: GenericEntry,
+    /// How Rust calls `spec` (the trampoline for its parameter types).
+    pub enter: Trampoline,
     /// Per parameter slot: its type (`Any` params stay boxed in their slot).
     pub params: Vec<Ty>,
     pub ret: Ty,
@@ -100,7 +102,7 @@ pub struct CompiledFn {
 
 /// A loop compiled for on-stack replacement.
 pub struct CompiledLoop {
-    pub entry: GenericEntry,
+    pub entry: feedback::GenericEntry,
     pub stats: Rc<UnitStats>,
     pub exits: Vec<Box<ExitInfo>>,
 }
@@ -145,6 +147,14 @@ pub struct Jit {
     /// How long creating the code module took, if the unit being compiled
     /// created it (see `take_module`).
     module_setup: std::time::Duration,
+    /// Time spent in units compiled while compiling the current one.
+    nested_compiles: std::time::Duration,
+}
+
+/// When a unit's compile started (`Jit::start_unit`).
+struct UnitClock {
+    t0: Instant,
+    outer_nested: std::time::Duration,
 }
 
 impl Jit {
@@ -190,6 +200,7 @@ impl Jit {
             native_caller: false,
             retired_loops: Vec::new(),
             module_setup: std::time::Duration::ZERO,
+            nested_compiles: std::time::Duration::ZERO,
         }
     }
 
@@ -242,11 +253,24 @@ impl Jit {
         }
     }
 
-    /// Compile time of a unit that started at `t0`, without the code
-    /// module's set-up if this unit did it.
-    fn unit_micros(&mut self, t0: Instant) -> u64 {
-        let setup = std::mem::take(&mut self.module_setup);
-        t0.elapsed().saturating_sub(setup).as_micros() as u64
+    /// Start timing the compile of a unit.
+    fn start_unit(&mut self) -> UnitClock {
+        UnitClock {
+            t0: Instant::now(),
+            outer_nested: std::mem::take(&mut self.nested_compiles),
+        }
+    }
+
+    /// A unit's own compile time: without the code module's set-up if this
+    /// unit did it, and without the units it compiled first (the callees
+    /// it calls directly), which report their own.
+    fn unit_micros(&mut self, clock: UnitClock) -> u64 {
+        let total = clock.t0.elapsed();
+        let own = total
+            .saturating_sub(std::mem::take(&mut self.nested_compiles))
+            .saturating_sub(std::mem::take(&mut self.module_setup));
+        self.nested_compiles = clock.outer_nested + total;
+        own.as_micros() as u64
     }
 
     fn put_module(&mut self, m: module::CodeModule) {
@@ -448,7 +472,7 @@ fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
     let pj = &proto.jit;
     let n = pj.calls.get().saturating_add(1);
     pj.calls.set(n);
-    let entry = match pj.entry.get() {
+    let code = match pj.entry.get() {
         Some(e) => e,
         None => {
             let tier = pj.tier.get();
@@ -462,9 +486,29 @@ fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
             }
         }
     };
+    // SAFETY: compiled code is never freed (`Jit::retired_fns`).
+    let code = unsafe { &*code };
+    // The parameters must have the types the code was compiled for; the
+    // unboxed ones are passed in registers.
+    let mut unboxed = smallvec::SmallVec::<[u64; 8]>::new();
+    for (ty, v) in code.params.iter().zip(&vm.stack[base..]) {
+        match (ty, v) {
+            (Ty::Int, Value::Int(i)) => unboxed.push(*i as u64),
+            (Ty::Float, Value::Float(f)) => unboxed.push(f.to_bits()),
+            (Ty::Bool, Value::Bool(b)) => unboxed.push(*b as u64),
+            (Ty::Null, Value::Null) => {}
+            (ty, _) if ty.is_unboxed() || *ty == Ty::Null => return Ok(false),
+            _ => {}
+        }
+    }
     let closure = Rc::as_ptr(c) as u64;
-    // SAFETY: `entry` is finalized code with the generic-entry signature.
-    let r = call_native(vm, |ctx| unsafe { entry(ctx, closure, base as u64) }, false);
+    let (enter, spec) = (code.enter, code.spec);
+    // SAFETY: `enter` is the trampoline for `spec`'s parameter types.
+    let r = call_native(
+        vm,
+        |ctx| unsafe { enter(ctx, closure, base as u64, spec, unboxed.as_ptr()) },
+        false,
+    );
     finish_call(vm, r, result_slot(proto, base))
 }
 
@@ -625,14 +669,14 @@ impl Drop for CompilerFrame {
     }
 }
 
-/// Compile `c`'s function for arguments of types `args`. Returns the generic
-/// entry, or `None` (refused; the interpreter runs it).
+/// Compile `c`'s function for arguments of types `args`. Returns the code,
+/// or `None` (refused; the interpreter runs it).
 pub(crate) fn compile_function(
     vm: &mut Vm,
     proto: &Rc<FuncProto>,
     args: &[Ty],
     count: u32,
-) -> Option<GenericEntry> {
+) -> Option<*const CompiledFn> {
     let proto = proto.clone();
     let pj = &proto.jit;
     if vm.jit.compiling.contains(&Rc::as_ptr(&proto)) {
@@ -648,15 +692,14 @@ pub(crate) fn compile_function(
         unit: unit_of(&proto, None),
         generic,
     });
-    let t0 = Instant::now();
+    let clock = vm.jit.start_unit();
     vm.jit.compiling.push(Rc::as_ptr(&proto));
     let r = lower::compile_method(vm, &proto, args, generic);
-    let micros = vm.jit.unit_micros(t0);
+    let micros = vm.jit.unit_micros(clock);
     vm.jit.compiling.pop();
     drop(prof);
     match r {
         Ok((code, bytes)) => {
-            let entry = code.generic;
             vm.jit.telemetry.emit(Event::CompileFinished {
                 unit: unit_of(&proto, None),
                 micros,
@@ -664,14 +707,15 @@ pub(crate) fn compile_function(
                 generic,
             });
             vm.jit.units.push(code.stats.clone());
-            pj.entry.set(Some(entry));
+            let code = Rc::new(code);
+            pj.entry.set(Some(Rc::as_ptr(&code)));
             pj.tier.set(if generic {
                 Tier::CompiledGeneric
             } else {
                 Tier::Compiled
             });
-            *pj.code.borrow_mut() = Some(Rc::new(code));
-            Some(entry)
+            *pj.code.borrow_mut() = Some(code);
+            pj.entry.get()
         }
         Err((r, ip)) => {
             refuse(vm, &proto, None, r, ip);
@@ -694,9 +738,9 @@ fn compile_loop(vm: &mut Vm, c: &Rc<Closure>, li: usize, count: u64) -> Option<R
         unit: unit_of(&proto, Some(li)),
         generic,
     });
-    let t0 = Instant::now();
+    let clock = vm.jit.start_unit();
     let r = lower::compile_osr(vm, c, li, generic);
-    let micros = vm.jit.unit_micros(t0);
+    let micros = vm.jit.unit_micros(clock);
     drop(prof);
     match r {
         Ok((code, bytes)) => {

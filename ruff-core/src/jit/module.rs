@@ -6,11 +6,16 @@
 use std::io::Write;
 
 use cranelift_codegen::ir::{types, AbiParam, Signature};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData as MemFlags};
 use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
+use cranelift_frontend::FunctionBuilder;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+
+use super::ctx::off;
+use super::feedback::Trampoline;
 
 /// The calling convention between compiled Ruff functions. Cranelift's
 /// `winch` convention has no callee-saved registers: a frame saves only the
@@ -32,6 +37,8 @@ pub struct CodeModule {
     /// allocations (the register allocator's above all).
     spare: Vec<Context>,
     spare_builder: Option<cranelift_frontend::FunctionBuilderContext>,
+    /// Entry trampolines by the unboxed parameter types they pass.
+    trampolines: Vec<(Vec<types::Type>, Trampoline)>,
 }
 
 impl CodeModule {
@@ -76,6 +83,7 @@ impl CodeModule {
             next_name: 0,
             spare: Vec::new(),
             spare_builder: None,
+            trampolines: Vec::new(),
         })
     }
 
@@ -150,5 +158,55 @@ impl CodeModule {
             let _ = writeln!(f, "{:x} {:x} {}", ptr as usize, size, perf_name);
         }
         Ok(ptr)
+    }
+
+    /// The trampoline through which Rust calls compiled functions whose
+    /// unboxed parameters have types `params` (compiled on first use).
+    /// Rust checks and unboxes the arguments itself (`jit::enter_at`); one
+    /// small function per parameter shape replaces an entry per compiled
+    /// function, which halves the code generator's work for small ones.
+    pub fn trampoline(&mut self, params: &[types::Type]) -> Result<Trampoline, String> {
+        if let Some((_, t)) = self.trampolines.iter().find(|(p, _)| p == params) {
+            return Ok(*t);
+        }
+        let i64t = types::I64;
+        let sig = self.signature(&[i64t; 5], &[i64t, i64t]);
+        let id = self.declare(&sig)?;
+        let mut ctx = self.context();
+        ctx.func.signature = sig;
+        let mut fbc = self.builder_context();
+        let mut spec_params = vec![i64t; 4];
+        spec_params.extend_from_slice(params);
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        let spec_sig = b.import_signature(self.native_signature(&spec_params, &[i64t]));
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let &[cx, closure, base, spec, unboxed] = b.block_params(entry) else {
+            unreachable!("five parameters")
+        };
+        // The caller's shadow entry is the top one (`JitCtx::top`).
+        let top = b.ins().load(i64t, MemFlags::trusted(), cx, off::TOP);
+        let mut args = vec![cx, closure, base, top];
+        for (i, ty) in params.iter().enumerate() {
+            let v = b
+                .ins()
+                .load(*ty, MemFlags::trusted(), unboxed, (i * 8) as i32);
+            args.push(v);
+        }
+        let call = b.ins().call_indirect(spec_sig, spec, &args);
+        let payload = b.inst_results(call)[0];
+        let tag = b.ins().load(i64t, MemFlags::trusted(), cx, off::RET_TAG);
+        b.ins().return_(&[tag, payload]);
+        b.seal_all_blocks();
+        b.finalize(self.frontend);
+        let size = self.define(id, &mut ctx)?;
+        self.give_back(ctx);
+        self.give_back_builder(fbc);
+        let ptr = self.finalize(id, size, "ruff:entry-trampoline")?;
+        // SAFETY: finalized code with the `Trampoline` signature.
+        let t: Trampoline = unsafe { std::mem::transmute(ptr) };
+        self.trampolines.push((params.to_vec(), t));
+        Ok(t)
     }
 }

@@ -298,6 +298,7 @@ impl Lower<'_, '_> {
         if live {
             return Err((Refusal::Internal, 0));
         }
+        self.emit_exit_block();
         // The shared error path.
         if let Some(err) = self.err_block {
             self.b.switch_to_block(err);

@@ -4,8 +4,8 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types as t, Block, InstBuilder, MemFlagsData as MemFlags, SigRef, StackSlotData, StackSlotKind,
-    Type, Value as V,
+    types as t, Block, BlockArg, InstBuilder, MemFlagsData as MemFlags, SigRef, StackSlotData,
+    StackSlotKind, Type, Value as V,
 };
 
 use crate::runtime::value::Value;
@@ -55,6 +55,10 @@ impl<'a, 'u> Lower<'a, 'u> {
             heap_result: false,
             nslots,
             prof: None,
+            bail: None,
+            exit_block: None,
+            ever_dirty: false,
+            release_checks: Vec::new(),
         }
     }
 
@@ -62,6 +66,13 @@ impl<'a, 'u> Lower<'a, 'u> {
         mut self,
         frontend: cranelift_codegen::isa::TargetFrontendConfig,
     ) -> Vec<Box<ExitInfo>> {
+        if !self.ever_dirty && !self.dirty_on_entry {
+            // No path can leave a heap value in the frame's slots: returns
+            // need no `release` (Cranelift drops the unreachable calls).
+            for (check, done) in std::mem::take(&mut self.release_checks) {
+                self.b.func.replace(check).jump(done, &[]);
+            }
+        }
         self.b.seal_all_blocks();
         self.b.finalize(frontend);
         std::mem::take(&mut self.exits)
@@ -135,6 +146,7 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     /// This path may have written a heap value to one of the frame's slots.
     pub(super) fn mark_dirty(&mut self) {
+        self.ever_dirty = true;
         if let (Some(d), Some(one)) = (self.dirty, self.one) {
             self.b.def_var(d, one);
         }
@@ -290,6 +302,22 @@ impl<'a, 'u> Lower<'a, 'u> {
         self.stack.extend_from_slice(extra);
     }
 
+    /// Emit a side path in `blk` with `f`: one that ends in exits or joins
+    /// the main path further on, never falling back into it. The path
+    /// state (the operand stack, whether the binding epoch was checked) is
+    /// the main path's again afterwards.
+    pub(super) fn side_path(&mut self, blk: Block, f: impl FnOnce(&mut Self)) {
+        let (stack, epoch_checked) = (self.stack.clone(), self.epoch_checked);
+        let first_new = self.b.func.dfg.num_blocks();
+        self.b.switch_to_block(blk);
+        f(self);
+        (self.stack, self.epoch_checked) = (stack, epoch_checked);
+        // Blocks made on the side path are as cold as it is.
+        for i in first_new..self.b.func.dfg.num_blocks() {
+            self.b.set_cold_block(Block::from_u32(i as u32));
+        }
+    }
+
     /// `--jit-stress-exits`: true every N-th call.
     pub(super) fn stress_tick(&mut self) -> V {
         let left = self
@@ -320,6 +348,24 @@ impl<'a, 'u> Lower<'a, 'u> {
         expected: Ty,
         write_globals: bool,
     ) {
+        self.emit_exit_plan(ip, st, reason, expected, write_globals, ExitPlan::default());
+    }
+
+    /// `emit_exit` with writes planned already (`plan`).
+    pub(super) fn emit_exit_plan(
+        &mut self,
+        ip: usize,
+        st: &[Sv],
+        reason: ExitReason,
+        expected: Ty,
+        write_globals: bool,
+        mut plan: ExitPlan,
+    ) {
+        if let Some(bail) = self.bail {
+            // Inlined pure code leaves by making the real call instead.
+            self.b.ins().jump(bail, &[]);
+            return;
+        }
         let null = self
             .u
             .an
@@ -327,14 +373,11 @@ impl<'a, 'u> Lower<'a, 'u> {
             .get(ip)
             .and_then(|s| s.as_ref())
             .map(|s| s.null.clone());
-        // The exit's helper call does not return to the current path.
-        let epoch_checked = self.epoch_checked;
-        let mut plan = ExitPlan::default();
         for (p, sv) in st.iter().enumerate() {
             self.plan_write(&mut plan, (self.nslots + p) as i64, *sv);
         }
         self.plan_locals(&mut plan, null.as_deref(), write_globals);
-        let vals = self.exit_values(&plan.vals);
+        self.store_exit_values(&plan.vals);
         let span = self
             .u
             .proto
@@ -360,6 +403,37 @@ impl<'a, 'u> Lower<'a, 'u> {
         });
         let ptr = self.iconst(&*info as *const ExitInfo as i64);
         self.exits.push(info);
+        let shared = self.exit_block();
+        self.b.ins().jump(shared, &[BlockArg::Value(ptr)]);
+    }
+
+    /// The block all exits of the unit jump to with their `ExitInfo`
+    /// (after storing their values in the exit area): one helper call per
+    /// unit instead of one per exit keeps the code, and the register
+    /// allocator's work, small. Emitted by `emit_exit_block`.
+    fn exit_block(&mut self) -> Block {
+        if let Some(b) = self.exit_block {
+            return b;
+        }
+        let b = self.b.create_block();
+        self.b.set_cold_block(b);
+        self.b.append_block_param(b, t::I64);
+        self.exit_block = Some(b);
+        b
+    }
+
+    /// The shared exit: `resume` (method code) or `osr_exit` (OSR code).
+    pub(super) fn emit_exit_block(&mut self) {
+        let Some(blk) = self.exit_block else { return };
+        // `resume` leaves the frame to the interpreter: no path returns
+        // through `release` after it.
+        let ever_dirty = self.ever_dirty;
+        self.b.switch_to_block(blk);
+        let ptr = self.b.block_params(blk)[0];
+        let vals = match self.exit_area {
+            Some(ss) => self.b.ins().stack_addr(t::I64, ss, 0),
+            None => self.iconst(0),
+        };
         if self.u.osr {
             let (tg, pl) = self.call2(
                 exits::osr_exit as *const () as usize,
@@ -374,7 +448,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             self.epilogue(false);
             self.ret(tg, pl);
         }
-        self.epoch_checked = epoch_checked;
+        self.ever_dirty = ever_dirty;
     }
 
     /// Plan the write of stack entry `sv` to `dst` (see `exits::Write`).
@@ -460,11 +534,12 @@ impl<'a, 'u> Lower<'a, 'u> {
         out
     }
 
-    /// Store an exit's unboxed values in this frame's exit area; its address
-    /// (0 if there are none).
-    fn exit_values(&mut self, vals: &[V]) -> V {
+    /// Store an exit's unboxed values in this frame's exit area (one per
+    /// frame, as big as the largest exit needs; the shared exit passes its
+    /// address).
+    fn store_exit_values(&mut self, vals: &[V]) {
         if vals.is_empty() {
-            return self.iconst(0);
+            return;
         }
         let size = (vals.len() * 8) as u32;
         let ss = match self.exit_area {
@@ -491,7 +566,6 @@ impl<'a, 'u> Lower<'a, 'u> {
             };
             self.b.ins().stack_store(t::I64, v, ss, (i * 8) as i32);
         }
-        self.b.ins().stack_addr(t::I64, ss, 0)
     }
 
     /// Box typed locals (and promoted globals) where the interpreter reads
@@ -537,7 +611,8 @@ impl<'a, 'u> Lower<'a, 'u> {
             let dirty = self.b.use_var(d);
             let rel = self.b.create_block();
             let done = self.b.create_block();
-            self.b.ins().brif(dirty, rel, &[], done, &[]);
+            let check = self.b.ins().brif(dirty, rel, &[], done, &[]);
+            self.release_checks.push((check, done));
             self.b.switch_to_block(rel);
             // A method's heap result sits in its `self` slot: keep it.
             let keep = self.heap_result && self.u.proto.is_method;

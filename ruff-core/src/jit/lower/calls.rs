@@ -3,7 +3,8 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types as t, Block, BlockArg, InstBuilder, MemFlagsData as MemFlags, Type, Value as V,
+    types as t, Block, BlockArg, FuncRef, Inst, InstBuilder, MemFlagsData as MemFlags, Type,
+    Value as V,
 };
 
 use std::rc::Rc;
@@ -11,11 +12,19 @@ use std::rc::Rc;
 use crate::bytecode::{FuncProto, Op, VarRef};
 
 use super::super::ctx::{off, tag};
-use super::super::exits::ExitReason;
+use super::super::exits::{ExitReason, Write};
 use super::super::helpers as h;
 use super::super::layout::vtag;
 use super::super::types::Ty;
-use super::{cl_ty, tag_of, Callee, Fail, Lower, Sv};
+use super::super::CompiledFn;
+use super::{cl_ty, tag_of, Callee, ExitPlan, Fail, Lower, Sv};
+
+/// What a direct call calls.
+enum Target {
+    /// The function being compiled (a recursive call).
+    Itself(FuncRef),
+    Compiled(Rc<CompiledFn>),
+}
 
 impl Lower<'_, '_> {
     pub(super) fn call_op(&mut self, ip: usize, argc: usize) -> Result<bool, Fail> {
@@ -23,31 +32,24 @@ impl Lower<'_, '_> {
         let produced = self.u.an.produced[ip];
         self.prof_line(ip);
         self.pin_funcs(p);
-        if let Sv::Func(g) = self.stack[p] {
-            if let Some(callee) = self
+        let global_callee = match self.stack[p] {
+            Sv::Func(g) => self
                 .u
                 .callees
                 .iter()
                 .find(|(x, _)| *x == g)
-                .map(|(_, c)| c.clone())
-            {
-                if let Some(r) = self.direct_call(ip, p, argc, &callee, produced)? {
-                    let (tg, pl) = r;
-                    self.after_call(ip, p, produced, tg, pl, true, &[]);
-                    self.reload_globals(ip);
-                    return Ok(true);
-                }
-            }
-        }
-        if let Some(callee) = self.ic_callee(ip, p, argc) {
-            if let Some((tg, pl)) = self.direct_call(ip, p, argc, &callee, produced)? {
-                self.after_call(ip, p, produced, tg, pl, true, &[]);
+                .map(|(_, c)| c.clone()),
+            _ => None,
+        };
+        for callee in global_callee.into_iter().chain(self.ic_callee(ip, p, argc)) {
+            if self.direct_call(ip, p, argc, &callee, produced)? {
                 self.reload_globals(ip);
                 return Ok(true);
             }
         }
         let (tg, pl) = self.generic_call(ip, p, argc);
-        self.after_call(ip, p, produced, tg, pl, false, &[]);
+        self.stack.truncate(p);
+        self.push_result(ip, produced, tg, pl);
         self.reload_globals(ip);
         Ok(true)
     }
@@ -89,7 +91,9 @@ impl Lower<'_, '_> {
     }
 
     /// A native call to a compiled function, guarded by the binding epoch
-    /// (falling back to the generic call). `None` if the types don't fit.
+    /// (or, through a variable, by the callee's prototype), with the
+    /// callee's pure paths inlined (`pure_inline.rs`). Pushes the result.
+    /// `false` if the argument types don't fit the callee's code.
     pub(super) fn direct_call(
         &mut self,
         ip: usize,
@@ -97,13 +101,13 @@ impl Lower<'_, '_> {
         argc: usize,
         callee: &Callee,
         expected: Ty,
-    ) -> Result<Option<(V, V)>, Fail> {
+    ) -> Result<bool, Fail> {
         let params: Vec<Ty> = match &callee.code {
             Some(code) => code.params.clone(),
             None => self.u.self_params.clone(),
         };
         if callee.arity != argc || params.len() != argc {
-            return Ok(None);
+            return Ok(false);
         }
         for (i, ty) in params.iter().enumerate() {
             let ok = match (ty, self.stack[p + 1 + i]) {
@@ -111,10 +115,15 @@ impl Lower<'_, '_> {
                 (t, _) => !t.is_unboxed(),
             };
             if !ok {
-                return Ok(None);
+                return Ok(false);
             }
         }
-        let saved = self.stack.clone();
+        let target = match (&callee.code, self.self_ref) {
+            (None, Some(f)) => Target::Itself(f),
+            (Some(code), _) => Target::Compiled(code.clone()),
+            (None, None) => return Ok(false),
+        };
+        let before = self.stack.clone();
         // Boxed parameters go to the callee's slots (exactly their positions).
         let mut args = vec![self.cx, self.cx];
         let cbase = self.slot_of_pos(p + 1);
@@ -134,10 +143,8 @@ impl Lower<'_, '_> {
         self.set_ip(ip);
         let fast = self.b.create_block();
         let slow = self.b.create_block();
-        let join = self.b.create_block();
+        let join = self.result_block(expected);
         self.b.set_cold_block(slow);
-        let tgp = self.b.append_block_param(join, t::I64);
-        let plp = self.b.append_block_param(join, t::I64);
         args[1] = match callee.ic {
             None if self.epoch_checked => {
                 self.b.ins().jump(fast, &[]);
@@ -167,10 +174,13 @@ impl Lower<'_, '_> {
                 c
             }
         };
-        // Fast: the native call.
-        let call = match (&callee.code, self.self_ref) {
-            (None, Some(f)) => self.b.ins().call(f, &args),
-            (Some(code), _) => {
+        // The callee's pure paths need no frame; the others call it.
+        if let Target::Itself(_) = target {
+            self.inline_pure_paths(&before[p + 1..], expected, join);
+        }
+        let call = match target {
+            Target::Itself(f) => self.b.ins().call(f, &args),
+            Target::Compiled(code) => {
                 let mut ps: Vec<Type> = vec![t::I64, t::I64, t::I64, t::I64];
                 ps.extend(
                     code.params
@@ -182,59 +192,151 @@ impl Lower<'_, '_> {
                 let fp = self.iconst(code.spec as i64);
                 self.b.ins().call_indirect(sig, fp, &args)
             }
-            (None, None) => return Ok(None),
         };
-        let (tg, pl) = self.native_result(call);
         // Only a self call of code that cannot rebind globals keeps the
         // epoch check valid.
-        self.epoch_checked &= callee.code.is_none() && callee.ic.is_none() && self.cannot_rebind();
-        if expected.is_unboxed() {
-            // The common case first: a result of the expected type.
-            let hit = self
-                .b
-                .ins()
-                .icmp_imm_s(IntCC::Equal, tg, tag_of(expected) as i64);
-            let check = self.b.create_block();
-            self.b.set_cold_block(check);
-            self.b.ins().brif(
-                hit,
-                join,
-                &[BlockArg::Value(tg), BlockArg::Value(pl)],
-                check,
-                &[],
-            );
-            self.b.switch_to_block(check);
-        }
-        // The callee found the recursion limit reached: let the interpreter
-        // redo the call and raise `Stack overflow` with the full stack.
-        let over = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::Equal, tg, tag::OVERFLOW as i64);
-        self.stack = saved.clone();
-        self.exit_if(over, ip, ExitReason::StackLimit);
-        self.check_error(tg);
-        self.b
-            .ins()
-            .jump(join, &[BlockArg::Value(tg), BlockArg::Value(pl)]);
+        let epoch_checked = self.epoch_checked
+            && callee.code.is_none()
+            && callee.ic.is_none()
+            && self.cannot_rebind();
+        self.native_call_result(ip, p, call, expected, &[], &before, join);
         self.b.switch_to_block(slow);
-        let fast_stack = std::mem::replace(&mut self.stack, saved);
+        self.stack = before.clone();
         if callee.ic.is_none() {
             // The global was rebound: the interpreter makes this call (an
             // exit is much less code than a generic call here, and code
             // that keeps exiting is recompiled against the new binding).
-            let st = self.stack.clone();
-            self.emit_exit(ip, &st, ExitReason::GlobalChanged, Ty::Bot, true);
-            self.stack = fast_stack;
+            self.emit_exit(ip, &before, ExitReason::GlobalChanged, Ty::Bot, true);
         } else {
             // Another callee than the one seen: call it generically.
-            let (tg2, pl2) = self.generic_call(ip, p, argc);
-            self.b
-                .ins()
-                .jump(join, &[BlockArg::Value(tg2), BlockArg::Value(pl2)]);
+            let (tg, pl) = self.generic_call(ip, p, argc);
+            self.helper_call_result(ip, p, tg, pl, expected, join);
         }
+        self.enter_result_block(p, expected, join, &[]);
+        self.epoch_checked = epoch_checked;
+        Ok(true)
+    }
+
+    /// The block where a call's paths meet: its parameter is the unboxed
+    /// result when `expected` is unboxed, else the result is in the
+    /// callee's slot.
+    pub(super) fn result_block(&mut self, expected: Ty) -> Block {
+        let join = self.b.create_block();
+        if expected.is_unboxed() {
+            self.b.append_block_param(join, cl_ty(expected));
+        }
+        join
+    }
+
+    /// Continue in a call's result block: the result replaces the callee
+    /// (at stack position `p`) and its arguments; `extra` entries follow.
+    pub(super) fn enter_result_block(&mut self, p: usize, expected: Ty, join: Block, extra: &[Sv]) {
         self.b.switch_to_block(join);
-        Ok(Some((tgp, plp)))
+        self.stack.truncate(p);
+        self.stack.push(if expected.is_unboxed() {
+            let v = self.b.block_params(join)[0];
+            match expected {
+                Ty::Int => Sv::I(v),
+                Ty::Bool => Sv::B(v),
+                _ => Sv::F(v),
+            }
+        } else {
+            Sv::Boxed
+        });
+        self.stack.extend_from_slice(extra);
+    }
+
+    /// Jump to `join` with payload `pl` of type `ty` (unboxed).
+    fn jump_typed(&mut self, join: Block, ty: Ty, pl: V) {
+        let v = if ty == Ty::Float {
+            self.b.ins().bitcast(t::F64, MemFlags::new(), pl)
+        } else {
+            pl
+        };
+        self.b.ins().jump(join, &[BlockArg::Value(v)]);
+    }
+
+    /// After a native call at `ip` (callee at stack position `p`, the
+    /// operand stack `before` the call): the common case, a result of the
+    /// expected type, goes straight to `join`. The rest takes a cold path:
+    /// the callee found the recursion limit reached (nothing ran: the
+    /// interpreter redoes the call and raises `Stack overflow` with the
+    /// full stack), an error (propagated), or a result of another type
+    /// (boxed where the interpreter expects it, then a guard exit after
+    /// the call). For a boxed `expected` the result is boxed into slot `p`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn native_call_result(
+        &mut self,
+        ip: usize,
+        p: usize,
+        call: Inst,
+        expected: Ty,
+        extra: &[Sv],
+        before: &[Sv],
+        join: Block,
+    ) {
+        let (tg, pl) = self.native_result(call);
+        let unusual = self.b.create_block();
+        self.b.set_cold_block(unusual);
+        if expected.is_unboxed() {
+            let mut bad = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::NotEqual, tg, tag_of(expected) as i64);
+            if self.u.stress {
+                let s = self.stress_tick();
+                bad = self.b.ins().bor(bad, s);
+            }
+            let ok = self.b.create_block();
+            self.b.ins().brif(bad, unusual, &[], ok, &[]);
+            self.b.switch_to_block(ok);
+            self.jump_typed(join, expected, pl);
+        } else {
+            self.b.ins().jump(unusual, &[]);
+        }
+        self.side_path(unusual, |s| {
+            s.stack = before.to_vec();
+            let over = s.b.ins().icmp_imm_s(IntCC::Equal, tg, tag::OVERFLOW as i64);
+            s.exit_if(over, ip, ExitReason::StackLimit);
+            s.check_error(tg);
+            s.stack.truncate(p);
+            s.stack.push(Sv::Boxed);
+            s.stack.extend_from_slice(extra);
+            if expected.is_unboxed() {
+                // The result goes where the interpreter expects it as one
+                // of the exit's writes.
+                let plan = ExitPlan {
+                    writes: vec![Write::Tagged {
+                        dst: (s.nslots + p) as i64,
+                        val: 0,
+                    }],
+                    vals: vec![tg, pl],
+                };
+                let st = s.stack.clone();
+                s.emit_exit_plan(ip + 1, &st, ExitReason::TypeGuard, expected, true, plan);
+            } else {
+                let at = s.slot_of_pos(p);
+                s.call(h::put as *const () as usize, &[at, tg, pl], 0);
+                s.b.ins().jump(join, &[]);
+            }
+        });
+    }
+
+    /// After a call through the `call` helper (which wrote the result to
+    /// its slot too): to `join` if the result has the expected type, else
+    /// a guard exit after the call.
+    fn helper_call_result(&mut self, ip: usize, p: usize, tg: V, pl: V, expected: Ty, join: Block) {
+        if !expected.is_unboxed() {
+            self.b.ins().jump(join, &[]);
+            return;
+        }
+        self.stack.truncate(p);
+        self.push_result(ip, expected, tg, pl);
+        let v = match self.stack.pop() {
+            Some(Sv::I(v) | Sv::B(v) | Sv::F(v)) => v,
+            other => unreachable!("push_result pushed {other:?} for an unboxed type"),
+        };
+        self.b.ins().jump(join, &[BlockArg::Value(v)]);
     }
 
     /// Whether running this unit's code can rebind no global: it stores no
@@ -275,61 +377,5 @@ impl Lower<'_, '_> {
         let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, proto, want);
         self.guard_to(other, slow);
         closure
-    }
-
-    /// A call's result `(tag, payload)` replaces callee and arguments.
-    /// `extra`: entries pushed after the result (a write-back call's).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn after_call(
-        &mut self,
-        ip: usize,
-        p: usize,
-        ty: Ty,
-        tg: V,
-        pl: V,
-        direct: bool,
-        extra: &[Sv],
-    ) {
-        self.stack.truncate(p);
-        if !direct {
-            // The call helper wrote the result to its slot too.
-            self.push_result_with(ip, ty, tg, pl, extra);
-        } else if !ty.is_unboxed() {
-            // Immediates from a native callee are not in the slot yet.
-            let at = self.slot_of_pos(p);
-            self.call(h::put as *const () as usize, &[at, tg, pl], 0);
-            self.stack.push(Sv::Boxed);
-            self.stack.extend_from_slice(extra);
-        } else {
-            let mut bad = self
-                .b
-                .ins()
-                .icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
-            if self.u.stress {
-                let s = self.stress_tick();
-                bad = self.b.ins().bor(bad, s);
-            }
-            let ok = self.b.create_block();
-            let fail = self.b.create_block();
-            self.b.set_cold_block(fail);
-            self.b.ins().brif(bad, fail, &[], ok, &[]);
-            // A failed guard needs the value in its slot: box it on that path.
-            let epoch_checked = self.epoch_checked;
-            self.b.switch_to_block(fail);
-            let at = self.slot_of_pos(p);
-            self.call(h::put as *const () as usize, &[at, tg, pl], 0);
-            let mut st = self.stack.clone();
-            st.push(Sv::Boxed);
-            st.extend_from_slice(extra);
-            self.emit_exit(ip + 1, &st, ExitReason::TypeGuard, ty, true);
-            self.b.switch_to_block(ok);
-            self.epoch_checked = epoch_checked;
-            self.stack.push(match ty {
-                Ty::Int => Sv::I(pl),
-                Ty::Bool => Sv::B(pl),
-                _ => Sv::F(self.b.ins().bitcast(t::F64, MemFlags::new(), pl)),
-            });
-            self.stack.extend_from_slice(extra);
-        }
     }
 }

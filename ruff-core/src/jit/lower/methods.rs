@@ -11,7 +11,6 @@
 
 use std::rc::Rc;
 
-use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types as t, InstBuilder, Type};
 
 use crate::runtime::value::{StructDef, Value};
@@ -134,16 +133,8 @@ impl Lower<'_, '_> {
         self.mark_dirty();
         let sig = self.native_sig(&sig, &[t::I64]);
         let fp = self.iconst(code.spec as i64);
+        let before = self.stack.clone();
         let call = self.b.ins().call_indirect(sig, fp, &args);
-        let (tg, pl) = self.native_result(call);
-        // Recursion limit reached in the callee (nothing ran): the
-        // interpreter redoes the call and raises `Stack overflow`.
-        let over =
-            self.b
-                .ins()
-                .icmp_imm_s(IntCC::Equal, tg, super::super::ctx::tag::OVERFLOW as i64);
-        self.exit_if(over, ip, ExitReason::StackLimit);
-        self.check_error(tg);
         // A method that keeps `self` leaves the receiver unchanged.
         let extra: Vec<Sv> = if wb {
             vec![Sv::Null, Sv::B(self.iconst(0))]
@@ -151,7 +142,9 @@ impl Lower<'_, '_> {
             Vec::new()
         };
         let produced = self.u.an.produced[ip];
-        self.after_call(ip, p, produced, tg, pl, true, &extra);
+        let join = self.result_block(produced);
+        self.native_call_result(ip, p, call, produced, &extra, &before, join);
+        self.enter_result_block(p, produced, join, &extra);
         if globals {
             self.reload_globals(ip);
         }

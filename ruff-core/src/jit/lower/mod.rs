@@ -16,12 +16,8 @@
 
 use std::rc::Rc;
 
-use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{
-    types as t, Block, FuncRef, InstBuilder, MemFlagsData as MemFlags, SigRef, Type, Value as V,
-};
-use cranelift_codegen::Context;
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_codegen::ir::{types as t, Block, FuncRef, SigRef, Type, Value as V};
+use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::Module;
 
 use crate::bytecode::{FuncProto, Op};
@@ -29,9 +25,8 @@ use crate::runtime::shadow::{NativeLayout, ShadowStack};
 use crate::runtime::value::{Closure, Value};
 use crate::runtime::vm::Vm;
 
-use super::ctx::{off, tag};
+use super::ctx::tag;
 use super::exits::ExitInfo;
-use super::helpers as h;
 use super::refusal::Refusal;
 use super::types::{analyze, Analysis, Env, Ty};
 use super::{CompiledFn, CompiledLoop, UnitStats};
@@ -107,11 +102,17 @@ pub(crate) fn compile_method(
     // Compile the functions this one calls first, so calls to them can be
     // direct native calls.
     let first = analyze_unit(vm, &proto, 0, &entry, &null, &[], generic, None, Ty::Bot)?;
+    let units = vm.jit.units.len();
     precompile_callees(vm, &proto, &first);
     // A recursive call's result type: assume what the other returns give,
-    // then check the assumption holds.
+    // then check the assumption holds. (The first analysis stands unless
+    // callees were compiled since: their result types are known now.)
     let mut self_ret = Ty::Bot;
-    let mut an = analyze_unit(vm, &proto, 0, &entry, &null, &[], generic, None, self_ret)?;
+    let mut an = if vm.jit.units.len() == units {
+        first
+    } else {
+        analyze_unit(vm, &proto, 0, &entry, &null, &[], generic, None, self_ret)?
+    };
     if an.ret != self_ret {
         self_ret = if an.ret.is_unboxed() { an.ret } else { Ty::Any };
         an = analyze_unit(vm, &proto, 0, &entry, &null, &[], generic, None, self_ret)?;
@@ -149,12 +150,12 @@ pub(crate) fn compile_method(
     let keep = unit.keep_alive();
     vm.jit.put_module(cm);
     vm.jit.keep.extend(keep);
-    let (spec, spec_id, generic_fn, exits, size) = r?;
+    let (spec, spec_id, enter, exits, size) = r?;
     Ok((
         CompiledFn {
             spec,
             spec_id,
-            generic: generic_fn,
+            enter,
             params,
             ret,
             stats,
@@ -167,7 +168,7 @@ pub(crate) fn compile_method(
 type Built = (
     *const u8,
     cranelift_module::FuncId,
-    super::feedback::GenericEntry,
+    super::feedback::Trampoline,
     Vec<Box<ExitInfo>>,
     usize,
 );
@@ -206,30 +207,15 @@ fn build_method(
     let size = module
         .define(spec_id, &mut ctx)
         .map_err(|_| (Refusal::Codegen, 0))?;
-    // The generic entry: check the parameters' types, unbox, call.
-    let gen_sig = module.signature(&[t::I64, t::I64, t::I64], &[t::I64, t::I64]);
-    let gen_id = module
-        .declare(&gen_sig)
-        .map_err(|_| (Refusal::Codegen, 0))?;
-    let mut gctx = module.context();
-    gctx.func.signature = gen_sig;
-    let spec_ref = module.module.declare_func_in_func(spec_id, &mut gctx.func);
-    generic_entry(&mut gctx, &mut fbc, params, spec_ref, module);
-    let gsize = module
-        .define(gen_id, &mut gctx)
+    let enter = module
+        .trampoline(&sig_params[4..])
         .map_err(|_| (Refusal::Codegen, 0))?;
     module.give_back(ctx);
-    module.give_back(gctx);
     module.give_back_builder(fbc);
     let spec = module
         .finalize(spec_id, size, perf)
         .map_err(|_| (Refusal::Codegen, 0))?;
-    let gen_ptr = module
-        .finalize(gen_id, gsize, &format!("{perf}#entry"))
-        .map_err(|_| (Refusal::Codegen, 0))?;
-    // SAFETY: finalized code with the `GenericEntry` signature.
-    let generic_fn: super::feedback::GenericEntry = unsafe { std::mem::transmute(gen_ptr) };
-    Ok((spec, spec_id, generic_fn, exits, size + gsize))
+    Ok((spec, spec_id, enter, exits, size))
 }
 
 /// Compile the code of `c`'s function from the header of loop `li`, for
@@ -323,26 +309,32 @@ pub(crate) fn compile_osr(
             p.1 = n + k;
         }
     };
+    let units = vm.jit.units.len();
     precompile_callees(vm, &proto, &first);
-    let mut e = entry.clone();
-    let mut nl = null.clone();
-    for (g, _) in &promoted {
-        e.push(Ty::of_value(
-            vm.globals[*g as usize].as_ref().expect("typed"),
-        ));
-        nl.push(false);
-    }
-    let an = analyze_unit(
-        vm,
-        &proto,
-        header,
-        &e,
-        &nl,
-        &promoted,
-        generic,
-        Some(range),
-        Ty::Any,
-    )?;
+    // Compiled callees may return known types now; else `first` stands.
+    let an = if vm.jit.units.len() == units {
+        first
+    } else {
+        let mut e = entry.clone();
+        let mut nl = null.clone();
+        for (g, _) in &promoted {
+            e.push(Ty::of_value(
+                vm.globals[*g as usize].as_ref().expect("typed"),
+            ));
+            nl.push(false);
+        }
+        analyze_unit(
+            vm,
+            &proto,
+            header,
+            &e,
+            &nl,
+            &promoted,
+            generic,
+            Some(range),
+            Ty::Any,
+        )?
+    };
     if promoted.iter().any(|(_, i)| !an.locals[*i].is_unboxed()) {
         return Err((Refusal::Internal, header));
     }
@@ -633,70 +625,9 @@ fn tag_of(t: Ty) -> u64 {
     }
 }
 
-/// The generic entry: `(ctx, closure, base)`; parameters are boxed in
-/// their slots. Returns `NOT_ENTERED` if one has the wrong type.
-fn generic_entry(
-    ctx: &mut Context,
-    fbc: &mut FunctionBuilderContext,
-    params: &[Ty],
-    spec: FuncRef,
-    module: &super::module::CodeModule,
-) {
-    let cc = module.call_conv;
-    let mut b = FunctionBuilder::new(&mut ctx.func, fbc);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    let (cx, cl, base) = (
-        b.block_params(entry)[0],
-        b.block_params(entry)[1],
-        b.block_params(entry)[2],
-    );
-    let mut sig = cranelift_codegen::ir::Signature::new(cc);
-    for p in [t::I64, t::I64] {
-        sig.params.push(cranelift_codegen::ir::AbiParam::new(p));
-    }
-    sig.returns
-        .push(cranelift_codegen::ir::AbiParam::new(t::I64));
-    sig.returns
-        .push(cranelift_codegen::ir::AbiParam::new(t::I64));
-    let get_sig = b.import_signature(sig);
-    let top = b.ins().load(t::I64, MemFlags::trusted(), cx, off::TOP);
-    let mut args = vec![cx, cl, base, top];
-    let reject = b.create_block();
-    for (i, p) in params.iter().enumerate() {
-        if !p.is_unboxed() && *p != Ty::Null {
-            continue;
-        }
-        let idx = b.ins().iadd_imm_s(base, i as i64);
-        let f = b.ins().iconst(t::I64, h::get as *const () as usize as i64);
-        let call = b.ins().call_indirect(get_sig, f, &[cx, idx]);
-        let (tg, pl) = (b.inst_results(call)[0], b.inst_results(call)[1]);
-        let ok = b.ins().icmp_imm_s(IntCC::Equal, tg, tag_of(*p) as i64);
-        let next = b.create_block();
-        b.ins().brif(ok, next, &[], reject, &[]);
-        b.switch_to_block(next);
-        match p {
-            Ty::Float => args.push(b.ins().bitcast(t::F64, MemFlags::new(), pl)),
-            Ty::Null => {}
-            _ => args.push(pl),
-        }
-    }
-    let call = b.ins().call(spec, &args);
-    let pl = b.inst_results(call)[0];
-    let tg = b.ins().load(t::I64, MemFlags::trusted(), cx, off::RET_TAG);
-    b.ins().return_(&[tg, pl]);
-    b.switch_to_block(reject);
-    let nt = b.ins().iconst(t::I64, tag::NOT_ENTERED as i64);
-    let z = b.ins().iconst(t::I64, 0);
-    b.ins().return_(&[nt, z]);
-    b.seal_all_blocks();
-    b.finalize(module.frontend);
-}
-
 /// An exit's writes and the unboxed values they take (`exits::Write`).
 #[derive(Default)]
-struct ExitPlan {
+pub(super) struct ExitPlan {
     writes: Vec<super::exits::Write>,
     vals: Vec<V>,
 }
@@ -742,6 +673,16 @@ struct Lower<'a, 'u> {
     nslots: usize,
     /// With a profiler: this frame's shadow-stack slot and line plan.
     prof: Option<prof::ProfState>,
+    /// While inlining a callee's pure paths (`pure_inline.rs`): where a
+    /// path goes instead of an exit (the real call).
+    bail: Option<Block>,
+    /// The unit's shared exit (`Lower::exit_block`).
+    exit_block: Option<Block>,
+    /// Some path may set `dirty`; if none can, `finish` turns the
+    /// `release_checks` (each a branch on `dirty` and the block after the
+    /// release) into jumps.
+    ever_dirty: bool,
+    release_checks: Vec<(cranelift_codegen::ir::Inst, Block)>,
 }
 
 mod body;
@@ -751,3 +692,4 @@ mod inline;
 mod methods;
 mod ops;
 mod prof;
+mod pure_inline;

@@ -5,7 +5,9 @@
 use std::rc::Rc;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types as t, InstBuilder, MemFlagsData as MemFlags, Value as V};
+use cranelift_codegen::ir::{
+    types as t, InstBuilder, InstructionData, MemFlagsData as MemFlags, Opcode, Value as V,
+};
 
 use crate::bytecode::{FuncProto, Op};
 use crate::runtime::value::Value;
@@ -743,8 +745,8 @@ impl Lower<'_, '_> {
                 let r = match op {
                     Op::Add | Op::Sub | Op::Mul => {
                         let (r, of) = match op {
-                            Op::Add => self.b.ins().sadd_overflow(x, y),
-                            Op::Sub => self.b.ins().ssub_overflow(x, y),
+                            Op::Add => self.checked_add(x, y),
+                            Op::Sub => self.checked_sub(x, y),
                             _ => self.b.ins().smul_overflow(x, y),
                         };
                         self.exit_if_st(of, ip, ExitReason::Overflow, &exit_stack);
@@ -814,6 +816,46 @@ impl Lower<'_, '_> {
             }
         }
         Ok(true)
+    }
+
+    /// The constant an SSA value was defined as, if it is an `iconst`.
+    fn const_of(&self, v: V) -> Option<i64> {
+        let inst = self.b.func.dfg.value_def(v).inst()?;
+        match self.b.func.dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } => Some(imm.bits()),
+            _ => None,
+        }
+    }
+
+    /// `x + y` and whether it overflowed. With a constant operand (`i + 1`)
+    /// the check is a compare of the sum with `x` (the sum moved the wrong
+    /// way), which x86 turns into `lea; cmp; jcc` instead of materializing
+    /// the overflow flag.
+    fn checked_add(&mut self, x: V, y: V) -> (V, V) {
+        let (x, c) = match (self.const_of(x), self.const_of(y)) {
+            (_, Some(c)) => (x, c),
+            (Some(c), None) => (y, c),
+            (None, None) => return self.b.ins().sadd_overflow(x, y),
+        };
+        let r = self.b.ins().iadd_imm_s(x, c);
+        let wrong_way = if c >= 0 {
+            IntCC::SignedLessThan
+        } else {
+            IntCC::SignedGreaterThan
+        };
+        (r, self.b.ins().icmp(wrong_way, r, x))
+    }
+
+    /// `x - y` and whether it overflowed (see `checked_add`).
+    fn checked_sub(&mut self, x: V, y: V) -> (V, V) {
+        let Some(c) = self.const_of(y).filter(|c| *c != i64::MIN) else {
+            return self.b.ins().ssub_overflow(x, y);
+        };
+        let minus_c = self.iconst(-c);
+        self.checked_add(x, minus_c)
     }
 
     pub(super) fn compare(&mut self, ip: usize, op: Op) -> Result<bool, Fail> {
