@@ -268,6 +268,20 @@ impl<'a, 'u> Lower<'a, 'u> {
         self.push_result_with(ip, ty, tg, payload, &[]);
     }
 
+    /// Whether a result's tag `tg` is not that of `ty` (or the stress
+    /// option forces a guard exit here).
+    pub(super) fn tag_mismatch(&mut self, tg: V, ty: Ty) -> V {
+        let bad = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
+        if self.u.stress {
+            let s = self.stress_tick();
+            return self.b.ins().bor(bad, s);
+        }
+        bad
+    }
+
     /// `push_result` for an instruction that also pushes `extra` entries
     /// after its result (they are part of the state a failed guard leaves).
     pub(super) fn push_result_with(&mut self, ip: usize, ty: Ty, tg: V, payload: V, extra: &[Sv]) {
@@ -276,14 +290,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             self.stack.extend_from_slice(extra);
             return;
         }
-        let mut bad = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::NotEqual, tg, tag_of(ty) as i64);
-        if self.u.stress {
-            let s = self.stress_tick();
-            bad = self.b.ins().bor(bad, s);
-        }
+        let bad = self.tag_mismatch(tg, ty);
         let ok = self.b.create_block();
         let fail = self.b.create_block();
         self.b.set_cold_block(fail);

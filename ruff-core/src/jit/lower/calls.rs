@@ -17,7 +17,7 @@ use super::super::helpers as h;
 use super::super::layout::vtag;
 use super::super::types::Ty;
 use super::super::CompiledFn;
-use super::{cl_ty, tag_of, Callee, ExitPlan, Fail, Lower, Sv};
+use super::{cl_ty, Callee, ExitPlan, Fail, Lower, Sv};
 
 /// What a direct call calls.
 enum Target {
@@ -279,14 +279,7 @@ impl Lower<'_, '_> {
         let unusual = self.b.create_block();
         self.b.set_cold_block(unusual);
         if expected.is_unboxed() {
-            let mut bad = self
-                .b
-                .ins()
-                .icmp_imm_s(IntCC::NotEqual, tg, tag_of(expected) as i64);
-            if self.u.stress {
-                let s = self.stress_tick();
-                bad = self.b.ins().bor(bad, s);
-            }
+            let bad = self.tag_mismatch(tg, expected);
             let ok = self.b.create_block();
             self.b.ins().brif(bad, unusual, &[], ok, &[]);
             self.b.switch_to_block(ok);

@@ -277,24 +277,14 @@ pub(crate) fn compile_osr(
         }
     }
     let first = loop {
-        let mut e = entry.clone();
-        let mut nl = null.clone();
-        for (g, _) in &promoted {
-            e.push(Ty::of_value(
-                vm.globals[*g as usize].as_ref().expect("typed"),
-            ));
-            nl.push(false);
-        }
-        let an = analyze_unit(
+        let an = analyze_osr(
             vm,
             &proto,
             header,
-            &e,
-            &nl,
+            range,
+            (&entry, &null),
             &promoted,
             generic,
-            Some(range),
-            Ty::Any,
         )?;
         let bad: Vec<u32> = promoted
             .iter()
@@ -315,24 +305,14 @@ pub(crate) fn compile_osr(
     let an = if vm.jit.units.len() == units {
         first
     } else {
-        let mut e = entry.clone();
-        let mut nl = null.clone();
-        for (g, _) in &promoted {
-            e.push(Ty::of_value(
-                vm.globals[*g as usize].as_ref().expect("typed"),
-            ));
-            nl.push(false);
-        }
-        analyze_unit(
+        analyze_osr(
             vm,
             &proto,
             header,
-            &e,
-            &nl,
+            range,
+            (&entry, &null),
             &promoted,
             generic,
-            Some(range),
-            Ty::Any,
         )?
     };
     if promoted.iter().any(|(_, i)| !an.locals[*i].is_unboxed()) {
@@ -432,6 +412,40 @@ fn build_osr(
     // SAFETY: finalized code with the `GenericEntry` signature.
     let entry_fn: super::feedback::GenericEntry = unsafe { std::mem::transmute(ptr) };
     Ok((entry_fn, exits, size))
+}
+
+/// `analyze_unit` for the OSR unit of the loop at `header` (`range`):
+/// the frame's local types and nulls (`locals`), then the promoted
+/// globals' current types as extra variables.
+fn analyze_osr(
+    vm: &Vm,
+    proto: &Rc<FuncProto>,
+    header: usize,
+    range: (usize, usize),
+    locals: (&[Ty], &[bool]),
+    promoted: &[(u32, usize)],
+    generic: bool,
+) -> Result<Analysis, Fail> {
+    let mut entry = locals.0.to_vec();
+    let mut null = locals.1.to_vec();
+    for (g, _) in promoted {
+        entry.push(Ty::of_value(
+            vm.globals[*g as usize].as_ref().expect("typed"),
+        ));
+        null.push(false);
+    }
+    let range = Some(range);
+    analyze_unit(
+        vm,
+        proto,
+        header,
+        &entry,
+        &null,
+        promoted,
+        generic,
+        range,
+        Ty::Any,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
