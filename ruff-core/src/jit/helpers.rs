@@ -451,7 +451,7 @@ pub unsafe extern "C" fn index_int(ctx: *mut JitCtx, a: u64, i: i64) -> Ret2 {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
     let fast = match slot(vm, a) {
-        Value::Array(arr) if i >= 0 && (i as usize) < arr.len() => Some(arr[i as usize].clone()),
+        Value::Array(arr) if i >= 0 => arr.get(i as usize),
         Value::Dict(d) => d.get(&Key::Int(i)).cloned(),
         _ => None,
     };
@@ -476,7 +476,7 @@ pub unsafe extern "C" fn index_var(ctx: *mut JitCtx, src: i64, i: i64, dst: u64)
     let vm = unsafe { vm(ctx) };
     let obj = place(vm, src);
     let fast = match obj {
-        Value::Array(arr) if i >= 0 && (i as usize) < arr.len() => Some(arr[i as usize].clone()),
+        Value::Array(arr) if i >= 0 => arr.get(i as usize),
         Value::Dict(d) => d.get(&Key::Int(i)).cloned(),
         _ => None,
     };
@@ -569,7 +569,7 @@ pub unsafe extern "C" fn store_index_int(
     };
     match target {
         Value::Array(a) if key >= 0 && (key as usize) < a.len() => {
-            crate::runtime::cow::make_mut(a)[key as usize] = v;
+            crate::runtime::cow::make_mut(a).set(key as usize, v);
             return Ret2::new(tag::NULL, 0);
         }
         Value::Dict(d) => {

@@ -14,6 +14,7 @@ use std::mem::{offset_of, size_of};
 use std::rc::Rc;
 use std::sync::OnceLock;
 
+use crate::runtime::array::{kind, Array};
 use crate::runtime::value::{Closure, StructObj, Value};
 use crate::runtime::vm::Vm;
 
@@ -35,6 +36,8 @@ pub struct Layout {
     pub vec_ptr: i32,
     pub vec_len: i32,
     pub vec_cap: i32,
+    /// An `Array`'s `Vec` (of either kind; the kind byte is at offset 0).
+    pub arr_vec: i32,
     /// `Vm::stack`'s buffer pointer and length, from the `Vm`.
     pub vm_stack_ptr: i32,
     pub vm_stack_len: i32,
@@ -116,8 +119,15 @@ fn probe() -> Option<Layout> {
             find_word(vp, 3, v.capacity())?,
         )
     };
+    // `Array`: the kind byte, then the `Vec` (the same layout for both
+    // element types, checked).
+    let arr_vec = array_vec_offset(Array::Values(v), kind::VALUES, (vec_ptr, vec_len, vec_cap))?;
+    let bools = Array::Bools(Vec::with_capacity(7));
+    if array_vec_offset(bools, kind::BOOLS, (vec_ptr, vec_len, vec_cap))? != arr_vec {
+        return None;
+    }
     // `Rc`: the heap box holds two counts and the value.
-    let rc = Rc::new(v);
+    let rc = Rc::new(Array::default());
     let extra = (rc.clone(), rc.clone());
     let boxp = Rc::into_raw(rc);
     // SAFETY: undone right away; only the pointer value is used.
@@ -154,6 +164,7 @@ fn probe() -> Option<Layout> {
         vec_ptr,
         vec_len,
         vec_cap,
+        arr_vec,
         vm_stack_ptr: offset_of!(Vm, stack) as i32 + vec_ptr,
         vm_stack_len: offset_of!(Vm, stack) as i32 + vec_len,
         struct_def: offset_of!(StructObj, def) as i32,
@@ -164,6 +175,38 @@ fn probe() -> Option<Layout> {
     })
 }
 
+/// Where `arr`'s `Vec` starts (offset 8, after the kind byte: `repr(u8)`),
+/// checking that its kind byte is `want` and that the `Vec`'s words are
+/// where `vec` (pointer, length, capacity offsets) says.
+fn array_vec_offset(mut arr: Array, want: u8, vec: (i32, i32, i32)) -> Option<i32> {
+    let (ptr, len, cap) = match &mut arr {
+        Array::Values(v) => {
+            v.push(Value::Null);
+            (v.as_ptr() as usize, v.len(), v.capacity())
+        }
+        Array::Bools(b) => {
+            b.extend([true, false]);
+            (b.as_ptr() as usize, b.len(), b.capacity())
+        }
+    };
+    if size_of::<Array>() != 32 || len == cap {
+        return None;
+    }
+    let ap = &arr as *const Array as *const u8;
+    // SAFETY: an `Array` is 32 initialized bytes (checked above): the kind
+    // byte, padding, and the `Vec`'s three words.
+    unsafe {
+        if *ap != want {
+            return None;
+        }
+        let at = 8;
+        let ok = word(ap, (at + vec.0) as usize) == ptr
+            && word(ap, (at + vec.1) as usize) == len
+            && word(ap, (at + vec.2) as usize) == cap;
+        ok.then_some(at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,7 +215,8 @@ mod tests {
     #[test]
     fn probed_offsets_read_live_objects() {
         let l = get().expect("layout probes succeed");
-        let arr = Rc::new(vec![Value::Int(1), Value::Bool(true), Value::Int(3)]);
+        let items = vec![Value::Int(1), Value::Bool(true), Value::Int(3)];
+        let arr = Rc::new(Array::Values(items));
         let v = Value::Array(arr.clone());
         let vp = &v as *const Value as *const u8;
         // SAFETY: reading the documented layout of live values.
@@ -181,7 +225,8 @@ mod tests {
             let boxp = word(vp, PAYLOAD as usize) as *const u8;
             assert_eq!(word(boxp, l.rc_strong as usize), 2);
             assert_eq!(word(boxp, l.rc_weak as usize), 1);
-            let vecp = boxp.add(l.rc_value as usize);
+            assert_eq!(*boxp.add(l.rc_value as usize), kind::VALUES);
+            let vecp = boxp.add((l.rc_value + l.arr_vec) as usize);
             assert_eq!(word(vecp, l.vec_len as usize), 3);
             assert!(word(vecp, l.vec_cap as usize) >= 3);
             let data = word(vecp, l.vec_ptr as usize) as *const u8;

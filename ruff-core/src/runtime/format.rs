@@ -46,7 +46,7 @@ pub fn write_display(out: &mut String, v: &Value) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_display(out, item);
+                write_display(out, &item);
             }
             out.push(']');
         }

@@ -1,6 +1,7 @@
 //! The runtime: values, objects, the dispatch loop and the builtins. The
 //! runtime never sees the syntax tree; it runs `bytecode`.
 
+pub mod array;
 pub mod builtins;
 pub mod cow;
 pub mod dict;

@@ -43,7 +43,7 @@ pub fn add(a: Value, b: Value) -> RtResult<Value> {
             Ok(Value::Str(x))
         }
         (Value::Array(mut x), Value::Array(y)) => {
-            cow::make_mut(&mut x).extend(y.iter().cloned());
+            cow::make_mut(&mut x).extend(&y);
             Ok(Value::Array(x))
         }
         (a, b) => match (a.as_f64(), b.as_f64()) {
@@ -192,7 +192,7 @@ pub fn index(obj: &Value, k: &Value) -> RtResult<Value> {
         Value::Array(a) => {
             let i = int_index("Array", k)?;
             norm_index(i, a.len())
-                .map(|i| a[i].clone())
+                .and_then(|i| a.get(i))
                 .ok_or_else(|| RtError::msg(format!("Index out of bounds: {i}")))
         }
         Value::Dict(d) => {
@@ -257,7 +257,7 @@ fn child_mut<'v>(obj: &'v mut Value, k: &Value, is_field: bool) -> RtResult<&'v 
             let len = a.len();
             let idx = norm_index(i, len)
                 .ok_or_else(|| RtError::msg(format!("Index out of bounds: {i}")))?;
-            Ok(&mut cow::make_mut(a)[idx])
+            Ok(&mut cow::make_mut(a).values_mut()[idx])
         }
         Value::Dict(d) => {
             let key = key(k)?;
@@ -295,7 +295,7 @@ fn set(obj: &mut Value, k: &Value, v: Value, is_field: bool) -> RtResult<()> {
             let i = int_index("Array", k)?;
             let idx = norm_index(i, a.len())
                 .ok_or_else(|| RtError::msg(format!("Index out of bounds: {i}")))?;
-            cow::make_mut(a)[idx] = v;
+            cow::make_mut(a).set(idx, v);
         }
         Value::Dict(d) => {
             let key = key(k)?;

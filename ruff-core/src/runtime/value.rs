@@ -6,6 +6,7 @@
 use std::fmt;
 use std::rc::Rc;
 
+use super::array::Array;
 use crate::bytecode::FuncProto;
 
 /// A Ruff string. Owned `String` behind an `Rc` so `s = s + "x"` can append
@@ -55,7 +56,7 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(RStr),
-    Array(Rc<Vec<Value>>),
+    Array(Rc<Array>),
     Dict(Rc<DictMap>),
     /// A user function or closure.
     Func(Rc<Closure>),
@@ -201,7 +202,7 @@ impl Value {
     }
 
     pub fn array(items: Vec<Value>) -> Value {
-        Value::Array(Rc::new(items))
+        Value::Array(Rc::new(Array::from_values(items)))
     }
 
     pub fn dict(map: DictMap) -> Value {

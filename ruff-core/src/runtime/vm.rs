@@ -673,7 +673,7 @@ impl Vm {
         };
         let i = cursor as usize;
         let (item, next) = match &self.stack[slot] {
-            Value::Array(a) => (a.get(i)?.clone(), cursor + 1),
+            Value::Array(a) => (a.get(i)?, cursor + 1),
             Value::Dict(d) => (d.get_index(i)?.0.to_value(), cursor + 1),
             Value::Str(s) => {
                 let ch = s.get(i..)?.chars().next()?;
@@ -731,7 +731,7 @@ impl Vm {
     fn extend_top(&mut self, other: Value) -> RtResult<()> {
         let top = self.stack.last_mut().expect("collection under spread");
         match (top, other) {
-            (Value::Array(a), Value::Array(b)) => cow::make_mut(a).extend(b.iter().cloned()),
+            (Value::Array(a), Value::Array(b)) => cow::make_mut(a).extend(&b),
             (Value::Dict(a), Value::Dict(b)) => {
                 let a = cow::make_mut(a);
                 for (k, v) in b.iter() {
@@ -1354,7 +1354,7 @@ impl Vm {
                     let obj = pop!();
                     let v = match (&obj, &k) {
                         (Value::Array(a), Value::Int(i)) if *i >= 0 && (*i as usize) < a.len() => {
-                            a[*i as usize].clone()
+                            a.get(*i as usize).expect("in bounds")
                         }
                         (Value::Dict(d), Value::Int(i)) => match d.get(&Key::Int(*i)) {
                             Some(v) => v.clone(),
@@ -1377,9 +1377,7 @@ impl Vm {
                 }
                 Op::SliceFrom(n) => {
                     let v = match pop!() {
-                        Value::Array(a) => {
-                            Value::array(a.iter().skip(n as usize).cloned().collect())
-                        }
+                        Value::Array(a) => Value::array(a.iter().skip(n as usize).collect()),
                         other => tri!(Err(RtError::msg(format!(
                             "Cannot destructure {} as an array",
                             other.type_name()

@@ -19,6 +19,7 @@ use cranelift_codegen::ir::{
 use std::rc::Rc;
 
 use crate::bytecode::{Op, UpdateKind, VarRef};
+use crate::runtime::array::kind;
 use crate::runtime::value::{StructDef, Value};
 
 use super::super::helpers as h;
@@ -228,8 +229,18 @@ impl Lower<'_, '_> {
     }
 
     /// The array behind the value at `val`, branching to `slow` unless it
-    /// is an array (uniquely held, if `write`). Returns its `Vec`'s address.
-    fn array_at(&mut self, l: &Layout, val: V, write: bool, slow: Block) -> V {
+    /// is an array (uniquely held, if `write`). Returns its `Vec`'s address
+    /// and, if `bools`, the block where a compact array of bools continues
+    /// (the current block goes on with an array of values); without
+    /// `bools`, a compact array branches to `slow`.
+    fn array_at(
+        &mut self,
+        l: &Layout,
+        val: V,
+        write: bool,
+        bools: bool,
+        slow: Block,
+    ) -> (V, Option<Block>) {
         let boxp = self.heap_of(val, vtag::ARRAY, slow);
         if write {
             // `cow::make_mut` writes in place only when no one else holds
@@ -243,7 +254,29 @@ impl Lower<'_, '_> {
             let shared = self.b.ins().bor(a, b);
             self.guard_to(shared, slow);
         }
-        self.b.ins().iadd_imm_s(boxp, l.rc_value as i64)
+        let k = self.load_at(t::I8, boxp, l.rc_value);
+        let compact = self.b.ins().icmp_imm_s(IntCC::Equal, k, kind::BOOLS as i64);
+        let bools = bools.then(|| self.b.create_block());
+        self.guard_to(compact, bools.unwrap_or(slow));
+        let vec = self
+            .b
+            .ins()
+            .iadd_imm_s(boxp, (l.rc_value + l.arr_vec) as i64);
+        (vec, bools)
+    }
+
+    /// In a compact array's block: the address of byte `key` of the
+    /// `Vec<bool>` at `vec`, branching to `slow` when out of bounds.
+    fn bool_elem_at(&mut self, l: &Layout, bools: Block, vec: V, key: V, slow: Block) -> V {
+        self.b.switch_to_block(bools);
+        let len = self.load_at(t::I64, vec, l.vec_len);
+        let out = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, key, len);
+        self.guard_to(out, slow);
+        let data = self.load_at(t::I64, vec, l.vec_ptr);
+        self.b.ins().iadd(data, key)
     }
 
     /// Address of element `key` of the `Vec` at `vec`, branching to `slow`
@@ -280,10 +313,20 @@ impl Lower<'_, '_> {
         Ok(self.typed_read(
             ty,
             2,
-            |me, l, slow| {
+            |me, l, slow, join| {
                 let val = me.var_addr(l, var, slow)?;
-                let vec = me.array_at(l, val, false, slow);
-                Some(me.elem_at(l, vec, key, slow))
+                let (vec, bools) = me.array_at(l, val, false, ty == Ty::Bool, slow);
+                let elem = me.elem_at(l, vec, key, slow);
+                if let Some(bools) = bools {
+                    // A compact array's bool is read here and joins the result.
+                    let values = me.b.current_block()?;
+                    let at = me.bool_elem_at(l, bools, vec, key, slow);
+                    let b = me.load_at(t::I8, at, 0);
+                    let b = me.b.ins().uextend(t::I64, b);
+                    me.b.ins().jump(join, &[BlockArg::Value(b)]);
+                    me.b.switch_to_block(values);
+                }
+                Some(elem)
             },
             // The helper reads the variable in place (dicts, other element
             // types, errors); its result is guarded like any other.
@@ -312,7 +355,7 @@ impl Lower<'_, '_> {
         self.typed_read(
             ty,
             1,
-            |me, l, slow| {
+            |me, l, slow, _| {
                 let val = me.var_addr(l, var, slow)?;
                 let obj = me.instance_of(l, val, &def, slow);
                 let fields = me.load_at(t::I64, obj, l.rc_value + l.struct_fields_ptr);
@@ -331,7 +374,7 @@ impl Lower<'_, '_> {
         self.typed_read(
             ty,
             0,
-            |me, l, _| {
+            |me, l, _, _| {
                 // `cl` points at the `Closure`; an upvalue is an `Rc<RefCell>`.
                 let ups = me.load_at(t::I64, me.cl, l.closure_upvalues_ptr);
                 let cell = me.load_at(t::I64, ups, u as i32 * 8);
@@ -371,15 +414,16 @@ impl Lower<'_, '_> {
     }
 
     /// The skeleton of an inline read of an unboxed value: `locate` emits
-    /// the checks (branching to the slow block) and returns the address of
-    /// the `Value` to read; the value is used if its tag is `ty`'s, else
+    /// the checks (branching to the slow block, or to the join block with
+    /// a value read some other way) and returns the address of the `Value`
+    /// to read; the value is used if its tag is `ty`'s, else
     /// `slow` (which pops the `nops` operands and pushes a guarded result
     /// of type `ty`) runs. Returns false (nothing emitted) if not applicable.
     fn typed_read(
         &mut self,
         ty: Ty,
         nops: usize,
-        locate: impl FnOnce(&mut Self, &Layout, Block) -> Option<V>,
+        locate: impl FnOnce(&mut Self, &Layout, Block, Block) -> Option<V>,
         slow_path: impl FnOnce(&mut Self),
     ) -> bool {
         let Some(l) = self.layout() else { return false };
@@ -390,7 +434,7 @@ impl Lower<'_, '_> {
         self.b.set_cold_block(slow);
         let join = self.b.create_block();
         let res = self.b.append_block_param(join, cl_ty(ty));
-        let Some(at) = locate(self, &l, slow) else {
+        let Some(at) = locate(self, &l, slow, join) else {
             return false;
         };
         let etag = self.load_at(t::I8, at, 0);
@@ -460,7 +504,11 @@ impl Lower<'_, '_> {
         self.b.set_cold_block(slow);
         let done = self.b.create_block();
         let val = self.var_addr(&l, var, slow)?;
-        let vec = self.array_at(&l, val, true, slow);
+        let bool_value = match value {
+            Sv::B(b) => Some(b),
+            _ => None,
+        };
+        let (vec, bools) = self.array_at(&l, val, true, bool_value.is_some(), slow);
         let elem = self.elem_at(&l, vec, key, slow);
         // Overwriting a heap value would have to drop it: helper.
         let etag = self.load_at(t::I8, elem, 0);
@@ -471,6 +519,13 @@ impl Lower<'_, '_> {
         self.guard_to(heap, slow);
         self.store_scalar(elem, value);
         self.b.ins().jump(done, &[]);
+        if let (Some(bools), Some(b)) = (bools, bool_value) {
+            // A bool into a compact array: one byte.
+            let at = self.bool_elem_at(&l, bools, vec, key, slow);
+            let b = self.b.ins().ireduce(t::I8, b);
+            self.b.ins().store(MemFlags::trusted(), b, at, 0);
+            self.b.ins().jump(done, &[]);
+        }
         self.b.switch_to_block(slow);
         Some(done)
     }
@@ -520,23 +575,29 @@ impl Lower<'_, '_> {
         let Some(val) = self.var_addr(&l, var, slow) else {
             return Ok(false);
         };
-        let vec = self.array_at(&l, val, true, slow);
-        let len = self.load_at(t::I64, vec, l.vec_len);
-        let cap = self.load_at(t::I64, vec, l.vec_cap);
-        let full = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-        self.guard_to(full, slow);
-        let data = self.load_at(t::I64, vec, l.vec_ptr);
-        let off = self.b.ins().ishl_imm_u(len, 4);
-        let elem = self.b.ins().iadd(data, off);
-        self.store_scalar(elem, item);
-        let len1 = self.b.ins().iadd_imm_s(len, 1);
-        self.b
-            .ins()
-            .store(MemFlags::trusted(), len1, vec, l.vec_len);
-        self.b.ins().jump(done, &[]);
+        let (vec, bools) = self.array_at(&l, val, true, matches!(item, Sv::B(_)), slow);
+        // Append at `data + (len << shift)` when there is spare capacity.
+        let append = |me: &mut Self, shift: i64, write: &dyn Fn(&mut Self, V)| {
+            let len = me.load_at(t::I64, vec, l.vec_len);
+            let cap = me.load_at(t::I64, vec, l.vec_cap);
+            let full = me.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
+            me.guard_to(full, slow);
+            let data = me.load_at(t::I64, vec, l.vec_ptr);
+            let off = me.b.ins().ishl_imm_u(len, shift);
+            let elem = me.b.ins().iadd(data, off);
+            write(me, elem);
+            let len1 = me.b.ins().iadd_imm_s(len, 1);
+            me.b.ins().store(MemFlags::trusted(), len1, vec, l.vec_len);
+            me.b.ins().jump(done, &[]);
+        };
+        append(self, 4, &|me, elem| me.store_scalar(elem, item));
+        if let (Some(bools), Sv::B(b)) = (bools, item) {
+            self.b.switch_to_block(bools);
+            append(self, 0, &|me, elem| {
+                let b = me.b.ins().ireduce(t::I8, b);
+                me.b.ins().store(MemFlags::trusted(), b, elem, 0);
+            });
+        }
         // Slow: the interpreter's update, then the result stored back into
         // the variable right away so both paths leave the same state.
         self.b.switch_to_block(slow);

@@ -169,7 +169,9 @@ fn insert(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         rt_bail!("insert() index out of bounds: {i} (the array has {len} elements)");
     };
     let mut rc = take_array("insert", args, 0)?;
-    cow::make_mut(&mut rc).insert(at, take(&mut args[2]));
+    cow::make_mut(&mut rc)
+        .values_mut()
+        .insert(at, take(&mut args[2]));
     Ok(Value::Array(rc))
 }
 
@@ -180,7 +182,7 @@ fn remove_at(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         rt_bail!("remove_at() index out of bounds: {i} (the array has {len} elements)");
     };
     let mut rc = take_array("remove_at", args, 0)?;
-    cow::make_mut(&mut rc).remove(at);
+    cow::make_mut(&mut rc).values_mut().remove(at);
     Ok(Value::Array(rc))
 }
 
@@ -190,7 +192,7 @@ fn sort(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     // pair it cannot order, and `value_cmp` is a total order.
     if let Some(first) = items.first() {
         let strings = matches!(first, Value::Str(_));
-        for v in items {
+        for v in items.iter() {
             let ok = match v {
                 Value::Str(_) => strings,
                 Value::Int(_) | Value::Float(_) => !strings,
@@ -207,7 +209,9 @@ fn sort(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         }
     }
     let mut rc = take_array("sort", args, 0)?;
-    cow::make_mut(&mut rc).sort_by(|a, b| value_cmp(a, b).unwrap_or(std::cmp::Ordering::Equal));
+    cow::make_mut(&mut rc)
+        .values_mut()
+        .sort_by(|a, b| value_cmp(a, b).unwrap_or(std::cmp::Ordering::Equal));
     Ok(Value::Array(rc))
 }
 
@@ -218,7 +222,7 @@ fn unique(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     // compare deeply) falls back to comparing with what is kept so far.
     let mut seen: HashSet<Key> = HashSet::new();
     let mut kept_float = false;
-    for v in items {
+    for v in items.iter() {
         let fresh = match v {
             Value::Int(n) if !kept_float => seen.insert(Key::Int(*n)),
             Value::Str(s) => seen.insert(Key::Str(s.clone())),
@@ -236,7 +240,7 @@ fn sum(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     let items = array_arg("sum", &args[0], "an array")?;
     let mut total = 0i64;
     let mut float: Option<f64> = None;
-    for v in items {
+    for v in items.iter() {
         match (v, float.as_mut()) {
             (Value::Int(n), None) => match total.checked_add(*n) {
                 Some(t) => total = t,
@@ -284,9 +288,9 @@ fn flatten(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         .sum();
     check_array_size("flatten", total)?;
     let mut out = Vec::with_capacity(total as usize);
-    for v in items {
+    for v in items.iter() {
         match v {
-            Value::Array(inner) => out.extend(inner.iter().cloned()),
+            Value::Array(inner) => out.extend(inner.iter()),
             other => out.push(other.clone()),
         }
     }
@@ -308,7 +312,7 @@ fn skip(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
     let n = count_arg("skip", &args[1], "count")?;
     let mut rc = take_array("skip", args, 0)?;
     if n > 0 {
-        let v = cow::make_mut(&mut rc);
+        let v = cow::make_mut(&mut rc).values_mut();
         v.drain(..n.min(v.len()));
     }
     Ok(Value::Array(rc))

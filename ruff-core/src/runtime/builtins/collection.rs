@@ -10,6 +10,7 @@ use super::helpers::{
     take_array, METHOD,
 };
 use super::{type_error, BuiltinDef};
+use crate::runtime::array::Array;
 use crate::runtime::cow;
 use crate::runtime::error::RtResult;
 use crate::runtime::host::Host;
@@ -106,7 +107,7 @@ fn is_empty(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 pub(super) fn contains_impl(name: &str, coll: &Value, item: &Value) -> RtResult<bool> {
     Ok(match coll {
         Value::Str(s) => s.contains(str_arg(name, item, "a string to search for in a string")?),
-        Value::Array(a) => a.iter().any(|x| x == item),
+        Value::Array(a) => a.iter().any(|x| &x == item),
         Value::Dict(d) => d.contains_key(&key_of(item)?),
         v => return Err(type_error(name, ANY_COLLECTION, v)),
     })
@@ -122,7 +123,7 @@ fn index_of(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
             let needle = str_arg("index_of", &args[1], "a string to search for in a string")?;
             s.find(needle).map(|byte| char_len(&s[..byte]))
         }
-        Value::Array(a) => a.iter().position(|x| x == &args[1]),
+        Value::Array(a) => a.iter().position(|x| x == args[1]),
         v => return Err(type_error("index_of", "an array or string", v)),
     };
     Ok(Value::Int(found.map_or(-1, |i| i as i64)))
@@ -143,12 +144,14 @@ fn slice(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
             let (a, b) = slice_bounds(start, end, items.len());
             let mut rc = take_array("slice", args, 0)?;
             // A uniquely held array is cut down in place.
-            if let Some(v) = Rc::get_mut(&mut rc) {
-                v.truncate(b);
-                v.drain(..a);
+            if let Some(arr) = Rc::get_mut(&mut rc) {
+                arr.truncate(b);
+                if a > 0 {
+                    arr.values_mut().drain(..a);
+                }
                 return Ok(Value::Array(rc));
             }
-            Ok(Value::array(rc[a..b].to_vec()))
+            Ok(Value::array(rc.values()[a..b].to_vec()))
         }
         v => Err(type_error("slice", "an array or string", v)),
     }
@@ -159,7 +162,7 @@ fn reverse(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         Value::Str(s) => Ok(Value::str(s.chars().rev().collect::<String>())),
         Value::Array(_) => {
             let mut rc = take_array("reverse", args, 0)?;
-            cow::make_mut(&mut rc).reverse();
+            cow::make_mut(&mut rc).values_mut().reverse();
             Ok(Value::Array(rc))
         }
         v => Err(type_error("reverse", "an array or string", v)),
@@ -183,8 +186,11 @@ fn concat(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
                 if let Value::Array(more) = take(v) {
                     // Move the elements when this argument is the only holder.
                     match Rc::try_unwrap(more) {
-                        Ok(items) => out.extend(items),
-                        Err(shared) => out.extend(shared.iter().cloned()),
+                        Ok(Array::Values(items)) if !out.is_empty() => {
+                            out.values_mut().extend(items)
+                        }
+                        Ok(items) => out.extend(&items),
+                        Err(shared) => out.extend(&shared),
                     }
                 }
             }

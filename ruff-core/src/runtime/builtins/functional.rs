@@ -72,7 +72,7 @@ fn array_and_func(name: &str, args: &mut [Value], f_at: usize) -> RtResult<(Vec<
     array_arg(name, &args[0], "an array")?;
     let f = func_arg(name, &args[f_at])?;
     // Moves the elements out when the array is not shared; clones otherwise.
-    let items = Rc::unwrap_or_clone(take_array(name, args, 0)?);
+    let items = Rc::unwrap_or_clone(take_array(name, args, 0)?).into_values();
     Ok((items, f))
 }
 

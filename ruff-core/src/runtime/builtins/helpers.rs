@@ -9,11 +9,13 @@
 //!   through `cow::make_mut`, which copies only when it is shared (and
 //!   counts the copies, so tests can prove there are none).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
 use super::{type_error, BuiltinDef, BuiltinFn};
 use crate::rt_bail;
+use crate::runtime::array::Array;
 use crate::runtime::error::{RtError, RtResult};
 use crate::runtime::format::display;
 use crate::runtime::value::{DictMap, Key, Value};
@@ -75,9 +77,10 @@ pub fn str_arg<'a>(name: &str, v: &'a Value, what: &str) -> RtResult<&'a str> {
     }
 }
 
-pub fn array_arg<'a>(name: &str, v: &'a Value, what: &str) -> RtResult<&'a [Value]> {
+/// An array argument's elements (copied out only if the array is compact).
+pub fn array_arg<'a>(name: &str, v: &'a Value, what: &str) -> RtResult<Cow<'a, [Value]>> {
     match v {
-        Value::Array(a) => Ok(a.as_slice()),
+        Value::Array(a) => Ok(a.values()),
         _ => Err(type_error(name, what, v)),
     }
 }
@@ -107,7 +110,7 @@ pub fn count_arg(name: &str, v: &Value, what: &str) -> RtResult<usize> {
 
 /// Takes the array out of `args[i]` for in-place change. On a type error the
 /// argument is put back untouched.
-pub fn take_array(name: &str, args: &mut [Value], i: usize) -> RtResult<Rc<Vec<Value>>> {
+pub fn take_array(name: &str, args: &mut [Value], i: usize) -> RtResult<Rc<Array>> {
     match take(&mut args[i]) {
         Value::Array(a) => Ok(a),
         other => {

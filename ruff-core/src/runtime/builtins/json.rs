@@ -80,7 +80,7 @@ fn to_serde(name: &str, v: &Value, depth: usize) -> RtResult<J> {
         Value::Array(items) => J::Array(
             items
                 .iter()
-                .map(|x| to_serde(name, x, d))
+                .map(|x| to_serde(name, &x, d))
                 .collect::<RtResult<_>>()?,
         ),
         Value::Dict(map) => {

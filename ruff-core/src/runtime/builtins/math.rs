@@ -81,9 +81,13 @@ fn abs(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 /// Numbers compare exactly (see `num_cmp`; NaN counts as the largest);
 /// strings by code point; numbers and strings cannot be mixed.
 fn extreme(name: &str, args: &[Value], want: Ordering) -> RtResult<Value> {
+    let values;
     let items: &[Value] = if args.len() == 1 {
         match &args[0] {
-            Value::Array(a) => a,
+            Value::Array(a) => {
+                values = a.values();
+                &values
+            }
             v => return Err(type_error(name, "two or more numbers or one array", v)),
         }
     } else {

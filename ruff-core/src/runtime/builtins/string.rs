@@ -251,7 +251,7 @@ fn join(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
         if n > 0 {
             out.push_str(sep);
         }
-        write_display(&mut out, v);
+        write_display(&mut out, &v);
         check_str_size("join", out.len() as u128)?;
     }
     Ok(Value::str(out))
