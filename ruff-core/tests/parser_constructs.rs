@@ -1,7 +1,7 @@
 //! Parsing of each construct of LANGUAGE.md §1–§8, checked through a compact
 //! S-expression rendering of the tree.
 
-mod parser_util;
+use crate::parser_util;
 
 use parser_util::{ok, with_errors};
 use ruff_core::diagnostics::codes;

@@ -5,7 +5,7 @@
 //! threads and test threads — so a deeper-than-allowed recursion in the
 //! parser (or in dropping the tree) would crash here.
 
-mod parser_util;
+use crate::parser_util;
 
 use ruff_core::diagnostics::codes;
 use ruff_core::syntax::{parse, MAX_NESTING, MAX_SOURCE_BYTES};

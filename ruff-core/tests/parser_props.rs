@@ -4,7 +4,7 @@
 //! reach much deeper into the parser than random bytes do), and random
 //! edits of a valid program (what an editor sends while someone types).
 
-mod parser_util;
+use crate::parser_util;
 
 use proptest::prelude::*;
 use ruff_core::syntax::parse;

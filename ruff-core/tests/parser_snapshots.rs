@@ -2,7 +2,7 @@
 //! rendered diagnostics (with their ranges) of broken ones. Review changes
 //! with `cargo insta review` or `INSTA_UPDATE=always cargo test`.
 
-mod parser_util;
+use crate::parser_util;
 
 use ruff_core::diagnostics::render;
 use ruff_core::syntax::parse;

@@ -2,7 +2,7 @@
 //! the tree (so a test can say `(+ a (* b c))` instead of spelling out
 //! nested structs) and span checks.
 
-#![allow(dead_code)] // each test crate uses a different subset
+#![allow(dead_code)] // not every helper has a user at all times
 
 use ruff_core::syntax::ast::*;
 use ruff_core::syntax::{parse, Parsed, Span};
