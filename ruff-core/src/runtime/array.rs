@@ -163,12 +163,6 @@ impl Array {
     }
 }
 
-impl From<Vec<Value>> for Array {
-    fn from(items: Vec<Value>) -> Array {
-        Array::from_values(items)
-    }
-}
-
 /// Element-wise (`Value` equality), whatever the kinds.
 impl PartialEq for Array {
     fn eq(&self, other: &Array) -> bool {

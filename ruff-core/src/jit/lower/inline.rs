@@ -147,13 +147,22 @@ impl Lower<'_, '_> {
     pub(super) fn slot_addr(&mut self, l: &Layout, idx: V, slow: Block) -> V {
         // `JitCtx::vm` is the context's first field.
         let vm = self.load_at(t::I64, self.cx, 0);
-        self.bounded_value(vm, l.vm_stack_len, l.vm_stack_ptr, idx, slow)
+        self.bounded_elem(vm, l.vm_stack_len, l.vm_stack_ptr, idx, 4, slow)
     }
 
-    /// Address of `Value` `idx` of the buffer whose pointer and length are
-    /// at `base + ptr_off` / `base + len_off` (a `Vec<Value>`), branching
-    /// to `slow` when out of bounds (negative indexes too: unsigned).
-    fn bounded_value(&mut self, base: V, len_off: i32, ptr_off: i32, idx: V, slow: Block) -> V {
+    /// Address of element `idx` (of `1 << shift` bytes: 4 for a `Value`,
+    /// 0 for a `bool`) of the buffer whose pointer and length are at
+    /// `base + ptr_off` / `base + len_off` (a `Vec`), branching to `slow`
+    /// when out of bounds (negative indexes too: unsigned).
+    fn bounded_elem(
+        &mut self,
+        base: V,
+        len_off: i32,
+        ptr_off: i32,
+        idx: V,
+        shift: i64,
+        slow: Block,
+    ) -> V {
         let len = self.load_at(t::I64, base, len_off);
         let out = self
             .b
@@ -161,7 +170,11 @@ impl Lower<'_, '_> {
             .icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
         self.guard_to(out, slow);
         let data = self.load_at(t::I64, base, ptr_off);
-        let off = self.b.ins().ishl_imm_u(idx, 4);
+        let off = if shift == 0 {
+            idx
+        } else {
+            self.b.ins().ishl_imm_u(idx, shift)
+        };
         self.b.ins().iadd(data, off)
     }
 
@@ -269,20 +282,13 @@ impl Lower<'_, '_> {
     /// `Vec<bool>` at `vec`, branching to `slow` when out of bounds.
     fn bool_elem_at(&mut self, l: &Layout, bools: Block, vec: V, key: V, slow: Block) -> V {
         self.b.switch_to_block(bools);
-        let len = self.load_at(t::I64, vec, l.vec_len);
-        let out = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, key, len);
-        self.guard_to(out, slow);
-        let data = self.load_at(t::I64, vec, l.vec_ptr);
-        self.b.ins().iadd(data, key)
+        self.bounded_elem(vec, l.vec_len, l.vec_ptr, key, 0, slow)
     }
 
     /// Address of element `key` of the `Vec` at `vec`, branching to `slow`
     /// when out of bounds (negative keys included: unsigned compare).
     fn elem_at(&mut self, l: &Layout, vec: V, key: V, slow: Block) -> V {
-        self.bounded_value(vec, l.vec_len, l.vec_ptr, key, slow)
+        self.bounded_elem(vec, l.vec_len, l.vec_ptr, key, 4, slow)
     }
 
     /// Write unboxed `sv` as a `Value` at `addr` (which holds a scalar).

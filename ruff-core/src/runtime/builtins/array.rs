@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use super::helpers::{
-    array_arg, builtin, check_array_size, count_arg, int_arg, resolve_index, take, take_array,
-    value_cmp, FUNCTION, METHOD,
+    array_arg, array_of, builtin, check_array_size, count_arg, int_arg, resolve_index, take,
+    take_array, value_cmp, FUNCTION, METHOD,
 };
 use super::{type_error, BuiltinDef};
 use crate::rt_bail;
@@ -148,7 +148,7 @@ fn append(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 }
 
 fn pop(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
-    if array_arg("pop", &args[0], "an array")?.is_empty() {
+    if array_of("pop", &args[0], "an array")?.is_empty() {
         rt_bail!("pop() expects a non-empty array, got an empty one");
     }
     let mut rc = take_array("pop", args, 0)?;
@@ -157,7 +157,7 @@ fn pop(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 }
 
 fn insert(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
-    let len = array_arg("insert", &args[0], "an array")?.len();
+    let len = array_of("insert", &args[0], "an array")?.len();
     let i = int_arg("insert", &args[1], "an int index")?;
     // Insertion points run 0..=len, so -1 means "before the last element".
     let at = if i == len as i64 {
@@ -176,7 +176,7 @@ fn insert(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 }
 
 fn remove_at(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
-    let len = array_arg("remove_at", &args[0], "an array")?.len();
+    let len = array_of("remove_at", &args[0], "an array")?.len();
     let i = int_arg("remove_at", &args[1], "an int index")?;
     let Some(at) = resolve_index(i, len) else {
         rt_bail!("remove_at() index out of bounds: {i} (the array has {len} elements)");
@@ -298,7 +298,7 @@ fn flatten(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 }
 
 fn take_(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
-    array_arg("take", &args[0], "an array")?;
+    array_of("take", &args[0], "an array")?;
     let n = count_arg("take", &args[1], "count")?;
     let mut rc = take_array("take", args, 0)?;
     if n < rc.len() {
@@ -308,7 +308,7 @@ fn take_(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 }
 
 fn skip(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
-    array_arg("skip", &args[0], "an array")?;
+    array_of("skip", &args[0], "an array")?;
     let n = count_arg("skip", &args[1], "count")?;
     let mut rc = take_array("skip", args, 0)?;
     if n > 0 {

@@ -151,7 +151,7 @@ fn slice(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
                 }
                 return Ok(Value::Array(rc));
             }
-            Ok(Value::array(rc.values()[a..b].to_vec()))
+            Ok(Value::array(rc.iter().skip(a).take(b - a).collect()))
         }
         v => Err(type_error("slice", "an array or string", v)),
     }

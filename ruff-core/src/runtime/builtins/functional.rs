@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use super::helpers::{array_arg, builtin, func_arg, take, take_array, METHOD};
+use super::helpers::{array_of, builtin, func_arg, take, take_array, METHOD};
 use super::BuiltinDef;
 use crate::runtime::error::RtResult;
 use crate::runtime::host::Host;
@@ -69,7 +69,7 @@ pub static DEFS: &[BuiltinDef] = &[
 
 /// Validates `(array, f)` at `args[0]`/`args[f_at]`, then takes both.
 fn array_and_func(name: &str, args: &mut [Value], f_at: usize) -> RtResult<(Vec<Value>, Value)> {
-    array_arg(name, &args[0], "an array")?;
+    array_of(name, &args[0], "an array")?;
     let f = func_arg(name, &args[f_at])?;
     // Moves the elements out when the array is not shared; clones otherwise.
     let items = Rc::unwrap_or_clone(take_array(name, args, 0)?).into_values();
@@ -117,7 +117,7 @@ fn find(host: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
 
 /// `any`/`all`: stops at the first element whose test is `stop_on`.
 fn any_all(name: &str, host: &mut dyn Host, args: &mut [Value], stop_on: bool) -> RtResult<Value> {
-    array_arg(name, &args[0], "an array")?;
+    array_of(name, &args[0], "an array")?;
     let f = match args.get(1) {
         Some(v) => Some(func_arg(name, v)?),
         None => None,

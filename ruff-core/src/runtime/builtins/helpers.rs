@@ -77,12 +77,17 @@ pub fn str_arg<'a>(name: &str, v: &'a Value, what: &str) -> RtResult<&'a str> {
     }
 }
 
-/// An array argument's elements (copied out only if the array is compact).
-pub fn array_arg<'a>(name: &str, v: &'a Value, what: &str) -> RtResult<Cow<'a, [Value]>> {
+/// An array argument, for its length or kind (nothing copied).
+pub fn array_of<'a>(name: &str, v: &'a Value, what: &str) -> RtResult<&'a Array> {
     match v {
-        Value::Array(a) => Ok(a.values()),
+        Value::Array(a) => Ok(a),
         _ => Err(type_error(name, what, v)),
     }
+}
+
+/// An array argument's elements (copied out only if the array is compact).
+pub fn array_arg<'a>(name: &str, v: &'a Value, what: &str) -> RtResult<Cow<'a, [Value]>> {
+    array_of(name, v, what).map(Array::values)
 }
 
 pub fn dict_arg<'a>(name: &str, v: &'a Value, what: &str) -> RtResult<&'a DictMap> {
