@@ -45,8 +45,11 @@ pub enum Tier {
     Blacklisted,
 }
 
-/// OSR code's entry: `(ctx, closure, base) -> (tag, payload)`.
-pub type GenericEntry = unsafe extern "C" fn(*mut super::ctx::JitCtx, u64, u64) -> super::ctx::Ret2;
+/// OSR code's entry: `(ctx, closure, base, entry values) -> (tag,
+/// payload)`; the entry values are the payloads of the loop's
+/// `EntryCheck`s, in order, checked by `jit::enter_loop`.
+pub type GenericEntry =
+    unsafe extern "C" fn(*mut super::ctx::JitCtx, u64, u64, *const u64) -> super::ctx::Ret2;
 
 /// How Rust calls a compiled function: a trampoline shared by all
 /// functions with the same unboxed parameter types (`module::Trampolines`)

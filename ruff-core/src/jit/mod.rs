@@ -103,8 +103,21 @@ pub struct CompiledFn {
 /// A loop compiled for on-stack replacement.
 pub struct CompiledLoop {
     pub entry: feedback::GenericEntry,
+    /// What the code assumes of the frame's slots and promoted globals
+    /// when it is entered (checked in Rust by `enter_loop`).
+    pub checks: Vec<EntryCheck>,
     pub stats: Rc<UnitStats>,
     pub exits: Vec<Box<ExitInfo>>,
+}
+
+/// An OSR entry guard: the value at `src` (a slot offset from the frame's
+/// base, ≥ 0, or a global, `-1 - index`) must have tag `tag`. Checking
+/// in Rust, and passing the payloads in an array, keeps a call per typed
+/// local out of the native code (its entry was most of a small loop's IR).
+#[derive(Clone, Copy, Debug)]
+pub struct EntryCheck {
+    pub src: i64,
+    pub tag: u64,
 }
 
 /// Run-time counters of one compiled unit.
@@ -149,6 +162,8 @@ pub struct Jit {
     module_setup: std::time::Duration,
     /// Time spent in units compiled while compiling the current one.
     nested_compiles: std::time::Duration,
+    /// `enter_loop`'s buffer for the payloads it passes (reused).
+    entry_payloads: Vec<u64>,
 }
 
 /// When a unit's compile started (`Jit::start_unit`).
@@ -198,6 +213,7 @@ impl Jit {
             writeback: None,
             retired_fns: Vec::new(),
             native_caller: false,
+            entry_payloads: Vec::new(),
             retired_loops: Vec::new(),
             module_setup: std::time::Duration::ZERO,
             nested_compiles: std::time::Duration::ZERO,
@@ -586,6 +602,23 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
             }
         }
     };
+    // The entry guard: the types the code assumes, and their payloads.
+    let mut payloads = std::mem::take(&mut vm.jit.entry_payloads);
+    payloads.clear();
+    for check in &code.checks {
+        let r = if check.src < 0 {
+            let g = vm.globals[(-1 - check.src) as usize].as_ref();
+            g.map_or(Ret2::new(tag::HEAP, 0), helpers::encode)
+        } else {
+            let v = vm.stack.get(base + check.src as usize);
+            v.map_or(Ret2::new(tag::NULL, 0), helpers::encode)
+        };
+        if r.tag != check.tag {
+            vm.jit.entry_payloads = payloads;
+            return Ok(None);
+        }
+        payloads.push(r.payload);
+    }
     if vm.jit.telemetry.enabled() {
         code.stats
             .native_entries
@@ -611,15 +644,15 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
                 // the count from `ways_in`.)
                 vm_frames: (*ctx).vm_frames as u32 | ctx::OSR_BIT,
             };
-            entry(ctx, closure, base as u64)
+            entry(ctx, closure, base as u64, payloads.as_ptr())
         },
         true,
     );
+    vm.jit.entry_payloads = payloads;
     if let Some(s) = &vm.shadow {
         s.set_tier(crate::runtime::shadow::Tier::Interpreted);
     }
     match r.tag {
-        tag::NOT_ENTERED => Ok(None),
         tag::EXIT => Ok(Some(r.payload as usize)),
         tag::ERROR => Err(vm
             .jit

@@ -13,9 +13,9 @@ use crate::bytecode::Op;
 
 use super::super::ctx::{off, tag};
 use super::super::exits::{self, ExitReason};
-use super::super::helpers as h;
 use super::super::refusal::Refusal;
 use super::super::types::Ty;
+use super::super::EntryCheck;
 use super::{cl_ty, tag_of, Fail, Lower, Sv};
 
 impl Lower<'_, '_> {
@@ -99,12 +99,19 @@ impl Lower<'_, '_> {
         self.body(0)
     }
 
-    pub(super) fn osr_body(&mut self, header: usize, null: &[bool]) -> Result<(), Fail> {
+    /// The OSR unit's code from the loop header, and the entry checks
+    /// its entry assumes (their payloads are its fourth parameter).
+    pub(super) fn osr_body(
+        &mut self,
+        header: usize,
+        null: &[bool],
+    ) -> Result<Vec<EntryCheck>, Fail> {
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
         let ps = self.b.block_params(entry).to_vec();
         (self.cx, self.cl, self.base) = (ps[0], ps[1], ps[2]);
+        let payloads = ps[3];
         // `enter_at` made this frame's shadow entry the top one.
         self.shadow = self
             .b
@@ -112,9 +119,9 @@ impl Lower<'_, '_> {
             .load(t::I64, MemFlags::trusted(), self.cx, off::TOP);
         self.prof_osr(header);
         self.declare_vars();
-        let reject = self.b.create_block();
-        self.b.set_cold_block(reject);
-        // Entry guard: the locals must have the types the code assumes.
+        // Entry guard (checked by `enter_loop`): the locals must have the
+        // types the code assumes.
+        let mut checks = Vec::new();
         let locals = self.u.an.locals.clone();
         for (i, &ty) in locals.iter().enumerate() {
             let is_local = i < self.nslots;
@@ -129,32 +136,25 @@ impl Lower<'_, '_> {
                 continue;
             }
             let src = if is_local {
-                self.slot_of_local(i)
+                i as i64
             } else {
-                self.iconst(-1 - self.u.promoted[i - self.nslots].0 as i64)
+                -1 - self.u.promoted[i - self.nslots].0 as i64
             };
-            let (tg, pl) = self.call2(h::get as *const () as usize, &[src]);
-            let ok = self.b.ins().icmp_imm_s(IntCC::Equal, tg, tag_of(ty) as i64);
-            let next = self.b.create_block();
-            self.b.ins().brif(ok, next, &[], reject, &[]);
-            self.b.switch_to_block(next);
+            let offset = (checks.len() * 8) as i32;
+            checks.push(EntryCheck {
+                src,
+                tag: tag_of(ty),
+            });
             if let Some(var) = self.vars[i] {
-                let v = if ty == Ty::Float {
-                    self.b.ins().bitcast(t::F64, MemFlags::new(), pl)
-                } else {
-                    pl
-                };
+                let v = self
+                    .b
+                    .ins()
+                    .load(cl_ty(ty), MemFlags::trusted(), payloads, offset);
                 self.b.def_var(var, v);
             }
         }
-        let body = self.b.create_block();
-        self.b.ins().jump(body, &[]);
-        self.b.switch_to_block(reject);
-        let nt = self.iconst(tag::NOT_ENTERED as i64);
-        let z = self.iconst(0);
-        self.b.ins().return_(&[nt, z]);
-        self.b.switch_to_block(body);
-        self.body(header)
+        self.body(header)?;
+        Ok(checks)
     }
 
     pub(super) fn bump(&mut self, addr: usize) {

@@ -468,6 +468,11 @@ impl<'a, 'u> Lower<'a, 'u> {
                     Sv::B(_) => tag::BOOL,
                     _ => tag::FLOAT,
                 };
+                if let Some(payload) = self.const_bits(v) {
+                    // A constant is part of the plan: no store on the path.
+                    plan.writes.push(Write::Imm { dst, tag, payload });
+                    return;
+                }
                 plan.vals.push(v);
                 Write::Scalar {
                     dst,
@@ -515,6 +520,9 @@ impl<'a, 'u> Lower<'a, 'u> {
             let ty = self.u.an.locals[i];
             let is_null = null.is_some_and(|n| n.get(i).copied().unwrap_or(false));
             let dst = if i < self.nslots {
+                if self.u.kept_slots.get(i) == Some(&true) {
+                    continue;
+                }
                 i as i64
             } else {
                 let k = i - self.nslots;
@@ -566,11 +574,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             }
         };
         for (i, &v) in vals.iter().enumerate() {
-            let v = if self.b.func.dfg.value_type(v) == t::F64 {
-                self.b.ins().bitcast(t::I64, MemFlags::new(), v)
-            } else {
-                v
-            };
+            // A float is stored as is: the slot holds its bits either way.
             self.b.ins().stack_store(t::I64, v, ss, (i * 8) as i32);
         }
     }

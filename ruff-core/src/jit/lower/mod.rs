@@ -75,6 +75,10 @@ struct Unit<'a> {
     promoted: Vec<(u32, usize)>,
     /// Promoted globals that are assigned in the unit (written back at exits).
     dirty_globals: Vec<bool>,
+    /// OSR code: the frame's slots its code never writes. Their VM slots
+    /// keep the values native code read at entry, so exits need not write
+    /// them back (for a loop nest at top level, most of an exit's stores).
+    kept_slots: Vec<bool>,
     callees: Vec<(u32, Callee)>,
     self_params: Vec<Ty>,
     stats: Rc<UnitStats>,
@@ -137,6 +141,7 @@ pub(crate) fn compile_method(
         osr: false,
         promoted: Vec::new(),
         dirty_globals: Vec::new(),
+        kept_slots: Vec::new(),
         self_params: params.clone(),
         stats: stats.clone(),
         telemetry: vm.jit.counts(),
@@ -245,15 +250,18 @@ pub(crate) fn compile_osr(
     }
     // Globals with an unboxed value live in registers in the loop.
     let mut promoted: Vec<(u32, usize)> = Vec::new();
+    // Only the loop's own code matters: native code runs nothing else, and
+    // each promoted global costs an entry guard and a write at every exit.
+    let loop_code = &proto.code[range.0..range.1];
     let mut path_globals = Vec::new();
-    for op in &proto.code {
+    for op in loop_code {
         if let Op::StorePath(p) = op {
             if let crate::bytecode::VarRef::Global(g) = proto.paths[*p as usize].var {
                 path_globals.push(g);
             }
         }
     }
-    for op in &proto.code {
+    for op in loop_code {
         let g = match *op {
             Op::LoadGlobal(g) | Op::StoreGlobal(g) => Some(g),
             Op::UpdateVar(u) => match proto.updates[u as usize].var {
@@ -321,8 +329,7 @@ pub(crate) fn compile_osr(
     let dirty_globals = promoted
         .iter()
         .map(|(g, _)| {
-            proto
-                .code
+            loop_code
                 .iter()
                 .any(|op| matches!(op, Op::StoreGlobal(x) if x == g))
         })
@@ -346,6 +353,7 @@ pub(crate) fn compile_osr(
         osr: true,
         promoted,
         dirty_globals,
+        kept_slots: kept_slots(&proto, loop_code),
         self_params: Vec::new(),
         stats: stats.clone(),
         telemetry: vm.jit.counts(),
@@ -365,15 +373,50 @@ pub(crate) fn compile_osr(
     let keep = unit.keep_alive();
     vm.jit.put_module(cm);
     vm.jit.keep.extend(keep);
-    let (entry_fn, exits, size) = r?;
+    let (entry_fn, checks, exits, size) = r?;
     Ok((
         CompiledLoop {
             entry: entry_fn,
+            checks,
             stats,
             exits,
         },
         size,
     ))
+}
+
+/// The slots of `proto`'s frame that no instruction of `code` writes.
+fn kept_slots(proto: &FuncProto, code: &[Op]) -> Vec<bool> {
+    use crate::bytecode::VarRef;
+    let mut kept = vec![true; proto.num_slots as usize];
+    let mut write = |s: u16, n: usize| {
+        for k in s as usize..s as usize + n {
+            if let Some(x) = kept.get_mut(k) {
+                *x = false;
+            }
+        }
+    };
+    for op in code {
+        match *op {
+            Op::StoreLocal(s) | Op::StoreNewCell(s) | Op::StoreCell(s) => write(s, 1),
+            // Their state slots (at most four, from `s`).
+            Op::IterPrep(s) | Op::IterNext(s, _) | Op::RangePrep(s) | Op::RangeNext(s, _) => {
+                write(s, 4)
+            }
+            Op::UpdateVar(u) => {
+                if let VarRef::Local(s) = proto.updates[u as usize].var {
+                    write(s, 1)
+                }
+            }
+            Op::StorePath(p) => {
+                if let VarRef::Local(s) = proto.paths[p as usize].var {
+                    write(s, 1)
+                }
+            }
+            _ => {}
+        }
+    }
+    kept
 }
 
 #[allow(clippy::type_complexity)]
@@ -384,19 +427,27 @@ fn build_osr(
     null: &[bool],
     dump: bool,
     perf: &str,
-) -> Result<(super::feedback::GenericEntry, Vec<Box<ExitInfo>>, usize), Fail> {
-    let sig = module.signature(&[t::I64, t::I64, t::I64], &[t::I64, t::I64]);
+) -> Result<
+    (
+        super::feedback::GenericEntry,
+        Vec<super::EntryCheck>,
+        Vec<Box<ExitInfo>>,
+        usize,
+    ),
+    Fail,
+> {
+    let sig = module.signature(&[t::I64; 4], &[t::I64, t::I64]);
     let id = module
         .declare(&sig)
         .map_err(|_| (Refusal::Codegen, header))?;
     let mut ctx = module.context();
     ctx.func.signature = sig;
     let mut fbc = module.builder_context();
-    let exits = {
+    let (checks, exits) = {
         let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
         let mut l = Lower::new(b, unit, None, module.call_conv);
-        l.osr_body(header, null)?;
-        l.finish(module.frontend)
+        let checks = l.osr_body(header, null)?;
+        (checks, l.finish(module.frontend))
     };
     if dump {
         eprintln!("; jit-ir {}\n{}", perf, ctx.func.display());
@@ -411,7 +462,7 @@ fn build_osr(
         .map_err(|_| (Refusal::Codegen, header))?;
     // SAFETY: finalized code with the `GenericEntry` signature.
     let entry_fn: super::feedback::GenericEntry = unsafe { std::mem::transmute(ptr) };
-    Ok((entry_fn, exits, size))
+    Ok((entry_fn, checks, exits, size))
 }
 
 /// `analyze_unit` for the OSR unit of the loop at `header` (`range`):

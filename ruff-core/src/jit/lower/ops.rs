@@ -752,6 +752,14 @@ impl Lower<'_, '_> {
                         self.exit_if_st(of, ip, ExitReason::Overflow, &exit_stack);
                         r
                     }
+                    _ if self.const_of(y).is_some_and(|c| c != 0 && c != -1) => {
+                        // A constant divisor (`i % 7`): nothing to check.
+                        if matches!(op, Op::Div) {
+                            self.b.ins().sdiv(x, y)
+                        } else {
+                            self.b.ins().srem(x, y)
+                        }
+                    }
                     _ => {
                         let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
                         self.exit_if_st(zero, ip, ExitReason::DivisionByZero, &exit_stack);
@@ -819,7 +827,7 @@ impl Lower<'_, '_> {
     }
 
     /// The constant an SSA value was defined as, if it is an `iconst`.
-    fn const_of(&self, v: V) -> Option<i64> {
+    pub(super) fn const_of(&self, v: V) -> Option<i64> {
         let inst = self.b.func.dfg.value_def(v).inst()?;
         match self.b.func.dfg.insts[inst] {
             InstructionData::UnaryImm {
@@ -827,6 +835,19 @@ impl Lower<'_, '_> {
                 imm,
             } => Some(imm.bits()),
             _ => None,
+        }
+    }
+
+    /// The bits of a constant an SSA value was defined as (`iconst` or
+    /// `f64const`).
+    pub(super) fn const_bits(&self, v: V) -> Option<u64> {
+        let inst = self.b.func.dfg.value_def(v).inst()?;
+        match self.b.func.dfg.insts[inst] {
+            InstructionData::UnaryIeee64 {
+                opcode: Opcode::F64const,
+                imm,
+            } => Some(imm.bits()),
+            _ => self.const_of(v).map(|c| c as u64),
         }
     }
 
