@@ -245,6 +245,10 @@ fn init_logging() {
     }
 }
 
+/// Large arrays and dicts get huge-page mappings (see `big_alloc`).
+#[global_allocator]
+static ALLOC: ruff_core::runtime::big_alloc::BigAlloc = ruff_core::runtime::big_alloc::BigAlloc;
+
 fn main() -> ExitCode {
     init_logging();
     let matches = match cli().try_get_matches() {

@@ -163,6 +163,10 @@ fn diff_files(before: &str, after: &str, output: &str) -> i32 {
     status
 }
 
+/// Large arrays and dicts get huge-page mappings (see `big_alloc`).
+#[global_allocator]
+static ALLOC: ruff_core::runtime::big_alloc::BigAlloc = ruff_core::runtime::big_alloc::BigAlloc;
+
 fn main() -> ExitCode {
     let matches = match cli::command().try_get_matches() {
         Ok(m) => m,
