@@ -92,8 +92,16 @@ fn a_function_that_never_compiles_stays_interpreted() {
         .filter(|f| f.starts_with("guarded "))
         .collect();
     assert!(!guarded.is_empty(), "{folded:?}");
+    // Interpreted throughout; a sample may land in the JIT's attempt to
+    // compile the loop, which it refuses (`[jit-compiler]`).
     assert!(
-        guarded.iter().all(|f| f.ends_with("[interpreted]")),
+        guarded
+            .iter()
+            .all(|f| f.ends_with("[interpreted]") || f.ends_with("[jit-compiler]")),
+        "{guarded:?}"
+    );
+    assert!(
+        guarded.iter().any(|f| f.ends_with("[interpreted]")),
         "{guarded:?}"
     );
     // The JIT's refusal reaches the verdict through its telemetry.

@@ -224,8 +224,12 @@ pub unsafe extern "C" fn resume(
         // This native frame becomes the VM frame. For profilers it gets
         // its slot now (native frames have none, see `runtime::
         // shadow_native`), above the native frames below it; the VM
-        // frame's return or unwind pops it.
-        (*ctx).set_depth((*ctx).depth() - 1);
+        // frame's return or unwind pops it. Its record is no longer a
+        // live native frame: a sampler takes records up to the first with
+        // no prototype (the code clears it again when it returns).
+        let d = (*ctx).depth();
+        (*(*ctx).shadow.add(d as usize)).proto = std::ptr::null();
+        (*ctx).set_depth(d - 1);
         if let Some(s) = &vm.shadow {
             s.push(proto.id, crate::runtime::shadow::Tier::Interpreted, ex.line);
         }

@@ -644,7 +644,12 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
                 // the count from `ways_in`.)
                 vm_frames: (*ctx).vm_frames as u32 | ctx::OSR_BIT,
             };
-            entry(ctx, closure, base as u64, payloads.as_ptr())
+            let r = entry(ctx, closure, base as u64, payloads.as_ptr());
+            // The record is free again: a profiler's sampler takes the
+            // records up to the first cleared one as live, and a method
+            // frame that reuses it must not carry the OSR flag.
+            *(*ctx).shadow.add(d as usize) = ctx::Shadow::default();
+            r
         },
         true,
     );

@@ -3,14 +3,16 @@
 //! own error reports (`jit::ctx::Shadow`: prototype, instruction, VM frames
 //! below) and merges them with the VM-pushed slots, as `jit::exits::
 //! active_frames` does for error reports. A native call then costs the
-//! profiler nothing (measured: a push/pop per call cost fib +20–30% CPU).
+//! profiler one store (measured: a push/pop per call cost fib +20–30% CPU).
 //!
-//! What this relies on, from the JIT: while native code runs with a
-//! profiler attached, `*top` points at the record of its innermost live
-//! frame (`records + depth`), and record `i` (1-based, `1..=depth`) is the
-//! `i`th innermost-but-outer one, written by its prologue before `top` is
-//! published (`jit::lower::prof`; without a profiler native code keeps
-//! `top` only as exact as its own error reports need); the record's `ip` is one past the instruction the frame is
+//! What this relies on, from the JIT: with a profiler attached, the live
+//! native frames are records `1..=depth`, each with its prototype set
+//! (written by its prologue, or by `jit::enter_loop` for OSR code), and
+//! every record above them has none: a frame clears its record's
+//! prototype on every return (`jit::lower::prof`), `enter_loop` clears
+//! the OSR record. Native calls do not write `*top` (that would cost the
+//! call; it is exact whenever Rust code runs), so the sampler uses it as a
+//! starting point and finds the boundary from there. The record's `ip` is one past the instruction the frame is
 //! at (stored by method code where the line changes, and at entry — 0, the
 //! declaration line — unless the function has a single line to show, see
 //! `jit::lower::prof`); `flags` bit 31 marks OSR code, which
@@ -73,15 +75,33 @@ pub(crate) struct NativeState {
 }
 
 impl NativeState {
-    /// The live native frame count (0 without a JIT attached).
+    /// The live native frame count (0 without a JIT attached): records
+    /// `1..` up to the first with no prototype. `top` is only a hint
+    /// here: native calls do not write it (see the module docs).
     pub fn depth(&self) -> usize {
-        self.frames.map_or(0, |f| {
-            // SAFETY: attached, see `NativeFrames`.
-            let top = unsafe { AtomicU64::from_ptr(f.top as *mut u64) }.load(Ordering::Acquire);
-            let d = (top as usize).wrapping_sub(f.records as usize)
-                / std::mem::size_of::<NativeRecord>();
-            d.min(f.capacity.saturating_sub(1))
-        })
+        let Some(f) = self.frames else { return 0 };
+        let proto = |i: usize| {
+            // SAFETY: `i < capacity`, attached; read atomically.
+            unsafe {
+                let r = f.records.add(i) as *mut NativeRecord;
+                AtomicU64::from_ptr(&raw mut (*r).proto).load(Ordering::Relaxed)
+            }
+        };
+        // Start at `top` (exact whenever Rust code runs, and near the
+        // innermost frame otherwise), then move to the boundary.
+        // SAFETY: attached, see `NativeFrames`.
+        let top = unsafe { AtomicU64::from_ptr(f.top as *mut u64) }.load(Ordering::Acquire);
+        let last = f.capacity.saturating_sub(1);
+        let mut d = ((top as usize).wrapping_sub(f.records as usize)
+            / std::mem::size_of::<NativeRecord>())
+        .min(last);
+        while d > 0 && proto(d) == 0 {
+            d -= 1;
+        }
+        while d < last && proto(d + 1) != 0 {
+            d += 1;
+        }
+        d
     }
 
     /// Append native frame `i` (1-based) unless it is OSR code or unknown.

@@ -76,7 +76,7 @@ impl Lower<'_, '_> {
         self.shadow = self.b.ins().iadd_imm_s(caller, off::SHADOW_SIZE);
         let pp = self.iconst(Rc::as_ptr(self.u.proto) as i64);
         self.b.ins().store(MemFlags::trusted(), pp, self.shadow, 0);
-        self.caller_entry = Some(caller);
+        self.record_written = true;
         self.prof_push();
         // The shadow entry's instruction is stored before each call out
         // (`set_ip`); nothing reads it before.

@@ -51,7 +51,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             one: None,
             exit_area: None,
             epoch_checked: false,
-            caller_entry: None,
+            record_written: false,
             heap_result: false,
             nslots,
             prof: None,
@@ -598,6 +598,7 @@ impl<'a, 'u> Lower<'a, 'u> {
         if self.u.osr {
             self.b.ins().return_(&[tg, pl]);
         } else {
+            self.prof_clear_record();
             self.b
                 .ins()
                 .store(MemFlags::trusted(), tg, self.cx, off::RET_TAG);
@@ -617,7 +618,6 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     /// Method code: release the frame's slots (on `Return`).
     pub(super) fn epilogue(&mut self, release: bool) {
-        self.prof_pop();
         if let (true, Some(d)) = (release, self.dirty) {
             let dirty = self.b.use_var(d);
             let rel = self.b.create_block();

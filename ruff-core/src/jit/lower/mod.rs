@@ -722,9 +722,9 @@ struct Lower<'a, 'u> {
     dirty_on_entry: bool,
     /// `iconst 1` in the entry block (dominates every `mark_dirty`).
     one: Option<V>,
-    /// Method code: the caller's shadow entry (`JitCtx::top` again on
-    /// return, with a profiler attached).
-    caller_entry: Option<V>,
+    /// Method code: its frame record is written (from the prologue on;
+    /// a profiler's sampler then sees the frame until `ret` clears it).
+    record_written: bool,
     /// On the current path, `JitCtx::fn_epoch` was checked and nothing
     /// since could have rebound a global: a direct call needs no new check.
     /// Cleared at every jump target and helper call; kept across a direct

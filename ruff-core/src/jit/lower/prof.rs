@@ -4,9 +4,11 @@
 //!
 //! Method code pushes nothing for the profiler: its sampler reads the frame
 //! record every method prologue writes anyway (`ctx::Shadow`, see
-//! `runtime::shadow_native`), so a native call costs no more with a
-//! profiler than without (measured: a profiler frame pushed and popped per
-//! call cost fib +20–30% CPU). What is added is the frame's line: the
+//! `runtime::shadow_native`); a profiler adds one store per call, the
+//! frame clearing its record as it returns (measured: a profiler frame
+//! pushed and popped per call cost fib +20–30% CPU; publishing the record
+//! as `JitCtx::top` and restoring the caller's, +16%). What is added
+//! besides is the frame's line: the
 //! record's instruction (`set_ip`), which calls store anyway, is also
 //! stored where the line must change without a call. OSR code stands for
 //! its VM frame, whose slot `enter_loop` marks native; it records lines in
@@ -159,16 +161,6 @@ impl Lower<'_, '_> {
             Some(_) => None,
         };
         shadow.name_native(Rc::as_ptr(p) as u64, p.id, p.line, one_line, &p.lines);
-        // The sampler reads `JitCtx::top`, which native calls otherwise do
-        // not write: clear the record's OSR flag (a record is reused) and
-        // publish it (the epilogue, `prof_pop`, restores the caller's).
-        let z = self.b.ins().iconst(t::I32, 0);
-        self.b
-            .ins()
-            .store(MemFlags::trusted(), z, self.shadow, off::SHADOW_VM_FRAMES);
-        self.b
-            .ins()
-            .store(MemFlags::trusted(), self.shadow, self.cx, off::TOP);
         let st = self.prof_plan(Target::Record, (0, p.code.len()));
         if one_line.is_none() {
             let (line, ip) = st.fixed.unwrap_or((p.line, None));
@@ -177,16 +169,18 @@ impl Lower<'_, '_> {
         self.prof = Some(st);
     }
 
-    /// Method epilogue: the caller's record is the innermost again.
-    pub(super) fn prof_pop(&mut self) {
-        if self.u.vm.shadow.is_none() {
+    /// Every return of method code: the frame's record is no longer live.
+    /// The sampler takes records up to the first one with no prototype as
+    /// the live native frames (`runtime::shadow_native`), so a frame clears
+    /// its own record's prototype as it leaves: one store, with the record
+    /// address the code holds anyway (restoring `JitCtx::top` instead kept
+    /// the caller's record live across the body and cost fib +16% CPU).
+    pub(super) fn prof_clear_record(&mut self) {
+        if self.u.vm.shadow.is_none() || !self.record_written {
             return;
         }
-        if let Some(caller) = self.caller_entry {
-            self.b
-                .ins()
-                .store(MemFlags::trusted(), caller, self.cx, off::TOP);
-        }
+        let z = self.iconst(0);
+        self.b.ins().store(MemFlags::trusted(), z, self.shadow, 0);
     }
 
     /// OSR entry at `header`: the innermost entry is this loop's VM frame.
