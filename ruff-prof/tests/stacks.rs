@@ -168,6 +168,36 @@ fn builtins_are_runtime_frames_under_their_caller() {
     assert!(stderr(&o).contains("sort (builtin)"));
 }
 
+/// A top-level loop running natively (OSR) that calls a compiled
+/// function on another line: while the callee runs, the loop's frame is at
+/// the call's line, which OSR code does not store as a line (its record's
+/// instruction has it).
+#[test]
+fn an_osr_loop_in_a_call_is_at_the_calls_line() {
+    let s = Scratch::new("osrcall");
+    let prog = s.write(
+        "osr.ruff",
+        "func work(n) {\n    mut t := 0\n    mut j := 0\n    while j < n {\n        t = (t + j * 7) % 1000003\n        j += 1\n    }\n    return t\n}\nmut total := 0\nmut i := 0\nwhile i < 4000 {\n    total += work(3000)\n    i += 1\n}\nprint(total)\n",
+    );
+    let (o, folded) = record_collapsed(&s, &prog, &["--jit", "on"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let under_main = |line: u32, tier: &str| -> u64 {
+        folded
+            .iter()
+            .filter(|(f, _)| {
+                f.len() >= 2
+                    && f[0] == format!("<main> (osr.ruff:{line}) [{tier}]")
+                    && f[1].starts_with("work (osr.ruff:")
+            })
+            .map(|(_, n)| n)
+            .sum()
+    };
+    // The loop ran natively, and in `work` its frame is at line 13.
+    assert!(under_main(13, "native") > 0, "{folded:?}");
+    assert_eq!(under_main(12, "native"), 0, "{folded:?}");
+    assert_eq!(under_main(12, "interpreted"), 0, "{folded:?}");
+}
+
 /// The same recursion with the JIT: `down` is compiled at its 100th call
 /// (the default threshold) and recurses natively from there, calling the
 /// compiled `spin` directly. Native frames are on the stack one per call,

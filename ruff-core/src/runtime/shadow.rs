@@ -271,16 +271,26 @@ impl ShadowStack {
         let d = self.depth.load(Ordering::Acquire).min(self.capacity());
         let nd = native.depth();
         let mut next = 1;
-        for s in &self.slots[..d] {
+        for (k, s) in self.slots[..d].iter().enumerate() {
             let below = (s.below.load(Ordering::Relaxed) as usize).min(nd);
             while next <= below {
                 native.push_frame(next, out);
                 next += 1;
             }
+            let tier = Tier::from_u8(s.tier.load(Ordering::Relaxed));
+            let mut line = s.line.load(Ordering::Relaxed);
+            // OSR code (a native VM frame, its record just above the
+            // native frames below it) in a call: at its record's
+            // instruction, which it stores before every call.
+            if tier == Tier::Native && (k + 1 < d || nd > below + 1) {
+                if let Some(l) = native.osr_line(below + 1) {
+                    line = l;
+                }
+            }
             out.push(FrameSample {
                 func: s.func.load(Ordering::Relaxed),
-                tier: Tier::from_u8(s.tier.load(Ordering::Relaxed)),
-                line: s.line.load(Ordering::Relaxed),
+                tier,
+                line,
             });
         }
         // Native frames deeper than the capacity are not shown, as slots.

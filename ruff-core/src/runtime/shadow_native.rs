@@ -16,7 +16,9 @@
 //! at (stored by method code where the line changes, and at entry — 0, the
 //! declaration line — unless the function has a single line to show, see
 //! `jit::lower::prof`); `flags` bit 31 marks OSR code, which
-//! stands for the VM frame below it (already a slot). Records are plain
+//! stands for the VM frame below it (already a slot, which has the line
+//! unless the OSR code is in a call: then its record's `ip`, stored before
+//! every call, has it). Records are plain
 //! memory written by the VM thread; the sampler reads each word with a
 //! relaxed atomic load (a torn frame is possible, a torn word is not), and
 //! a prototype key it does not know is skipped rather than dereferenced.
@@ -80,13 +82,7 @@ impl NativeState {
     /// here: native calls do not write it (see the module docs).
     pub fn depth(&self) -> usize {
         let Some(f) = self.frames else { return 0 };
-        let proto = |i: usize| {
-            // SAFETY: `i < capacity`, attached; read atomically.
-            unsafe {
-                let r = f.records.add(i) as *mut NativeRecord;
-                AtomicU64::from_ptr(&raw mut (*r).proto).load(Ordering::Relaxed)
-            }
-        };
+        let proto = |i: usize| self.record(i).map_or(0, |r| r.0);
         // Start at `top` (exact whenever Rust code runs, and near the
         // innermost frame otherwise), then move to the boundary.
         // SAFETY: attached, see `NativeFrames`.
@@ -104,36 +100,58 @@ impl NativeState {
         d
     }
 
-    /// Append native frame `i` (1-based) unless it is OSR code or unknown.
-    pub fn push_frame(&self, i: usize, out: &mut Vec<FrameSample>) {
-        let Some(f) = self.frames else { return };
+    /// Record `i` (1-based): (prototype key, ip, flags), or `None` past
+    /// the records.
+    fn record(&self, i: usize) -> Option<(u64, u32, u32)> {
+        let f = self.frames?;
         if i == 0 || i >= f.capacity {
-            return;
+            return None;
         }
         // SAFETY: `i < capacity`, attached; every word is read atomically.
-        let (proto, ip, flags) = unsafe {
+        Some(unsafe {
             let r = f.records.add(i) as *mut NativeRecord;
             (
                 AtomicU64::from_ptr(&raw mut (*r).proto).load(Ordering::Relaxed),
                 AtomicU32::from_ptr(&raw mut (*r).ip).load(Ordering::Relaxed),
                 AtomicU32::from_ptr(&raw mut (*r).flags).load(Ordering::Relaxed),
             )
-        };
-        if flags & STANDS_FOR_VM_FRAME != 0 {
-            return;
-        }
-        let Some(n) = self.names.get(&proto) else {
-            return;
-        };
+        })
+    }
+
+    /// The line a record's frame is at, if its function is known.
+    fn line_of(&self, proto: u64, ip: u32) -> Option<(&NativeName, u32)> {
+        let n = self.names.get(&proto)?;
         let line = match (n.one_line, (ip as usize).checked_sub(1)) {
             (Some(l), _) => l,
             (None, Some(i)) => n.lines.get(i).copied().unwrap_or(n.line),
             (None, None) => n.line,
         };
-        out.push(FrameSample {
-            func: n.func,
-            tier: Tier::Native,
-            line,
-        });
+        Some((n, line))
+    }
+
+    /// Append native frame `i` (1-based) unless it is OSR code or unknown.
+    pub fn push_frame(&self, i: usize, out: &mut Vec<FrameSample>) {
+        let Some((proto, ip, flags)) = self.record(i) else {
+            return;
+        };
+        if flags & STANDS_FOR_VM_FRAME != 0 {
+            return;
+        }
+        if let Some((n, line)) = self.line_of(proto, ip) {
+            out.push(FrameSample {
+                func: n.func,
+                tier: Tier::Native,
+                line,
+            });
+        }
+    }
+
+    /// The line of OSR code whose record is `i`, from its instruction.
+    pub fn osr_line(&self, i: usize) -> Option<u32> {
+        let (proto, ip, flags) = self.record(i)?;
+        if flags & STANDS_FOR_VM_FRAME == 0 {
+            return None;
+        }
+        self.line_of(proto, ip).map(|(_, line)| line)
     }
 }
