@@ -26,10 +26,11 @@
 //! every call stores anyway for error reports, gives the line while a call
 //! is running (the sampler looks there when a frame is above the OSR
 //! frame; measured with closures, whose top-level loop calls on another
-//! line: +10% CPU with a profiler before, +4–7% after, 11-run passes). An OSR unit whose loops are on one line stores it once
-//! at entry. A loop stores its line when entered, and again at its back
-//! edge only if its body contains an inner loop or, in method code, a
-//! call (which changed it).
+//! line: +10% CPU with a profiler before, +4–7% after, 11-run passes).
+//! An OSR unit whose loops are on one line stores it once at entry. A
+//! loop stores its line when entered, and again at its back edge only if
+//! its body contains an inner loop or, in method code, a call (which
+//! changed it).
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
