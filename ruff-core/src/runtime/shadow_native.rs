@@ -13,12 +13,12 @@
 //! the OSR record. Native calls do not write `*top` (that would cost the
 //! call; it is exact whenever Rust code runs), so the sampler uses it as a
 //! starting point and finds the boundary from there. The record's `ip` is
-//! one past the instruction the frame is at (stored by method code where the line changes, and at entry — 0, the
-//! declaration line — unless the function has a single line to show, see
-//! `jit::lower::prof`); `flags` bit 31 marks OSR code, which
-//! stands for the VM frame below it (already a slot, which has the line
-//! unless the OSR code is in a call: then its record's `ip`, stored before
-//! every call, has it). Records are plain
+//! one past the instruction the frame is at (stored by method code where
+//! the line changes, and at entry — 0, the declaration line — unless the
+//! function has a single line to show, see `jit::lower::prof`); `flags`
+//! bit 31 marks OSR code, which stands for the VM frame below it (already
+//! a slot, which has the line unless the OSR code is in a call: then its
+//! record's `ip`, stored before every call, has it). Records are plain
 //! memory written by the VM thread; the sampler reads each word with a
 //! relaxed atomic load (a torn frame is possible, a torn word is not), and
 //! a prototype key it does not know is skipped rather than dereferenced.
