@@ -30,6 +30,17 @@ impl Lower<'_, '_> {
                 super::super::types::ExitKind::Unsupported => ExitReason::Unsupported,
                 super::super::types::ExitKind::LeaveLoop => ExitReason::LeaveLoop,
             };
+            // An OSR loop is left once per entry: out of the loop's way,
+            // the loop test falls through into the body and the back edge
+            // is the loop's only taken branch. (Only a block of its own:
+            // one that also holds loop code before `ip` stays hot.)
+            if reason == ExitReason::LeaveLoop {
+                if let Some(blk) = self.b.current_block() {
+                    if self.b.func.layout.first_inst(blk).is_none() {
+                        self.b.set_cold_block(blk);
+                    }
+                }
+            }
             self.emit_exit(ip, &st, reason, Ty::Bot, true);
             return Ok(false);
         }
