@@ -3,7 +3,9 @@
 benchmarks/programs/*/bench.ruff, release build, runs interleaved (plain,
 profiled, plain, ...) so drifting machine load hits both alike; median wall
 time (perf_counter) and CPU time (user + sys of the child, all threads, from
-wait4: microsecond resolution) of RUNS each.
+wait4: microsecond resolution) of RUNS each, and `paired`: the median over
+the pairs of runs of one pair's CPU-time ratio. The two sides alternate
+which runs first.
 
 Usage: overhead.py [--runs N] [--jit off|on] [--against OTHER_RUFF] [BENCH[=ARG] ...]
 
@@ -50,7 +52,7 @@ def main():
     else:
         head = ("plain", "prof")
     print(f"{'benchmark':<24} {'wall ms':>8} {head[1]:>8} {'change':>8} | "
-          f"{'cpu ms':>8} {head[1]:>8} {'change':>8}")
+          f"{'cpu ms':>8} {head[1]:>8} {'change':>8} | {'paired':>8}")
     for spec in benches:
         name, _, arg = spec.partition("=")
         path = str(ROOT / "benchmarks/programs" / name / "bench.ruff")
@@ -62,16 +64,27 @@ def main():
             first = [ruff, "run", f"--jit={a.jit}", path] + extra
             second = [prof, "run", "--jit", a.jit, path] + extra
         r1, r2 = [], []
-        for _ in range(a.runs):
-            r1.append(measure(first))
-            r2.append(measure(second))
+        for i in range(a.runs):
+            # Alternate which goes first: a run is slowed by the memory the
+            # run before it freed (the VM's host takes it back), so a fixed
+            # order would charge that to one side.
+            if i % 2 == 0:
+                r1.append(measure(first))
+                r2.append(measure(second))
+            else:
+                r2.append(measure(second))
+                r1.append(measure(first))
         w1 = statistics.median(w for w, _ in r1)
         w2 = statistics.median(w for w, _ in r2)
         c1 = statistics.median(c for _, c in r1)
         c2 = statistics.median(c for _, c in r2)
+        # The median of each pair's ratio: a pair runs back to back, so
+        # drift of the machine over the whole measurement cancels out.
+        paired = statistics.median(b[1] / x[1] for x, b in zip(r1, r2))
         label = spec if len(spec) <= 24 else spec[:24]
         print(f"{label:<24} {w1:8.0f} {w2:8.0f} {100 * (w2 - w1) / w1:+7.1f}% | "
-              f"{c1:8.0f} {c2:8.0f} {100 * (c2 - c1) / c1:+7.1f}%", flush=True)
+              f"{c1:8.0f} {c2:8.0f} {100 * (c2 - c1) / c1:+7.1f}% | "
+              f"{100 * (paired - 1):+7.1f}%", flush=True)
     load = open("/proc/loadavg").read().split()[:3]
     print(f"load average: {' '.join(load)} on {os.cpu_count()} cores, {a.runs} runs each")
 
