@@ -7,9 +7,9 @@
 //! almost certainly the key, and a big dict's cost is mostly the memory it
 //! touches for the first time (a page fault and a page to clear per 4 KiB,
 //! or per 2 MiB with huge pages). Growing does not rehash the table in
-//! place, which would read the entries in table (random) order: `grow`
-//! builds the bigger table from the entries in insertion order, a
-//! sequential pass.
+//! place, which would read the entries in table (random) order:
+//! `rebuild` makes the bigger table from the entries in insertion order,
+//! a sequential pass.
 
 use hashbrown::HashTable;
 
@@ -116,8 +116,9 @@ impl Dict {
             self.rebuild(self.table.capacity() + 1);
         }
         self.entries.push((k, v));
+        // Room was made above, so the hasher (for growing) is not called.
         self.table
-            .insert_unique(wide(h), i, |_| unreachable!("room was made"));
+            .insert_unique(wide(h), i, |&j| wide(hash_of(&self.entries[j as usize].0)));
         None
     }
 
@@ -193,8 +194,9 @@ impl Dict {
     fn rebuild(&mut self, capacity: usize) {
         let mut table = HashTable::with_capacity(capacity);
         for (i, (k, _)) in self.entries.iter().enumerate() {
-            table.insert_unique(wide(hash_of(k)), i as u32, |_| {
-                unreachable!("the table was made big enough")
+            // The table has room, so the hasher (for growing) is not called.
+            table.insert_unique(wide(hash_of(k)), i as u32, |&j| {
+                wide(hash_of(&self.entries[j as usize].0))
             });
         }
         self.table = table;
