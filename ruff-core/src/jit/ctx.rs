@@ -124,7 +124,7 @@ pub mod off {
 
 impl JitCtx {
     pub fn new(max_depth: usize, stress_every: u64) -> Box<JitCtx> {
-        let mut store = vec![Shadow::default(); max_depth + 2];
+        let mut store = empty_entries(max_depth + 2);
         let shadow = store.as_mut_ptr();
         let mut c = Box::new(JitCtx {
             vm: std::ptr::null_mut(),
@@ -189,9 +189,38 @@ impl JitCtx {
     }
 }
 
+/// `n` empty shadow entries in zeroed memory. The allocator maps a block
+/// this size lazily, so only the entries used are ever touched; writing
+/// them all (`vec![Shadow::default(); n]`) touched 40 fresh pages at every
+/// start-up for the default `--max-depth` (160 KB, about 100 µs).
+fn empty_entries(n: usize) -> Vec<Shadow> {
+    let layout = std::alloc::Layout::array::<Shadow>(n).expect("max_depth is bounded");
+    assert!(layout.size() > 0, "at least one entry");
+    // SAFETY: the size is not zero; all-zero bytes are a valid `Shadow`
+    // (a null pointer and zeros, as `Shadow::default()`); the block comes
+    // from the global allocator with the layout a `Vec<Shadow>` of
+    // capacity `n` frees it with.
+    unsafe {
+        let p = std::alloc::alloc_zeroed(layout).cast::<Shadow>();
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        Vec::from_raw_parts(p, n, n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_entries_are_default_entries() {
+        let v = empty_entries(20_000);
+        assert_eq!((v.len(), v.capacity()), (20_000, 20_000));
+        assert!(v
+            .iter()
+            .all(|s| s.proto.is_null() && s.ip == 0 && s.vm_frames == 0));
+    }
 
     #[test]
     fn offsets_match_layout() {
