@@ -52,6 +52,13 @@ fn wide(h: u32) -> u64 {
     ((h as u64) << 32) | h as u64
 }
 
+/// The hasher hashbrown's `insert_unique` wants, for growing the table:
+/// the hash of the entry an index refers to. The dict always makes room
+/// first (`rebuild`), so hashbrown never calls it.
+fn rehash(entries: &[(Key, Value)]) -> impl Fn(&u32) -> u64 + '_ {
+    |&j| wide(hash_of(&entries[j as usize].0))
+}
+
 impl Dict {
     pub fn new() -> Dict {
         Dict::default()
@@ -116,9 +123,7 @@ impl Dict {
             self.rebuild(self.table.capacity() + 1);
         }
         self.entries.push((k, v));
-        // Room was made above, so the hasher (for growing) is not called.
-        self.table
-            .insert_unique(wide(h), i, |&j| wide(hash_of(&self.entries[j as usize].0)));
+        self.table.insert_unique(wide(h), i, rehash(&self.entries));
         None
     }
 
@@ -194,10 +199,7 @@ impl Dict {
     fn rebuild(&mut self, capacity: usize) {
         let mut table = HashTable::with_capacity(capacity);
         for (i, (k, _)) in self.entries.iter().enumerate() {
-            // The table has room, so the hasher (for growing) is not called.
-            table.insert_unique(wide(hash_of(k)), i as u32, |&j| {
-                wide(hash_of(&self.entries[j as usize].0))
-            });
+            table.insert_unique(wide(hash_of(k)), i as u32, rehash(&self.entries));
         }
         self.table = table;
     }
