@@ -13,6 +13,7 @@
 #![allow(clippy::vec_box)]
 
 pub mod ctx;
+mod entry;
 pub mod exits;
 pub mod feedback;
 pub mod helpers;
@@ -36,8 +37,8 @@ use crate::runtime::vm::{Vm, VmOptions};
 use crate::telemetry::{Event, JsonLinesSink, Sink, Telemetry, Unit};
 
 use ctx::{tag, JitCtx, Ret2};
+use entry::{Entry, RegisterArgs};
 use exits::ExitInfo;
-use feedback::Trampoline;
 use refusal::Refusal;
 use types::Ty;
 
@@ -90,8 +91,8 @@ pub struct CompiledFn {
     /// unboxed params...)`, in `module::NATIVE_CC`.
     pub spec: *const u8,
     pub spec_id: cranelift_module::FuncId,
-    /// How Rust calls `spec` (the trampoline for its parameter types).
-    pub enter: Trampoline,
+    /// How Rust calls `spec` (see `entry`).
+    pub enter: Entry,
     /// Per parameter slot: its type (`Any` params stay boxed in their slot).
     pub params: Vec<Ty>,
     pub ret: Ty,
@@ -507,24 +508,35 @@ fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
     // The parameters must have the types the code was compiled for; the
     // unboxed ones are passed in registers.
     let mut unboxed = smallvec::SmallVec::<[u64; 8]>::new();
+    let mut in_registers = RegisterArgs::default();
     for (ty, v) in code.params.iter().zip(&vm.stack[base..]) {
-        match (ty, v) {
-            (Ty::Int, Value::Int(i)) => unboxed.push(*i as u64),
-            (Ty::Float, Value::Float(f)) => unboxed.push(f.to_bits()),
-            (Ty::Bool, Value::Bool(b)) => unboxed.push(*b as u64),
-            (Ty::Null, Value::Null) => {}
+        let bits = match (ty, v) {
+            (Ty::Int, Value::Int(i)) => *i as u64,
+            (Ty::Float, Value::Float(f)) => f.to_bits(),
+            (Ty::Bool, Value::Bool(b)) => *b as u64,
+            (Ty::Null, Value::Null) => continue,
             (ty, _) if ty.is_unboxed() || *ty == Ty::Null => return Ok(false),
-            _ => {}
+            _ => continue,
+        };
+        match code.enter {
+            Entry::Registers => in_registers.push(bits, *ty == Ty::Float),
+            Entry::Trampoline(_) => unboxed.push(bits),
         }
     }
-    let closure = Rc::as_ptr(c) as u64;
-    let (enter, spec) = (code.enter, code.spec);
-    // SAFETY: `enter` is the trampoline for `spec`'s parameter types.
-    let r = call_native(
-        vm,
-        |ctx| unsafe { enter(ctx, closure, base as u64, spec, unboxed.as_ptr()) },
-        false,
-    );
+    let (closure, frame, spec) = (Rc::as_ptr(c) as u64, base as u64, code.spec);
+    // SAFETY: `code.enter` was made for `spec`'s parameter types.
+    let r = match code.enter {
+        Entry::Registers => call_native(
+            vm,
+            |ctx| unsafe { entry::call_in_registers(ctx, closure, frame, spec, &in_registers) },
+            false,
+        ),
+        Entry::Trampoline(enter) => call_native(
+            vm,
+            |ctx| unsafe { enter(ctx, closure, frame, spec, unboxed.as_ptr()) },
+            false,
+        ),
+    };
     finish_call(vm, r, result_slot(proto, base))
 }
 

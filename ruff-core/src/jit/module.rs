@@ -15,6 +15,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 
 use super::ctx::off;
+use super::entry::{fits_in_registers, Entry};
 use super::feedback::Trampoline;
 
 /// The calling convention between compiled Ruff functions. Cranelift's
@@ -168,12 +169,22 @@ impl CodeModule {
         Ok(ptr)
     }
 
+    /// How Rust calls compiled functions whose unboxed parameters have
+    /// types `params`: in registers (`entry::call_in_registers`) where
+    /// they fit, else through a trampoline compiled on first use.
+    pub fn entry(&mut self, params: &[types::Type]) -> Result<Entry, String> {
+        if fits_in_registers(params.iter().map(|t| t.is_float())) {
+            return Ok(Entry::Registers);
+        }
+        self.trampoline(params).map(Entry::Trampoline)
+    }
+
     /// The trampoline through which Rust calls compiled functions whose
     /// unboxed parameters have types `params` (compiled on first use).
     /// Rust checks and unboxes the arguments itself (`jit::enter_at`); one
     /// small function per parameter shape replaces an entry per compiled
     /// function, which halves the code generator's work for small ones.
-    pub fn trampoline(&mut self, params: &[types::Type]) -> Result<Trampoline, String> {
+    fn trampoline(&mut self, params: &[types::Type]) -> Result<Trampoline, String> {
         if let Some((_, t)) = self.trampolines.iter().find(|(p, _)| p == params) {
             return Ok(*t);
         }

@@ -173,7 +173,7 @@ pub(crate) fn compile_method(
 type Built = (
     *const u8,
     cranelift_module::FuncId,
-    super::feedback::Trampoline,
+    super::entry::Entry,
     Vec<Box<ExitInfo>>,
     usize,
 );
@@ -213,7 +213,7 @@ fn build_method(
         .define(spec_id, &mut ctx)
         .map_err(|_| (Refusal::Codegen, 0))?;
     let enter = module
-        .trampoline(&sig_params[4..])
+        .entry(&sig_params[4..])
         .map_err(|_| (Refusal::Codegen, 0))?;
     module.give_back(ctx);
     module.give_back_builder(fbc);
