@@ -14,6 +14,7 @@
 
 use super::ctx::{JitCtx, Ret2};
 use super::feedback::Trampoline;
+use super::types::Ty;
 
 #[derive(Clone, Copy)]
 pub enum Entry {
@@ -21,6 +22,42 @@ pub enum Entry {
     Registers,
     /// A compiled trampoline: `(ctx, closure, base, entry, unboxed)`.
     Trampoline(Trampoline),
+}
+
+impl Entry {
+    /// Call the specialized entry `spec`, whose parameters have types
+    /// `params`, with the bits of its unboxed arguments in parameter order.
+    ///
+    /// # Safety
+    /// `self` was made for `spec`'s parameter types (`CodeModule::entry`),
+    /// `unboxed` holds one value per unboxed parameter, and `ctx` is the
+    /// VM's live context.
+    pub unsafe fn call(
+        self,
+        ctx: *mut JitCtx,
+        closure: u64,
+        base: u64,
+        spec: *const u8,
+        params: &[Ty],
+        unboxed: &[u64],
+    ) -> Ret2 {
+        match self {
+            Entry::Registers => {
+                let mut args = RegisterArgs::default();
+                let floats = params
+                    .iter()
+                    .filter(|t| t.is_unboxed())
+                    .map(|t| *t == Ty::Float);
+                for (&bits, float) in unboxed.iter().zip(floats) {
+                    args.push(bits, float);
+                }
+                unsafe { call_in_registers(ctx, closure, base, spec, &args) }
+            }
+            Entry::Trampoline(enter) => unsafe {
+                enter(ctx, closure, base, spec, unboxed.as_ptr())
+            },
+        }
+    }
 }
 
 /// Integer registers left for unboxed parameters after the four fixed
@@ -31,7 +68,7 @@ const FLOAT_REGS: usize = 8;
 /// The unboxed arguments of a call, by register class, in parameter
 /// order within each class (as the calling convention assigns them).
 #[derive(Default)]
-pub struct RegisterArgs {
+struct RegisterArgs {
     ints: [u64; INT_REGS],
     floats: [u64; FLOAT_REGS],
     n_ints: usize,
@@ -39,7 +76,7 @@ pub struct RegisterArgs {
 }
 
 impl RegisterArgs {
-    pub fn push(&mut self, bits: u64, float: bool) {
+    fn push(&mut self, bits: u64, float: bool) {
         // `Entry::Registers` is chosen only for shapes that fit.
         if float {
             self.floats[self.n_floats] = bits;
@@ -79,7 +116,7 @@ pub fn fits_in_registers(floats: impl Iterator<Item = bool>) -> bool {
 /// `(ctx, closure, base, top, unboxed...) -> i64` with the unboxed
 /// parameters `args` holds, and `ctx` is the VM's live context.
 #[cfg(target_arch = "x86_64")]
-pub unsafe fn call_in_registers(
+unsafe fn call_in_registers(
     ctx: *mut JitCtx,
     closure: u64,
     base: u64,
@@ -130,7 +167,7 @@ pub unsafe fn call_in_registers(
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub unsafe fn call_in_registers(
+unsafe fn call_in_registers(
     _ctx: *mut JitCtx,
     _closure: u64,
     _base: u64,

@@ -37,7 +37,7 @@ use crate::runtime::vm::{Vm, VmOptions};
 use crate::telemetry::{Event, JsonLinesSink, Sink, Telemetry, Unit};
 
 use ctx::{tag, JitCtx, Ret2};
-use entry::{Entry, RegisterArgs};
+use entry::Entry;
 use exits::ExitInfo;
 use refusal::Refusal;
 use types::Ty;
@@ -508,35 +508,26 @@ fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
     // The parameters must have the types the code was compiled for; the
     // unboxed ones are passed in registers.
     let mut unboxed = smallvec::SmallVec::<[u64; 8]>::new();
-    let mut in_registers = RegisterArgs::default();
     for (ty, v) in code.params.iter().zip(&vm.stack[base..]) {
-        let bits = match (ty, v) {
+        unboxed.push(match (ty, v) {
             (Ty::Int, Value::Int(i)) => *i as u64,
             (Ty::Float, Value::Float(f)) => f.to_bits(),
             (Ty::Bool, Value::Bool(b)) => *b as u64,
             (Ty::Null, Value::Null) => continue,
             (ty, _) if ty.is_unboxed() || *ty == Ty::Null => return Ok(false),
             _ => continue,
-        };
-        match code.enter {
-            Entry::Registers => in_registers.push(bits, *ty == Ty::Float),
-            Entry::Trampoline(_) => unboxed.push(bits),
-        }
+        });
     }
     let (closure, frame, spec) = (Rc::as_ptr(c) as u64, base as u64, code.spec);
     // SAFETY: `code.enter` was made for `spec`'s parameter types.
-    let r = match code.enter {
-        Entry::Registers => call_native(
-            vm,
-            |ctx| unsafe { entry::call_in_registers(ctx, closure, frame, spec, &in_registers) },
-            false,
-        ),
-        Entry::Trampoline(enter) => call_native(
-            vm,
-            |ctx| unsafe { enter(ctx, closure, frame, spec, unboxed.as_ptr()) },
-            false,
-        ),
-    };
+    let r = call_native(
+        vm,
+        |ctx| unsafe {
+            code.enter
+                .call(ctx, closure, frame, spec, &code.params, &unboxed)
+        },
+        false,
+    );
     finish_call(vm, r, result_slot(proto, base))
 }
 
