@@ -250,6 +250,7 @@ fn init_logging() {
 static ALLOC: ruff_core::runtime::big_alloc::BigAlloc = ruff_core::runtime::big_alloc::BigAlloc;
 
 fn main() -> ExitCode {
+    ruff_core::runtime::big_alloc::use_main_arena_only();
     init_logging();
     let matches = match cli().try_get_matches() {
         Ok(m) => m,
