@@ -11,6 +11,7 @@ mod cow;
 mod jit_diff;
 mod jit_stress;
 mod jit_telemetry;
+mod jit_tools;
 mod parser_constructs;
 mod parser_limits;
 mod parser_props;

@@ -258,7 +258,9 @@ impl Jit {
             Some(m) => Ok(m),
             None => {
                 let t0 = Instant::now();
-                let m = module::CodeModule::new(self.tools.perf_map)?;
+                let m = module::CodeModule::new(self.tools.perf_map).inspect_err(|e| {
+                    tracing::debug!(target: "ruff_core::jit", "no code module: {e}");
+                })?;
                 self.module_setup = t0.elapsed();
                 tracing::debug!(
                     target: "ruff_core::jit",
@@ -506,7 +508,8 @@ fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
     // SAFETY: compiled code is never freed (`Jit::retired_fns`).
     let code = unsafe { &*code };
     // The parameters must have the types the code was compiled for; the
-    // unboxed ones are passed in registers.
+    // entry takes the unboxed ones as raw bits (boxed ones stay in the
+    // frame).
     let mut unboxed = smallvec::SmallVec::<[u64; 8]>::new();
     for (ty, v) in code.params.iter().zip(&vm.stack[base..]) {
         unboxed.push(match (ty, v) {

@@ -28,6 +28,28 @@ use super::feedback::Trampoline;
 /// in `JitCtx::ret_tag`. Helpers and OSR code stay `extern "C"`.
 pub const NATIVE_CC: CallConv = CallConv::Winch;
 
+/// Where this module writes `/tmp/perf-PID.map` lines itself: with
+/// `RUFF_PERF_MAP=1` (`perf_map`), unless `PERF_BUILDID_DIR` is set, in
+/// which case cranelift-jit writes the same lines (`CodeModule::declare`).
+/// cranelift-jit panics if it cannot open the file, so an unwritable map
+/// is an error here instead: every compile is refused (`codegen`) and the
+/// program runs in the interpreter.
+fn perf_map_file(perf_map: bool) -> Result<Option<std::fs::File>, String> {
+    let path = format!("/tmp/perf-{}.map", std::process::id());
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| format!("cannot write {path}: {e}"))
+    };
+    if std::env::var_os("PERF_BUILDID_DIR").is_some() {
+        open()?;
+        return Ok(None);
+    }
+    Ok(if perf_map { open().ok() } else { None })
+}
+
 pub struct CodeModule {
     pub module: JITModule,
     pub call_conv: CallConv,
@@ -75,15 +97,7 @@ impl CodeModule {
         let call_conv = isa.default_call_conv();
         let frontend = isa.frontend_config();
         let builder = JITBuilder::with_isa(isa, default_libcall_names());
-        let perf_map = if perf_map {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(format!("/tmp/perf-{}.map", std::process::id()))
-                .ok()
-        } else {
-            None
-        };
+        let perf_map = perf_map_file(perf_map)?;
         Ok(CodeModule {
             module: JITModule::new(builder),
             call_conv,
@@ -113,11 +127,19 @@ impl CodeModule {
         sig
     }
 
-    pub fn declare(&mut self, sig: &Signature) -> Result<FuncId, String> {
-        self.next_name += 1;
-        let name = format!("ruff_fn_{}", self.next_name);
+    /// Declare a function under the name profilers show for it (e.g.
+    /// `ruff:fib@bench.ruff:3`). cranelift-jit writes the names it is given
+    /// to `/tmp/perf-PID.map` itself when `PERF_BUILDID_DIR` is set, as
+    /// `perf record` does. A name already taken (a unit compiled again)
+    /// gets a `~N` suffix: names are unique in a module.
+    pub fn declare(&mut self, sig: &Signature, name: &str) -> Result<FuncId, String> {
+        let mut unique = name.to_owned();
+        while self.module.get_name(&unique).is_some() {
+            self.next_name += 1;
+            unique = format!("{name}~{}", self.next_name);
+        }
         self.module
-            .declare_function(&name, Linkage::Local, sig)
+            .declare_function(&unique, Linkage::Local, sig)
             .map_err(|e| e.to_string())
     }
 
@@ -153,18 +175,18 @@ impl CodeModule {
     }
 
     /// Make defined functions executable; returns the entry of `id`.
-    pub fn finalize(
-        &mut self,
-        id: FuncId,
-        size: usize,
-        perf_name: &str,
-    ) -> Result<*const u8, String> {
+    pub fn finalize(&mut self, id: FuncId, size: usize) -> Result<*const u8, String> {
         self.module
             .finalize_definitions()
             .map_err(|e| e.to_string())?;
         let ptr = self.module.get_finalized_function(id);
         if let Some(f) = &mut self.perf_map {
-            let _ = writeln!(f, "{:x} {:x} {}", ptr as usize, size, perf_name);
+            let name = self
+                .module
+                .declarations()
+                .get_function_decl(id)
+                .linkage_name(id);
+            let _ = writeln!(f, "{:x} {:x} {}", ptr as usize, size, name);
         }
         Ok(ptr)
     }
@@ -190,7 +212,7 @@ impl CodeModule {
         }
         let i64t = types::I64;
         let sig = self.signature(&[i64t; 5], &[i64t, i64t]);
-        let id = self.declare(&sig)?;
+        let id = self.declare(&sig, "ruff:entry-trampoline")?;
         let mut ctx = self.context();
         ctx.func.signature = sig;
         let mut fbc = self.builder_context();
@@ -222,7 +244,7 @@ impl CodeModule {
         let size = self.define(id, &mut ctx)?;
         self.give_back(ctx);
         self.give_back_builder(fbc);
-        let ptr = self.finalize(id, size, "ruff:entry-trampoline")?;
+        let ptr = self.finalize(id, size)?;
         // SAFETY: finalized code with the `Trampoline` signature.
         let t: Trampoline = unsafe { std::mem::transmute(ptr) };
         self.trampolines.push((params.to_vec(), t));

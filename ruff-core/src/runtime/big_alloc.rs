@@ -62,11 +62,10 @@ unsafe fn map(size: usize) -> *mut u8 {
 /// Why: the VM runs on its own thread, and glibc gives a second thread a
 /// fresh arena of its own, which it grows a page or so at a time with an
 /// `mprotect` call each (the main arena grows 128 KiB at a time with
-/// `brk`). The first JIT compile of a process allocates most of that
-/// arena: 14 of `while_sum`'s 23 `mprotect` calls were this, and the
-/// first compile took about 15% less time without them
-/// (benchmarks/README.md). The VM thread is the only one that allocates
-/// much, so one arena costs no lock contention.
+/// `brk`). With the main arena `while_sum` makes 9 `mprotect` calls
+/// instead of 23, and the first JIT compile of a process took 10–14%
+/// less time (benchmarks/README.md). The VM thread is the only one that
+/// allocates much, so one arena costs no lock contention.
 pub fn use_main_arena_only() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` only sets a tuning parameter; failure is harmless.

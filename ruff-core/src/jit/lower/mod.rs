@@ -190,7 +190,7 @@ fn build_method(
     sig_params.extend(params.iter().filter(|p| p.is_unboxed()).map(|p| cl_ty(*p)));
     let spec_sig = module.native_signature(&sig_params, &[t::I64]);
     let spec_id = module
-        .declare(&spec_sig)
+        .declare(&spec_sig, perf)
         .map_err(|_| (Refusal::Codegen, 0))?;
     let mut ctx = module.context();
     ctx.func.signature = spec_sig.clone();
@@ -218,7 +218,7 @@ fn build_method(
     module.give_back(ctx);
     module.give_back_builder(fbc);
     let spec = module
-        .finalize(spec_id, size, perf)
+        .finalize(spec_id, size)
         .map_err(|_| (Refusal::Codegen, 0))?;
     Ok((spec, spec_id, enter, exits, size))
 }
@@ -438,7 +438,7 @@ fn build_osr(
 > {
     let sig = module.signature(&[t::I64; 4], &[t::I64, t::I64]);
     let id = module
-        .declare(&sig)
+        .declare(&sig, perf)
         .map_err(|_| (Refusal::Codegen, header))?;
     let mut ctx = module.context();
     ctx.func.signature = sig;
@@ -458,7 +458,7 @@ fn build_osr(
     module.give_back(ctx);
     module.give_back_builder(fbc);
     let ptr = module
-        .finalize(id, size, perf)
+        .finalize(id, size)
         .map_err(|_| (Refusal::Codegen, header))?;
     // SAFETY: finalized code with the `GenericEntry` signature.
     let entry_fn: super::feedback::GenericEntry = unsafe { std::mem::transmute(ptr) };
