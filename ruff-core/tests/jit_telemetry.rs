@@ -132,6 +132,39 @@ fn type_guard_exit_is_reported_at_its_line() {
 }
 
 #[test]
+fn code_that_keeps_exiting_is_recompiled_without_speculation() {
+    // `get` is compiled for the ints of its first 300 calls; then every
+    // other element is a float, its guard keeps failing, and after
+    // `MAX_EXITS` (64) exits the function is compiled again generically,
+    // which runs the rest natively without exits.
+    let src = "func get(a, i) {\n  return a[i] + 1\n}\nmut xs := []\nfor i in range(0, 300) { xs = push(xs, i) }\nfor i in range(300, 700) {\n  if i % 2 == 0 { xs = push(xs, i) } else { xs = push(xs, 0.5) }\n}\nmut t := 0.0\nfor i in range(0, 700) { t = t + get(xs, i) }\nprint(t)\n";
+    let (out, all) = run("recompile.ruff", src, &[]);
+    assert_eq!(out, "145450\n");
+    let of_get = |kind: &str| -> Vec<&Value> {
+        events(&all, kind)
+            .into_iter()
+            .filter(|e| e["unit"]["function"] == "get")
+            .collect()
+    };
+    let blacklisted = of_get("blacklisted");
+    assert_eq!(blacklisted.len(), 1, "{all:#?}");
+    assert_eq!(
+        blacklisted[0]["reason"],
+        "too many exits: recompiling without type speculation"
+    );
+    assert_eq!(blacklisted[0]["exits"], 64);
+    let compiled = of_get("compile_finished");
+    let generic: Vec<bool> = compiled
+        .iter()
+        .map(|e| e["generic"].as_bool().expect("generic flag"))
+        .collect();
+    assert_eq!(generic, [false, true], "{compiled:#?}");
+    let s = summary(&all, "get", None);
+    assert_eq!(s["exits"], 64, "no exits from the generic code: {s}");
+    assert!(s["native_entries"].as_u64().unwrap() > 500, "{s}");
+}
+
+#[test]
 fn overflow_in_native_code_is_the_interpreters_error() {
     let src = "func pow3(n) {\n  mut x := 1\n  for k in range(0, n) { x = x * 3 }\n  return x\n}\nprint(pow3(10))\nprint(pow3(100))\n";
     let path = script("overflow.ruff", src);
