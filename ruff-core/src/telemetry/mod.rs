@@ -17,3 +17,7 @@ pub mod sink;
 pub use eligibility::{eligibility, Verdict};
 pub use events::{Event, Unit, SCHEMA_VERSION};
 pub use sink::{JsonLinesSink, Sink, Telemetry};
+
+/// The shadow stack of (function, tier, line) a sampler thread reads; it
+/// lives with the VM that keeps it, and is part of this API too.
+pub use crate::runtime::shadow;
