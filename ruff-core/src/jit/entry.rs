@@ -13,20 +13,45 @@
 //! still cold; in `fib` it took 120–280 µs of the 1.5–2.2 ms compile.
 
 use super::ctx::{JitCtx, Ret2};
-use super::feedback::Trampoline;
-use super::types::Ty;
+
+/// A compiled trampoline, shared by all functions with the same unboxed
+/// parameter types (`CodeModule::trampoline`): it takes `(ctx, closure,
+/// base, specialized entry, unboxed arguments)`.
+pub type Trampoline = unsafe extern "C" fn(*mut JitCtx, u64, u64, *const u8, *const u64) -> Ret2;
 
 #[derive(Clone, Copy)]
 pub enum Entry {
-    /// `call_in_registers` (x86-64 only).
-    Registers,
-    /// A compiled trampoline: `(ctx, closure, base, entry, unboxed)`.
+    /// `call_in_registers` (x86-64 only). Bit `k` of `floats` is set when
+    /// the `k`-th unboxed parameter is a float (worked out once, when the
+    /// function is compiled, not at every call).
+    Registers {
+        floats: u16,
+    },
     Trampoline(Trampoline),
 }
 
 impl Entry {
-    /// Call the specialized entry `spec`, whose parameters have types
-    /// `params`, with the bits of its unboxed arguments in parameter order.
+    /// `Entry::Registers` for unboxed parameters of these kinds (`true`
+    /// for a float) if they all travel in registers, else `None`.
+    pub fn in_registers(floats: impl Iterator<Item = bool>) -> Option<Entry> {
+        if !cfg!(target_arch = "x86_64") {
+            return None;
+        }
+        let (mut n_ints, mut n_floats, mut mask) = (0, 0, 0u16);
+        for (k, float) in floats.enumerate() {
+            if float {
+                n_floats += 1;
+                // (Shapes of more than ten parameters never fit.)
+                mask |= 1 << k.min(15);
+            } else {
+                n_ints += 1;
+            }
+        }
+        (n_ints <= INT_REGS && n_floats <= FLOAT_REGS).then_some(Entry::Registers { floats: mask })
+    }
+
+    /// Call the specialized entry `spec` with the bits of its unboxed
+    /// arguments in parameter order.
     ///
     /// # Safety
     /// `self` was made for `spec`'s parameter types (`CodeModule::entry`),
@@ -38,18 +63,13 @@ impl Entry {
         closure: u64,
         base: u64,
         spec: *const u8,
-        params: &[Ty],
         unboxed: &[u64],
     ) -> Ret2 {
         match self {
-            Entry::Registers => {
+            Entry::Registers { floats } => {
                 let mut args = RegisterArgs::default();
-                let floats = params
-                    .iter()
-                    .filter(|t| t.is_unboxed())
-                    .map(|t| *t == Ty::Float);
-                for (&bits, float) in unboxed.iter().zip(floats) {
-                    args.push(bits, float);
+                for (k, &bits) in unboxed.iter().enumerate() {
+                    args.push(bits, floats >> k & 1 != 0);
                 }
                 unsafe { call_in_registers(ctx, closure, base, spec, &args) }
             }
@@ -86,23 +106,6 @@ impl RegisterArgs {
             self.n_ints += 1;
         }
     }
-}
-
-/// Whether unboxed parameters of these kinds (`true` for a float) all
-/// travel in registers, so `Entry::Registers` can call the entry.
-pub fn fits_in_registers(floats: impl Iterator<Item = bool>) -> bool {
-    if !cfg!(target_arch = "x86_64") {
-        return false;
-    }
-    let (mut n_ints, mut n_floats) = (0, 0);
-    for float in floats {
-        if float {
-            n_floats += 1;
-        } else {
-            n_ints += 1;
-        }
-    }
-    n_ints <= INT_REGS && n_floats <= FLOAT_REGS
 }
 
 /// Call the specialized entry `spec` with its unboxed arguments in
@@ -174,7 +177,7 @@ unsafe fn call_in_registers(
     _spec: *const u8,
     _args: &RegisterArgs,
 ) -> Ret2 {
-    unreachable!("`fits_in_registers` is false off x86-64")
+    unreachable!("`Entry::in_registers` is `None` off x86-64")
 }
 
 #[cfg(test)]
@@ -183,13 +186,24 @@ mod tests {
 
     #[test]
     fn shapes_that_travel_in_registers() {
-        let fits = |floats: &[bool]| fits_in_registers(floats.iter().copied());
+        let fits = |floats: &[bool]| Entry::in_registers(floats.iter().copied()).is_some();
         let x86 = cfg!(target_arch = "x86_64");
         assert_eq!(fits(&[]), x86);
         assert_eq!(fits(&[false, true, false]), x86);
         assert_eq!(fits(&[true; 8]), x86);
         assert!(!fits(&[false; 3]), "a third int goes on the stack");
         assert!(!fits(&[true; 9]), "a ninth float goes on the stack");
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn float_positions_are_recorded_once() {
+        let Some(Entry::Registers { floats }) =
+            Entry::in_registers([false, true, false, true].into_iter())
+        else {
+            panic!("two ints and two floats fit in registers");
+        };
+        assert_eq!(floats, 0b1010);
     }
 
     #[test]

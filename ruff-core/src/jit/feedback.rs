@@ -51,17 +51,6 @@ pub enum Tier {
 pub type GenericEntry =
     unsafe extern "C" fn(*mut super::ctx::JitCtx, u64, u64, *const u64) -> super::ctx::Ret2;
 
-/// How Rust calls a compiled function: a trampoline shared by all
-/// functions with the same unboxed parameter types (`module::Trampolines`)
-/// takes `(ctx, closure, base, specialized entry, unboxed arguments)`.
-pub type Trampoline = unsafe extern "C" fn(
-    *mut super::ctx::JitCtx,
-    u64,
-    u64,
-    *const u8,
-    *const u64,
-) -> super::ctx::Ret2;
-
 #[derive(Default)]
 pub struct ProtoJit {
     /// Calls made through the interpreter.

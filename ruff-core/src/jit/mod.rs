@@ -525,10 +525,7 @@ fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
     // SAFETY: `code.enter` was made for `spec`'s parameter types.
     let r = call_native(
         vm,
-        |ctx| unsafe {
-            code.enter
-                .call(ctx, closure, frame, spec, &code.params, &unboxed)
-        },
+        |ctx| unsafe { code.enter.call(ctx, closure, frame, spec, &unboxed) },
         false,
     );
     finish_call(vm, r, result_slot(proto, base))

@@ -15,8 +15,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 
 use super::ctx::off;
-use super::entry::{fits_in_registers, Entry};
-use super::feedback::Trampoline;
+use super::entry::{Entry, Trampoline};
 
 /// The calling convention between compiled Ruff functions. Cranelift's
 /// `winch` convention has no callee-saved registers: a frame saves only the
@@ -195,10 +194,10 @@ impl CodeModule {
     /// types `params`: in registers (`entry::call_in_registers`) where
     /// they fit, else through a trampoline compiled on first use.
     pub fn entry(&mut self, params: &[types::Type]) -> Result<Entry, String> {
-        if fits_in_registers(params.iter().map(|t| t.is_float())) {
-            return Ok(Entry::Registers);
+        match Entry::in_registers(params.iter().map(|t| t.is_float())) {
+            Some(e) => Ok(e),
+            None => self.trampoline(params).map(Entry::Trampoline),
         }
-        self.trampoline(params).map(Entry::Trampoline)
     }
 
     /// The trampoline through which Rust calls compiled functions whose
