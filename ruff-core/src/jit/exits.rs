@@ -305,16 +305,24 @@ pub fn active_frames(vm: &Vm) -> Vec<(&FuncProto, Span)> {
             .unwrap_or_default();
         (p, span)
     };
+    // VM frames that OSR code stands for (one pass: error reports of deep
+    // recursions must stay linear in the depth).
+    let mut replaced = vec![false; vm.frames.len()];
+    for s in natives.iter().filter(|s| s.vm_frames & OSR_BIT != 0) {
+        if let Some(r) = ((s.vm_frames & !OSR_BIT) as usize)
+            .checked_sub(1)
+            .and_then(|i| replaced.get_mut(i))
+        {
+            *r = true;
+        }
+    }
     let mut n = 0;
     for (i, f) in vm.frames.iter().enumerate() {
         while n < natives.len() && ((natives[n].vm_frames & !OSR_BIT) as usize) <= i {
             out.push(native(&natives[n]));
             n += 1;
         }
-        let replaced = natives
-            .iter()
-            .any(|s| s.vm_frames & OSR_BIT != 0 && (s.vm_frames & !OSR_BIT) as usize == i + 1);
-        if !replaced {
+        if !replaced[i] {
             out.push((&*f.closure.proto, Vm::frame_span(f)));
         }
     }

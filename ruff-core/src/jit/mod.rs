@@ -512,12 +512,13 @@ fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
     // frame).
     let mut unboxed = smallvec::SmallVec::<[u64; 8]>::new();
     for (ty, v) in code.params.iter().zip(&vm.stack[base..]) {
+        if !ty.admits(Ty::of_value(v)) {
+            return Ok(false);
+        }
         unboxed.push(match (ty, v) {
             (Ty::Int, Value::Int(i)) => *i as u64,
             (Ty::Float, Value::Float(f)) => f.to_bits(),
             (Ty::Bool, Value::Bool(b)) => *b as u64,
-            (Ty::Null, Value::Null) => continue,
-            (ty, _) if ty.is_unboxed() || *ty == Ty::Null => return Ok(false),
             _ => continue,
         });
     }

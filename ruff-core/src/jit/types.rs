@@ -38,6 +38,14 @@ impl Ty {
         }
     }
 
+    /// Code compiled for a value of type `self` may be given a value of
+    /// type `have`: the same type, or anything where `self` is `Any`. Every
+    /// place that hands values to compiled code (entries, direct calls,
+    /// method calls) asks this one question; `Null` admits only `Null`.
+    pub fn admits(self, have: Ty) -> bool {
+        self == Ty::Any || self == have
+    }
+
     /// Lives unboxed in a register.
     pub fn is_unboxed(self) -> bool {
         matches!(self, Ty::Bool | Ty::Int | Ty::Float)

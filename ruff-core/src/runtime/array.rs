@@ -33,6 +33,17 @@ pub mod kind {
     pub const BOOLS: u8 = 1;
 }
 
+/// Elements may nest arrays to any depth (`runtime::deep`).
+impl Drop for Array {
+    fn drop(&mut self) {
+        if let Array::Values(v) = self {
+            if !v.is_empty() {
+                super::deep::drop_deep(std::mem::take(v));
+            }
+        }
+    }
+}
+
 impl Default for Array {
     fn default() -> Self {
         Array::Values(Vec::new())
@@ -102,10 +113,10 @@ impl Array {
         }
     }
 
-    pub fn into_values(self) -> Vec<Value> {
-        match self {
-            Array::Values(v) => v,
-            Array::Bools(b) => b.into_iter().map(Value::Bool).collect(),
+    pub fn into_values(mut self) -> Vec<Value> {
+        match &mut self {
+            Array::Values(v) => std::mem::take(v),
+            Array::Bools(b) => b.iter().map(|&b| Value::Bool(b)).collect(),
         }
     }
 

@@ -59,6 +59,15 @@ fn rehash(entries: &[(Key, Value)]) -> impl Fn(&u32) -> u64 + '_ {
     |&j| wide(hash_of(&entries[j as usize].0))
 }
 
+/// Values may nest to any depth (`runtime::deep`).
+impl Drop for Dict {
+    fn drop(&mut self) {
+        if !self.entries.is_empty() {
+            super::deep::drop_deep(std::mem::take(&mut self.entries));
+        }
+    }
+}
+
 impl Dict {
     pub fn new() -> Dict {
         Dict::default()
@@ -237,8 +246,8 @@ impl IntoIterator for Dict {
     type Item = (Key, Value);
     type IntoIter = std::vec::IntoIter<(Key, Value)>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+    fn into_iter(mut self) -> Self::IntoIter {
+        std::mem::take(&mut self.entries).into_iter()
     }
 }
 

@@ -32,6 +32,26 @@ pub fn write_key(out: &mut String, k: &Key) {
 }
 
 pub fn write_display(out: &mut String, v: &Value) {
+    if v.is_scalar() {
+        write_scalar(out, v)
+    } else {
+        super::deep::with_stack(|| write_heap(out, v))
+    }
+}
+
+fn write_scalar(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => write_float(out, *f),
+        _ => write_heap(out, v),
+    }
+}
+
+fn write_heap(out: &mut String, v: &Value) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

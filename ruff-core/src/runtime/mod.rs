@@ -5,6 +5,7 @@ pub mod array;
 pub mod big_alloc;
 pub mod builtins;
 pub mod cow;
+pub mod deep;
 pub mod dict;
 pub mod error;
 pub mod format;

@@ -172,12 +172,30 @@ pub struct StructObj {
     pub fields: Vec<Value>,
 }
 
+/// Fields may nest to any depth (`runtime::deep`).
+impl Drop for StructObj {
+    fn drop(&mut self) {
+        if !self.fields.is_empty() {
+            super::deep::drop_deep(std::mem::take(&mut self.fields));
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct EnumObj {
     /// `Result`, `Option`, or the user enum's name.
     pub enum_name: Rc<str>,
     pub variant: Rc<str>,
     pub payload: Option<Value>,
+}
+
+/// A payload may nest to any depth (`runtime::deep`).
+impl Drop for EnumObj {
+    fn drop(&mut self) {
+        if let Some(p) = self.payload.take() {
+            super::deep::drop_deep(p);
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -295,18 +313,24 @@ impl PartialEq for Value {
                 (*a as f64) == *b
             }
             (Value::Str(a), Value::Str(b)) => a == b,
-            (Value::Array(a), Value::Array(b)) => Rc::ptr_eq(a, b) || a == b,
+            (Value::Array(a), Value::Array(b)) => {
+                Rc::ptr_eq(a, b) || super::deep::with_stack(|| a == b)
+            }
             (Value::Dict(a), Value::Dict(b)) => {
                 Rc::ptr_eq(a, b)
-                    || (a.len() == b.len() && a.iter().all(|(k, v)| b.get(k) == Some(v)))
+                    || (a.len() == b.len()
+                        && super::deep::with_stack(|| a.iter().all(|(k, v)| b.get(k) == Some(v))))
             }
             (Value::Func(a), Value::Func(b)) => Rc::ptr_eq(a, b),
             (Value::Builtin(a), Value::Builtin(b)) => a == b,
             (Value::Struct(a), Value::Struct(b)) => {
-                Rc::ptr_eq(a, b) || (Rc::ptr_eq(&a.def, &b.def) && a.fields == b.fields)
+                Rc::ptr_eq(a, b)
+                    || (Rc::ptr_eq(&a.def, &b.def) && super::deep::with_stack(|| a.fields == b.fields))
             }
             (Value::Enum(a), Value::Enum(b)) => {
-                a.enum_name == b.enum_name && a.variant == b.variant && a.payload == b.payload
+                a.enum_name == b.enum_name
+                    && a.variant == b.variant
+                    && super::deep::with_stack(|| a.payload == b.payload)
             }
             (Value::Error(a), Value::Error(b)) => {
                 a.message == b.message && a.line == b.line && a.stack == b.stack

@@ -1651,7 +1651,9 @@ impl Host for Vm {
                 self.stack.push(callee.clone());
                 self.stack.extend(args);
                 self.push_frame(c.clone(), at + 1, at, 0)?;
-                match self.run(stop) {
+                // A nested dispatch loop per re-entry: only `--max-depth`
+                // bounds how many, so they get stack as they need it.
+                match super::deep::with_stack(|| self.run(stop)) {
                     Ok(v) => Ok(v),
                     Err(Unwind::Error(e)) => {
                         self.stack.truncate(at);

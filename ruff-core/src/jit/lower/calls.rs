@@ -109,14 +109,12 @@ impl Lower<'_, '_> {
         if callee.arity != argc || params.len() != argc {
             return Ok(false);
         }
-        for (i, ty) in params.iter().enumerate() {
-            let ok = match (ty, self.stack[p + 1 + i]) {
-                (Ty::Int, Sv::I(_)) | (Ty::Float, Sv::F(_)) | (Ty::Bool, Sv::B(_)) => true,
-                (t, _) => !t.is_unboxed(),
-            };
-            if !ok {
-                return Ok(false);
-            }
+        if !params
+            .iter()
+            .enumerate()
+            .all(|(i, ty)| ty.admits(self.stack[p + 1 + i].ty()))
+        {
+            return Ok(false);
         }
         let target = match (&callee.code, self.self_ref) {
             (None, Some(f)) => Target::Itself(f),

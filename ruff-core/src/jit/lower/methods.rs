@@ -85,14 +85,12 @@ impl Lower<'_, '_> {
         if code.params.len() != argc + 1 || code.params[0].is_unboxed() {
             return Ok(false);
         }
-        for (i, ty) in code.params[1..].iter().enumerate() {
-            let ok = match (ty, self.stack[p + 1 + i]) {
-                (Ty::Int, Sv::I(_)) | (Ty::Float, Sv::F(_)) | (Ty::Bool, Sv::B(_)) => true,
-                (t, _) => !t.is_unboxed(),
-            };
-            if !ok {
-                return Ok(false);
-            }
+        if !code.params[1..]
+            .iter()
+            .enumerate()
+            .all(|(i, ty)| ty.admits(self.stack[p + 1 + i].ty()))
+        {
+            return Ok(false);
         }
         // The guard: an instance of `def`, else leave for the interpreter.
         let fail = self.b.create_block();

@@ -55,6 +55,19 @@ enum Sv {
     LazyLocal(u32),
 }
 
+impl Sv {
+    /// What native code knows statically about this entry's value.
+    fn ty(&self) -> Ty {
+        match self {
+            Sv::I(_) => Ty::Int,
+            Sv::F(_) => Ty::Float,
+            Sv::B(_) => Ty::Bool,
+            Sv::Null => Ty::Null,
+            _ => Ty::Any,
+        }
+    }
+}
+
 /// What a call site knows about a callee bound to a global.
 #[derive(Clone)]
 struct Callee {
@@ -100,7 +113,9 @@ pub(crate) fn compile_method(
     let mut entry = vec![Ty::Bot; n];
     let mut null = vec![true; n];
     for (i, a) in args.iter().enumerate().take(n) {
-        entry[i] = if generic { Ty::Any } else { *a };
+        // A parameter is never specialized to `null`: code that assumed it
+        // would be useless for every later call with a real value.
+        entry[i] = if generic || *a == Ty::Null { Ty::Any } else { *a };
         null[i] = false;
     }
     // Compile the functions this one calls first, so calls to them can be

@@ -186,8 +186,8 @@ fn concat(_: &mut dyn Host, args: &mut [Value]) -> RtResult<Value> {
                 if let Value::Array(more) = take(v) {
                     // Move the elements when this argument is the only holder.
                     match Rc::try_unwrap(more) {
-                        Ok(Array::Values(items)) if !out.is_empty() => {
-                            out.values_mut().extend(items)
+                        Ok(items @ Array::Values(_)) if !out.is_empty() => {
+                            out.values_mut().extend(items.into_values())
                         }
                         Ok(items) => out.extend(&items),
                         Err(shared) => out.extend(&shared),
