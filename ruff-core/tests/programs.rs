@@ -1,7 +1,8 @@
 //! The program corpus: every `tests/programs/**/*.ruff` runs through the real
-//! `ruff` binary three times (`--jit=off`, the default, `--jit=always`) and
+//! `ruff` binary in five modes (`--jit=off`, the default, `--jit=always`,
+//! `--jit-threshold=1`, `--jit-threshold=7`) and
 //! must produce the expected standard output, the expected stderr lines and
-//! exit code — and byte-identical results in all three modes.
+//! exit code — and byte-identical results in all modes.
 //!
 //! Beside `name.ruff`, a program may have:
 //! - `name.stdout`: the exact expected standard output (absent = empty);
@@ -12,7 +13,8 @@
 //!
 //! Environment knobs:
 //! - `RUFF_PROGRAMS_FILTER=substr` runs only programs whose path contains it;
-//! - `RUFF_PROGRAMS_MODES=off,default,always` runs only the listed modes.
+//! - `RUFF_PROGRAMS_MODES=off,default,always,threshold-1,threshold-7` runs only
+//!   the listed modes.
 //!
 //! Each run gets a fresh, empty working directory (so programs may write
 //! files), `RUFF_PROGRAMS_TEST_VAR=hello-from-runner` and `NO_COLOR=1`.
@@ -30,11 +32,15 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The three ways every program runs: a name for reports and the CLI flag.
+/// The ways every program runs: a name for reports and the CLI flag.
+/// Low thresholds compile code after it has seen a few values (feedback
+/// from only some of the types it will meet), which `always` never does.
 const MODES: &[(&str, Option<&str>)] = &[
     ("off", Some("--jit=off")),
     ("default", None),
     ("always", Some("--jit=always")),
+    ("threshold-1", Some("--jit-threshold=1")),
+    ("threshold-7", Some("--jit-threshold=7")),
 ];
 
 struct Program {
