@@ -13,6 +13,7 @@
 #![allow(clippy::vec_box)]
 
 pub mod ctx;
+pub mod helper_table;
 mod entry;
 pub mod exits;
 pub mod feedback;

@@ -2,6 +2,7 @@
 //! block per jump target with typed stack entries as block parameters, and
 //! the walk over the instructions.
 
+use super::super::helper_table::Helper;
 use std::rc::Rc;
 
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -12,7 +13,7 @@ use cranelift_codegen::ir::{
 use crate::bytecode::Op;
 
 use super::super::ctx::{off, tag};
-use super::super::exits::{self, ExitReason};
+use super::super::exits::ExitReason;
 use super::super::refusal::Refusal;
 use super::super::types::Ty;
 use super::super::EntryCheck;
@@ -305,7 +306,7 @@ impl Lower<'_, '_> {
             if self.u.osr {
                 self.write_back_locals(None, true);
                 let len = self.b.ins().iadd_imm_s(self.base, self.nslots as i64);
-                let (tg, pl) = self.call2(exits::osr_error as *const () as usize, &[len]);
+                let (tg, pl) = self.call2(Helper::OsrError, &[len]);
                 self.ret(tg, pl);
             } else {
                 self.epilogue(false);

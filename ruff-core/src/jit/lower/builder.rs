@@ -2,6 +2,7 @@
 //! their slots, guards, and exits (the snapshot boxes every live value where
 //! the interpreter keeps it).
 
+use super::super::helper_table::{Arg, Helper, Ret};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types as t, Block, BlockArg, InstBuilder, MemFlagsData as MemFlags, SigRef, StackSlotData,
@@ -11,7 +12,7 @@ use cranelift_codegen::ir::{
 use crate::runtime::value::Value;
 
 use super::super::ctx::{off, tag};
-use super::super::exits::{self, ExitInfo, ExitReason, Write};
+use super::super::exits::{ExitInfo, ExitReason, Write};
 use super::super::helpers as h;
 use super::super::types::Ty;
 use cranelift_codegen::ir::FuncRef;
@@ -120,25 +121,35 @@ impl<'a, 'u> Lower<'a, 'u> {
     }
 
     /// Call helper `f` with `ctx` prepended; all-i64 params, `nret` i64 results.
-    pub(super) fn call(&mut self, f: usize, args: &[V], nret: usize) -> Vec<V> {
-        let mut all = vec![self.cx];
+    /// Call runtime helper `h` with `args` (the context is passed first
+    /// for helpers that take it), with the signature and effects the
+    /// helper table declares for it.
+    pub(super) fn call(&mut self, h: Helper, args: &[V]) -> Vec<V> {
+        let params = h.params();
+        let takes_ctx = params.first() == Some(&Arg::Ctx);
+        let mut all = Vec::with_capacity(params.len());
+        if takes_ctx {
+            all.push(self.cx);
+        }
         all.extend_from_slice(args);
-        let params: Vec<Type> = all.iter().map(|v| self.b.func.dfg.value_type(*v)).collect();
-        let rets = vec![t::I64; nret];
-        let sig = self.sig(&params, &rets);
-        let fp = self.iconst(f as i64);
-        // A helper may run code that rebinds globals.
-        self.epoch_checked = false;
-        if f != h::release as *const () as usize && f != h::put as *const () as usize {
-            // Rust code may look at the native frames (errors, exits,
-            // calls into the VM): publish this frame as the top one.
+        assert_eq!(all.len(), params.len(), "{h:?}: wrong argument count");
+        for (v, a) in all.iter().zip(params) {
+            assert_eq!(self.b.func.dfg.value_type(*v), a.cl_type(), "{h:?}");
+        }
+        let types: Vec<Type> = params.iter().map(|a| a.cl_type()).collect();
+        let sig = self.sig(&types, h.ret().cl_types());
+        let fp = self.iconst(h.addr() as i64);
+        let fx = h.effects();
+        if fx.reenters {
+            self.epoch_checked = false;
+        }
+        if fx.sees_frames {
             self.b
                 .ins()
                 .store(MemFlags::trusted(), self.shadow, self.cx, off::TOP);
         }
         let call = self.b.ins().call_indirect(sig, fp, &all);
-        if f != h::release as *const () as usize {
-            // Helpers may leave heap values in the frame's slots.
+        if fx.dirties {
             self.mark_dirty();
         }
         self.b.inst_results(call).to_vec()
@@ -152,8 +163,10 @@ impl<'a, 'u> Lower<'a, 'u> {
         }
     }
 
-    pub(super) fn call2(&mut self, f: usize, args: &[V]) -> (V, V) {
-        let r = self.call(f, args, 2);
+    /// `call` of a helper that returns `(tag, payload)`.
+    pub(super) fn call2(&mut self, h: Helper, args: &[V]) -> (V, V) {
+        assert_eq!(h.ret(), Ret::Tagged, "{h:?}");
+        let r = self.call(h, args);
         (r[0], r[1])
     }
 
@@ -223,18 +236,18 @@ impl<'a, 'u> Lower<'a, 'u> {
             }
             Sv::Const(k) => {
                 let ptr = self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64);
-                self.call(h::box_const as *const () as usize, &[idx, ptr], 0);
+                self.call(Helper::BoxConst, &[idx, ptr]);
             }
             Sv::Func(g) | Sv::LazyGlobal(g) => {
                 if !self.copy_inline(crate::bytecode::VarRef::Global(g), idx) {
                     let gv = self.iconst(g as i64);
-                    self.call(h::load_global as *const () as usize, &[gv, idx], 2);
+                    self.call(Helper::LoadGlobal, &[gv, idx]);
                 }
             }
             Sv::LazyLocal(s) => {
                 if !self.copy_inline(crate::bytecode::VarRef::Local(s as u16), idx) {
                     let from = self.slot_of_local(s as usize);
-                    self.call(h::copy_slot as *const () as usize, &[from, idx], 2);
+                    self.call(Helper::CopySlot, &[from, idx]);
                 }
             }
         }
@@ -242,7 +255,7 @@ impl<'a, 'u> Lower<'a, 'u> {
 
     pub(super) fn put(&mut self, idx: V, tg: u64, payload: V) {
         let tv = self.iconst(tg as i64);
-        self.call(h::put as *const () as usize, &[idx, tv, payload], 0);
+        self.call(Helper::Put, &[idx, tv, payload]);
     }
 
     pub(super) fn materialize_range(&mut self, from: usize) {
@@ -443,13 +456,13 @@ impl<'a, 'u> Lower<'a, 'u> {
         };
         if self.u.osr {
             let (tg, pl) = self.call2(
-                exits::osr_exit as *const () as usize,
+                Helper::OsrExit,
                 &[self.base, ptr, vals],
             );
             self.ret(tg, pl);
         } else {
             let (tg, pl) = self.call2(
-                exits::resume as *const () as usize,
+                Helper::Resume,
                 &[self.cl, self.base, ptr, vals],
             );
             self.epilogue(false);
@@ -629,7 +642,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             let keep = self.heap_result && self.u.proto.is_method;
             let len = self.b.ins().iadd_imm_s(self.base, keep as i64);
             let extent = self.iconst(self.frame_extent() as i64);
-            self.call(h::release as *const () as usize, &[len, extent], 0);
+            self.call(Helper::Release, &[len, extent]);
             self.b.ins().jump(done, &[]);
             self.b.switch_to_block(done);
         }
@@ -680,7 +693,7 @@ impl<'a, 'u> Lower<'a, 'u> {
                 Some(r) => r,
                 None => {
                     let src = self.iconst(-1 - g as i64);
-                    self.call2(h::get as *const () as usize, &[src])
+                    self.call2(Helper::Get, &[src])
                 }
             };
             let bad = self

@@ -1,6 +1,7 @@
 //! Calls: direct native calls to compiled functions (guarded by the
 //! binding epoch) and generic calls through the `call` helper.
 
+use super::super::helper_table::Helper;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types as t, Block, BlockArg, FuncRef, Inst, InstBuilder, MemFlagsData as MemFlags, Type,
@@ -13,7 +14,6 @@ use crate::bytecode::{FuncProto, Op, VarRef};
 
 use super::super::ctx::{off, tag};
 use super::super::exits::{ExitReason, Write};
-use super::super::helpers as h;
 use super::super::layout::vtag;
 use super::super::types::Ty;
 use super::super::CompiledFn;
@@ -85,7 +85,7 @@ impl Lower<'_, '_> {
         self.flush_globals();
         self.set_ip(ip);
         let (at, n) = (self.slot_of_pos(p), self.iconst(argc as i64));
-        let r = self.call2(h::call as *const () as usize, &[at, n]);
+        let r = self.call2(Helper::Call, &[at, n]);
         self.check_error(r.0);
         r
     }
@@ -307,7 +307,7 @@ impl Lower<'_, '_> {
                 s.emit_exit_plan(ip + 1, &st, ExitReason::TypeGuard, expected, true, plan);
             } else {
                 let at = s.slot_of_pos(p);
-                s.call(h::put as *const () as usize, &[at, tg, pl], 0);
+                s.call(Helper::Put, &[at, tg, pl]);
                 s.b.ins().jump(join, &[]);
             }
         });

@@ -11,6 +11,7 @@
 //! its VM stack slot (the buffer pointer is re-read from the `Vm` at each
 //! access, since helpers may reallocate the stack).
 
+use super::super::helper_table::Helper;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types as t, Block, BlockArg, InstBuilder, MemFlagsData as MemFlags, Value as V,
@@ -22,7 +23,6 @@ use crate::bytecode::{Op, UpdateKind, VarRef};
 use crate::runtime::array::kind;
 use crate::runtime::value::{StructDef, Value};
 
-use super::super::helpers as h;
 use super::super::layout::{self, vtag, Layout, BOOL_PAYLOAD, PAYLOAD};
 use super::super::types::Ty;
 use super::{cl_ty, tag_of, Fail, Lower, Sv};
@@ -488,7 +488,7 @@ impl Lower<'_, '_> {
             _ => unreachable!("lazy entries are locals or globals"),
         };
         let dst = self.slot_of_pos(n - 2);
-        let (tg, pl) = self.call2(h::index_var as *const () as usize, &[src, key, dst]);
+        let (tg, pl) = self.call2(Helper::IndexVar, &[src, key, dst]);
         self.check_error(tg);
         self.stack.truncate(n - 2);
         self.push_result(ip, ty, tg, pl);
@@ -613,11 +613,11 @@ impl Lower<'_, '_> {
         match var {
             VarRef::Local(s) => {
                 let dst = self.slot_of_local(s as usize);
-                self.call(h::move_slot as *const () as usize, &[at, dst], 2);
+                self.call(Helper::MoveSlot, &[at, dst]);
             }
             VarRef::Global(g) => {
                 let gv = self.iconst(g as i64);
-                self.call(h::store_global as *const () as usize, &[gv, at], 0);
+                self.call(Helper::StoreGlobal, &[gv, at]);
             }
             _ => unreachable!("checked above"),
         }
@@ -698,14 +698,14 @@ impl Lower<'_, '_> {
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
         let (f, a) = match var {
-            VarRef::Global(g) => (h::load_global as *const () as usize, self.iconst(g as i64)),
+            VarRef::Global(g) => (Helper::LoadGlobal, self.iconst(g as i64)),
             VarRef::Local(s) => (
-                h::copy_slot as *const () as usize,
+                Helper::CopySlot,
                 self.slot_of_local(s as usize),
             ),
             _ => unreachable!("variables are locals or globals"),
         };
-        self.call(f, &[a, idx], 2);
+        self.call(f, &[a, idx]);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         true

@@ -2,6 +2,7 @@
 //! (checked int arithmetic, float arithmetic, comparisons), jumps, and
 //! heap operations through helpers.
 
+use super::super::helper_table::Helper;
 use std::rc::Rc;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -15,7 +16,6 @@ use crate::runtime::vm::INTERRUPTED;
 
 use super::super::ctx::tag;
 use super::super::exits::ExitReason;
-use super::super::helpers as h;
 use super::super::refusal::Refusal;
 use super::super::types::Ty;
 use super::{Fail, Lower, Sv};
@@ -69,7 +69,7 @@ impl Lower<'_, '_> {
             Op::Pop => {
                 if let Sv::Boxed = self.pop(ip)? {
                     let idx = self.slot_of_pos(self.stack.len());
-                    self.call(h::drop_slot as *const () as usize, &[idx], 0);
+                    self.call(Helper::DropSlot, &[idx]);
                 }
             }
             Op::Dup => {
@@ -77,7 +77,7 @@ impl Lower<'_, '_> {
                 if let Sv::Boxed = top {
                     let p = self.stack.len() - 1;
                     let (a, b) = (self.slot_of_pos(p), self.slot_of_pos(p + 1));
-                    self.call(h::copy_slot as *const () as usize, &[a, b], 2);
+                    self.call(Helper::CopySlot, &[a, b]);
                 }
                 self.stack.push(top);
             }
@@ -99,7 +99,7 @@ impl Lower<'_, '_> {
                     None => {
                         let from = self.slot_of_local(s);
                         let to = self.slot_of_pos(self.stack.len());
-                        self.call(h::copy_slot as *const () as usize, &[from, to], 2);
+                        self.call(Helper::CopySlot, &[from, to]);
                         self.stack.push(Sv::Boxed);
                     }
                 }
@@ -120,14 +120,14 @@ impl Lower<'_, '_> {
                 self.stack.pop();
                 let (slot, src) = (self.slot_of_local(s as usize), self.slot_of_pos(p));
                 let fresh = self.iconst(matches!(op, Op::StoreNewCell(_)) as i64);
-                self.call(h::store_cell as *const () as usize, &[slot, src, fresh], 0);
+                self.call(Helper::StoreCell, &[slot, src, fresh]);
             }
             Op::LoadCell(s) => {
                 let (slot, dst) = (
                     self.slot_of_local(s as usize),
                     self.slot_of_pos(self.stack.len()),
                 );
-                let (tg, pl) = self.call2(h::load_cell as *const () as usize, &[slot, dst]);
+                let (tg, pl) = self.call2(Helper::LoadCell, &[slot, dst]);
                 self.push_result(ip, produced, tg, pl);
             }
             Op::LoadUpval(u) => {
@@ -140,7 +140,7 @@ impl Lower<'_, '_> {
                 self.materialize(p);
                 self.stack.pop();
                 let (uv, src) = (self.iconst(u as i64), self.slot_of_pos(p));
-                self.call(h::store_upval as *const () as usize, &[self.cl, uv, src], 0);
+                self.call(Helper::StoreUpval, &[self.cl, uv, src]);
             }
             Op::LoadGlobal(g) => {
                 if let Some(&(_, i)) = self.u.promoted.iter().find(|(pg, _)| *pg == g) {
@@ -163,7 +163,7 @@ impl Lower<'_, '_> {
                     self.set_ip(ip);
                     let gv = self.iconst(g as i64);
                     let dst = self.slot_of_pos(self.stack.len());
-                    let (tg, pl) = self.call2(h::load_global as *const () as usize, &[gv, dst]);
+                    let (tg, pl) = self.call2(Helper::LoadGlobal, &[gv, dst]);
                     self.check_error(tg);
                     self.push_result(ip, produced, tg, pl);
                 }
@@ -189,7 +189,7 @@ impl Lower<'_, '_> {
                     self.materialize(p);
                     self.stack.pop();
                     let (gv, src) = (self.iconst(g as i64), self.slot_of_pos(p));
-                    self.call(h::store_global as *const () as usize, &[gv, src], 0);
+                    self.call(Helper::StoreGlobal, &[gv, src]);
                 }
             }
             Op::LoadBuiltin(b) => self.stack.push(Sv::Builtin(b)),
@@ -275,7 +275,7 @@ impl Lower<'_, '_> {
                     }
                     Sv::Boxed => {
                         let idx = self.slot_of_pos(self.stack.len() - 1);
-                        let r = self.call(h::is_null as *const () as usize, &[idx], 1)[0];
+                        let r = self.call(Helper::IsNull, &[idx])[0];
                         let (tb, targs) = self.block_args(t as usize)?;
                         self.stack.pop();
                         let (fb, fargs) = self.block_args(ip + 1)?;
@@ -305,7 +305,7 @@ impl Lower<'_, '_> {
                     self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64),
                 );
                 let (n, w) = (self.iconst(argc as i64), self.iconst(wb as i64));
-                let (tg, pl) = self.call2(h::call_method as *const () as usize, &[at, name, n, w]);
+                let (tg, pl) = self.call2(Helper::CallMethod, &[at, name, n, w]);
                 self.check_error(tg);
                 self.stack.truncate(p);
                 // A write-back call also leaves the receiver and whether it changed.
@@ -333,7 +333,7 @@ impl Lower<'_, '_> {
                         let dst = self.b.ins().iadd_imm_s(self.base, at);
                         if let Sv::Boxed = sv {
                             let src = self.slot_of_pos(self.stack.len());
-                            self.call(h::move_slot as *const () as usize, &[src, dst], 2);
+                            self.call(Helper::MoveSlot, &[src, dst]);
                         } else {
                             self.box_into(dst, sv);
                         }
@@ -351,11 +351,7 @@ impl Lower<'_, '_> {
                 let dst = self.slot_of_pos(self.stack.len());
                 let pp =
                     self.iconst(&self.u.proto.protos[p as usize] as *const Rc<FuncProto> as i64);
-                self.call(
-                    h::make_closure as *const () as usize,
-                    &[self.cl, self.base, pp, dst],
-                    2,
-                );
+                self.call(Helper::MakeClosure, &[self.cl, self.base, pp, dst]);
                 self.stack.push(Sv::Boxed);
             }
             Op::MakeArray(n) | Op::MakeDict(n) | Op::Concat(n) => {
@@ -369,9 +365,9 @@ impl Lower<'_, '_> {
                 self.set_ip(ip);
                 let (first, nv) = (self.slot_of_pos(p), self.iconst(n as i64));
                 let f = match op {
-                    Op::MakeArray(_) => h::make_array as *const () as usize,
-                    Op::MakeDict(_) => h::make_dict as *const () as usize,
-                    _ => h::concat as *const () as usize,
+                    Op::MakeArray(_) => Helper::MakeArray,
+                    Op::MakeDict(_) => Helper::MakeDict,
+                    _ => Helper::Concat,
                 };
                 let (tg, _) = self.call2(f, &[first, nv]);
                 if matches!(op, Op::MakeDict(_)) {
@@ -387,9 +383,9 @@ impl Lower<'_, '_> {
                 self.set_ip(ip);
                 let a = self.slot_of_pos(p);
                 let f = if matches!(op, Op::ArrayPush) {
-                    h::array_push as *const () as usize
+                    Helper::ArrayPush
                 } else {
-                    h::dict_insert as *const () as usize
+                    Helper::DictInsert
                 };
                 let (tg, _) = self.call2(f, &[a]);
                 self.check_error(tg);
@@ -401,7 +397,7 @@ impl Lower<'_, '_> {
                 let p = self.stack.len() - def.fields.len();
                 self.materialize_range(p);
                 let (dp, first) = (self.iconst(def as *const _ as i64), self.slot_of_pos(p));
-                self.call(h::make_struct as *const () as usize, &[dp, first], 2);
+                self.call(Helper::MakeStruct, &[dp, first]);
                 self.stack.truncate(p);
                 self.stack.push(Sv::Boxed);
             }
@@ -421,12 +417,12 @@ impl Lower<'_, '_> {
                 self.set_ip(ip);
                 let a = self.slot_of_pos(p);
                 let (tg, pl) = if let Sv::I(k) = key {
-                    self.call2(h::index_int as *const () as usize, &[a, k])
+                    self.call2(Helper::IndexInt, &[a, k])
                 } else {
                     self.stack.push(key);
                     self.materialize(p + 1);
                     self.stack.pop();
-                    self.call2(h::index as *const () as usize, &[a])
+                    self.call2(Helper::Index, &[a])
                 };
                 self.check_error(tg);
                 self.stack.pop();
@@ -467,7 +463,7 @@ impl Lower<'_, '_> {
                         self.iconst(vt as i64),
                     );
                     let (tg, _) = self.call2(
-                        h::store_index_int as *const () as usize,
+                        Helper::StoreIndexInt,
                         &[self.cl, self.base, pv, key, vt, vp, vs],
                     );
                     self.check_error(tg);
@@ -482,7 +478,7 @@ impl Lower<'_, '_> {
                 self.set_ip(ip);
                 let (pv, v) = (self.iconst(pi as i64), self.slot_of_pos(p));
                 let (tg, _) = self.call2(
-                    h::store_path as *const () as usize,
+                    Helper::StorePath,
                     &[self.cl, self.base, pv, v],
                 );
                 self.check_error(tg);
@@ -493,7 +489,7 @@ impl Lower<'_, '_> {
                 self.materialize(p);
                 self.set_ip(ip);
                 let (slot, src) = (self.slot_of_local(s as usize), self.slot_of_pos(p));
-                let (tg, _) = self.call2(h::iter_prep as *const () as usize, &[slot, src]);
+                let (tg, _) = self.call2(Helper::IterPrep, &[slot, src]);
                 self.check_error(tg);
                 self.stack.pop();
             }
@@ -502,7 +498,7 @@ impl Lower<'_, '_> {
                     self.slot_of_local(s as usize),
                     self.slot_of_pos(self.stack.len()),
                 );
-                let (tg, pl) = self.call2(h::iter_next as *const () as usize, &[slot, dst]);
+                let (tg, pl) = self.call2(Helper::IterNext, &[slot, dst]);
                 let done = self.b.ins().icmp_imm_s(IntCC::Equal, tg, tag::DONE as i64);
                 let (eb, eargs) = self.block_args(exit as usize)?;
                 let more = self.b.create_block();
@@ -637,7 +633,7 @@ impl Lower<'_, '_> {
         self.set_ip(ip);
         let (uv, first) = (self.iconst(u as i64), self.slot_of_pos(p));
         let (tg, _) = self.call2(
-            h::update_var as *const () as usize,
+            Helper::UpdateVar,
             &[self.cl, self.base, uv, first],
         );
         self.check_error(tg);
@@ -650,7 +646,7 @@ impl Lower<'_, '_> {
     pub(super) fn load_upval_helper(&mut self, ip: usize, u: u32, produced: Ty) {
         let uv = self.iconst(u as i64);
         let dst = self.slot_of_pos(self.stack.len());
-        let (tg, pl) = self.call2(h::load_upval as *const () as usize, &[self.cl, uv, dst]);
+        let (tg, pl) = self.call2(Helper::LoadUpval, &[self.cl, uv, dst]);
         self.push_result(ip, produced, tg, pl);
     }
 
@@ -663,7 +659,7 @@ impl Lower<'_, '_> {
             self.slot_of_pos(p),
             self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64),
         );
-        let (tg, pl) = self.call2(h::get_field as *const () as usize, &[a, name]);
+        let (tg, pl) = self.call2(Helper::GetField, &[a, name]);
         self.check_error(tg);
         self.stack.pop();
         self.push_result(ip, produced, tg, pl);
@@ -685,7 +681,7 @@ impl Lower<'_, '_> {
         let dst = self.slot_of_local(s);
         if let Sv::Boxed = sv {
             let src = self.slot_of_pos(self.stack.len());
-            self.call(h::move_slot as *const () as usize, &[src, dst], 2);
+            self.call(Helper::MoveSlot, &[src, dst]);
         } else {
             self.box_into(dst, sv);
         }
@@ -721,7 +717,7 @@ impl Lower<'_, '_> {
         self.stack.pop();
         self.set_ip(ip);
         let (c, a) = (self.iconst(code), self.slot_of_pos(p));
-        self.call2(h::unop as *const () as usize, &[c, a])
+        self.call2(Helper::Unop, &[c, a])
     }
 
     /// Binary helper on the top two entries; result in the lower slot.
@@ -731,7 +727,7 @@ impl Lower<'_, '_> {
         self.stack.truncate(p);
         self.set_ip(ip);
         let (c, a) = (self.iconst(code), self.slot_of_pos(p));
-        let r = self.call2(h::binop as *const () as usize, &[c, a]);
+        let r = self.call2(Helper::Binop, &[c, a]);
         self.check_error(r.0);
         r
     }
@@ -807,10 +803,7 @@ impl Lower<'_, '_> {
                         if matches!(op, Op::Div) {
                             self.b.ins().fdiv(x, y)
                         } else {
-                            let sig = self.sig(&[t::F64, t::F64], &[t::F64]);
-                            let f = self.iconst(h::fmod as *const () as usize as i64);
-                            let call = self.b.ins().call_indirect(sig, f, &[x, y]);
-                            self.b.inst_results(call)[0]
+                            self.call(Helper::Fmod, &[x, y])[0]
                         }
                     }
                 };
