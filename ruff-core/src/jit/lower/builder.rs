@@ -52,6 +52,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             one: None,
             exit_area: None,
             epoch_checked: false,
+            globals_in_memory: false,
             record_written: false,
             heap_result: false,
             nslots,
@@ -396,6 +397,7 @@ impl<'a, 'u> Lower<'a, 'u> {
         for (p, sv) in st.iter().enumerate() {
             self.plan_write(&mut plan, (self.nslots + p) as i64, *sv);
         }
+        let write_globals = write_globals && !self.globals_in_memory;
         self.plan_locals(&mut plan, null.as_deref(), write_globals);
         self.store_exit_values(&plan.vals);
         let span = self
@@ -663,6 +665,7 @@ impl<'a, 'u> Lower<'a, 'u> {
     }
 
     pub(super) fn flush_globals(&mut self) {
+        self.globals_in_memory = true;
         for k in 0..self.u.promoted.len() {
             if !self.u.dirty_globals[k] {
                 continue;
@@ -716,6 +719,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             let var = self.vars[i].expect("promoted globals are typed");
             self.b.def_var(var, v);
         }
+        self.globals_in_memory = false;
     }
 
     // ----- unit bodies ---------------------------------------------------

@@ -745,6 +745,12 @@ struct Lower<'a, 'u> {
     /// Cleared at every jump target and helper call; kept across a direct
     /// call of this unit to itself when its code cannot rebind globals.
     epoch_checked: bool,
+    /// Promoted globals were written to memory for user code that may
+    /// change them (`flush_globals`) and are not re-read yet
+    /// (`reload_globals`): until then memory holds their values, and an
+    /// exit (a failed guard on the call's result) must not write the
+    /// registers' stale copies back.
+    globals_in_memory: bool,
     /// The stack slot exits pass their unboxed values in (one per frame,
     /// as big as the largest exit needs).
     exit_area: Option<cranelift_codegen::ir::StackSlot>,
