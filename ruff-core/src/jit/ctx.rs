@@ -19,10 +19,13 @@ pub struct Ret2 {
 
 /// The tags of `Ret2`.
 pub mod tag {
-    pub const NULL: u64 = 0;
-    pub const BOOL: u64 = 1;
-    pub const INT: u64 = 2;
-    pub const FLOAT: u64 = 3;
+    use crate::runtime::value::tag as value;
+    // Scalars return with their value tags; the other tags are the
+    // protocol's own and must not collide with them.
+    pub const NULL: u64 = value::NULL as u64;
+    pub const BOOL: u64 = value::BOOL as u64;
+    pub const INT: u64 = value::INT as u64;
+    pub const FLOAT: u64 = value::FLOAT as u64;
     /// A heap value, written by the callee into the VM stack slot it was
     /// given (for a function: the slot just below its frame base).
     pub const HEAP: u64 = 4;
@@ -36,6 +39,9 @@ pub mod tag {
     pub const NOT_ENTERED: u64 = 8;
     /// The callee's prologue found the recursion limit reached: nothing ran.
     pub const OVERFLOW: u64 = 9;
+    /// A builtin function; the payload is its id (`helpers::put`).
+    pub const BUILTIN: u64 = 10;
+    const _: () = assert!(FLOAT < HEAP);
 }
 
 impl Ret2 {
@@ -109,17 +115,20 @@ pub struct JitCtx {
 
 /// Field offsets used by the code generator.
 pub mod off {
-    pub const TOP: i32 = 8;
-    pub const SHADOW_LIMIT: i32 = 16;
-    pub const SHADOW: i32 = 24;
-    pub const VM_FRAMES: i32 = 32;
-    pub const FN_EPOCH: i32 = 40;
-    pub const STRESS_LEFT: i32 = 48;
-    pub const STRESS_EVERY: i32 = 56;
-    pub const RET_TAG: i32 = 64;
-    pub const SHADOW_SIZE: i64 = 16;
-    pub const SHADOW_IP: i32 = 8;
-    pub const SHADOW_VM_FRAMES: i32 = 12;
+    use super::{JitCtx, Shadow};
+    use std::mem::{offset_of, size_of};
+
+    pub const TOP: i32 = offset_of!(JitCtx, top) as i32;
+    pub const SHADOW_LIMIT: i32 = offset_of!(JitCtx, shadow_limit) as i32;
+    pub const SHADOW: i32 = offset_of!(JitCtx, shadow) as i32;
+    pub const VM_FRAMES: i32 = offset_of!(JitCtx, vm_frames) as i32;
+    pub const FN_EPOCH: i32 = offset_of!(JitCtx, fn_epoch) as i32;
+    pub const STRESS_LEFT: i32 = offset_of!(JitCtx, stress_left) as i32;
+    pub const STRESS_EVERY: i32 = offset_of!(JitCtx, stress_every) as i32;
+    pub const RET_TAG: i32 = offset_of!(JitCtx, ret_tag) as i32;
+    pub const SHADOW_SIZE: i64 = size_of::<Shadow>() as i64;
+    pub const SHADOW_IP: i32 = offset_of!(Shadow, ip) as i32;
+    pub const SHADOW_VM_FRAMES: i32 = offset_of!(Shadow, vm_frames) as i32;
 }
 
 impl JitCtx {

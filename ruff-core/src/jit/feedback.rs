@@ -11,11 +11,13 @@ use crate::runtime::value::Value;
 
 /// Feedback bits: which kinds of values an instruction produced.
 pub mod kind {
-    pub const NULL: u8 = 1;
-    pub const BOOL: u8 = 2;
-    pub const INT: u8 = 4;
-    pub const FLOAT: u8 = 8;
-    pub const OTHER: u8 = 16;
+    use crate::runtime::value::tag;
+    // One bit per scalar value tag, one for everything else.
+    pub const NULL: u8 = 1 << tag::NULL;
+    pub const BOOL: u8 = 1 << tag::BOOL;
+    pub const INT: u8 = 1 << tag::INT;
+    pub const FLOAT: u8 = 1 << tag::FLOAT;
+    pub const OTHER: u8 = 1 << (tag::FLOAT + 1);
 }
 
 #[inline]

@@ -23,9 +23,6 @@ use crate::runtime::vm::{Unwind, Vm};
 
 use super::ctx::{tag, JitCtx, Ret2};
 
-/// The tag `put` uses for a builtin function id.
-pub const TAG_BUILTIN: u64 = 10;
-
 #[inline]
 pub fn encode(v: &Value) -> Ret2 {
     match v {
@@ -42,7 +39,7 @@ pub fn decode(t: u64, payload: u64) -> Value {
         tag::BOOL => Value::Bool(payload != 0),
         tag::INT => Value::Int(payload as i64),
         tag::FLOAT => Value::Float(f64::from_bits(payload)),
-        TAG_BUILTIN => Value::Builtin(payload as u16),
+        tag::BUILTIN => Value::Builtin(payload as u16),
         _ => Value::Null,
     }
 }

@@ -19,12 +19,8 @@ use crate::runtime::value::{Closure, StructObj, Value};
 use crate::runtime::vm::Vm;
 
 /// Tags of the heap variants (`repr(u8)` numbers variants in order).
-pub mod vtag {
-    pub const ARRAY: u8 = 5;
-    pub const FUNC: u8 = 7;
-    pub const BUILTIN: u8 = 8;
-    pub const STRUCT: u8 = 9;
-}
+/// Value tag bytes native code tests (`runtime::value::tag`, the one table).
+pub use crate::runtime::value::tag as vtag;
 
 /// Byte offsets. `rc_*` are from the pointer an `Rc` stores (its heap box),
 /// `vec_*` from the start of a `Vec`.

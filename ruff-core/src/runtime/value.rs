@@ -86,12 +86,41 @@ impl Clone for Value {
     }
 }
 
-/// Tag bytes of the scalar variants (`repr(u8)` numbers variants in order).
+/// The one table of `Value`'s tag bytes (`repr(u8)` numbers the variants in
+/// order). The dispatch loop, native code (`jit::layout`), the JIT's return
+/// protocol (`jit::ctx::tag`) and type feedback (`jit::feedback::kind`) all
+/// derive theirs from it. Checked below at build time where a value can be
+/// built in a constant, and by unit tests for the heap variants.
 pub mod tag {
     pub const NULL: u8 = 0;
     pub const BOOL: u8 = 1;
     pub const INT: u8 = 2;
     pub const FLOAT: u8 = 3;
+    pub const STR: u8 = 4;
+    pub const ARRAY: u8 = 5;
+    pub const DICT: u8 = 6;
+    pub const FUNC: u8 = 7;
+    pub const BUILTIN: u8 = 8;
+    pub const STRUCT: u8 = 9;
+    pub const ENUM: u8 = 10;
+    pub const ERROR: u8 = 11;
+    pub const CELL: u8 = 12;
+
+    use super::Value;
+
+    /// The tag byte of `v`.
+    pub const fn of(v: Value) -> u8 {
+        // SAFETY: `Value` is `repr(u8)`: its first byte is the tag.
+        let t = unsafe { *(&v as *const Value as *const u8) };
+        std::mem::forget(v);
+        t
+    }
+
+    const _: () = assert!(of(Value::Null) == NULL);
+    const _: () = assert!(of(Value::Bool(true)) == BOOL);
+    const _: () = assert!(of(Value::Int(-1)) == INT);
+    const _: () = assert!(of(Value::Float(0.5)) == FLOAT);
+    const _: () = assert!(of(Value::Builtin(3)) == BUILTIN);
 }
 
 impl Value {
@@ -386,6 +415,23 @@ mod tests {
             unsafe { *(&Value::Null as *const Value as *const u8) },
             tag::NULL
         );
+    }
+
+    #[test]
+    fn heap_tags_match_the_table() {
+        let byte = |v: &Value| unsafe { *(v as *const Value as *const u8) };
+        let cases = [
+            (Value::Str(Rc::new("s".into())), tag::STR),
+            (Value::array(vec![]), tag::ARRAY),
+            (Value::Dict(Rc::new(DictMap::new())), tag::DICT),
+            (
+                Value::Cell(Rc::new(std::cell::RefCell::new(Value::Null))),
+                tag::CELL,
+            ),
+        ];
+        for (v, t) in &cases {
+            assert_eq!(byte(v), *t, "{v:?}");
+        }
     }
 
     #[test]

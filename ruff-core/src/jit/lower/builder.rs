@@ -13,7 +13,6 @@ use crate::runtime::value::Value;
 
 use super::super::ctx::{off, tag};
 use super::super::exits::{ExitInfo, ExitReason, Write};
-use super::super::helpers as h;
 use super::super::types::Ty;
 use cranelift_codegen::ir::FuncRef;
 use cranelift_frontend::FunctionBuilder;
@@ -233,7 +232,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             }
             Sv::Builtin(id) => {
                 let v = self.iconst(id as i64);
-                self.put(idx, h::TAG_BUILTIN, v)
+                self.put(idx, tag::BUILTIN, v)
             }
             Sv::Const(k) => {
                 let ptr = self.iconst(&self.u.proto.consts[k as usize] as *const Value as i64);
@@ -502,7 +501,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             },
             Sv::Builtin(id) => Write::Imm {
                 dst,
-                tag: h::TAG_BUILTIN,
+                tag: tag::BUILTIN,
                 payload: id as u64,
             },
             Sv::Const(k) => Write::Const {
