@@ -99,3 +99,27 @@ mod tests {
         assert_eq!(methods.len(), 1, "{units:?}");
     }
 }
+
+/// What a programmer can change so that the JIT compiles the code, for a
+/// refusal code (`compile_refused`'s `code`, `Verdict::Refused::code`).
+/// `None` for codes that are JIT limitations or bugs, not the program's.
+pub fn advice(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "unsupported-op: try" => {
+            "move the try/except out of the hot loop or function (for example into a small helper that the hot code calls), so the hot part can be compiled"
+        }
+        "unsupported-op: enum" => {
+            "keep enum values and `match` on enum variants out of the hot code (for example pass an int or bool tag instead)"
+        }
+        "unsupported-op: spread" => {
+            "build the array or dict with `push`/assignment instead of `...` in the hot code"
+        }
+        "unsupported-op: rest-pattern" => {
+            "index the elements (`xs[0]`, `slice(xs, 1)`) instead of a `...rest` pattern in the hot code"
+        }
+        "blacklisted" => {
+            "keep the types of the values in this code stable (the same variable holding ints in one iteration and floats or other values in another makes compiled code give up)"
+        }
+        _ => return None,
+    })
+}
