@@ -46,7 +46,12 @@ pub fn analyze(text: Arc<String>) -> Analysis {
     diagnostics.extend(resolution.diagnostics.iter().cloned());
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     let index = SemanticIndex::build(&parsed.program, &resolution, text.len() as u32);
-    let eligibility = jit_insight::static_eligibility(&text, &parsed.program);
+    let errors: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.span)
+        .collect();
+    let eligibility = jit_insight::static_eligibility(&text, &parsed.program, &errors);
     Analysis {
         text,
         lines,

@@ -19,6 +19,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod documents;
 pub mod folding;
+pub mod framing;
 pub mod goto;
 pub mod hover;
 pub mod index;
