@@ -16,8 +16,8 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::analysis::Analysis;
-use crate::index::{kind_word, FuncSig};
 use crate::cursor::{self, Before};
+use crate::index::{kind_word, FuncSig};
 
 const KEYWORDS: &[&str] = &[
     "func", "let", "mut", "const", "if", "else", "for", "in", "while", "loop", "return", "break",

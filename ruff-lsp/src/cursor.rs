@@ -34,7 +34,9 @@ pub fn in_comment_or_string(a: &Analysis, offset: u32) -> bool {
         c.span.start < offset
             && (offset < c.span.end
                 || (offset == c.span.end && !a.slice(c.span).ends_with("*/"))
-                || (offset == text_len && c.span.end == text_len && !a.slice(c.span).ends_with("*/")))
+                || (offset == text_len
+                    && c.span.end == text_len
+                    && !a.slice(c.span).ends_with("*/")))
     });
     if in_comment {
         return true;

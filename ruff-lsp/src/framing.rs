@@ -104,8 +104,7 @@ impl Deframer {
             // A next header inside the claimed body: the length is too large.
             let available = (self.buf.len() - header_end).min(len);
             let from = self.checked.saturating_sub(32);
-            if let Found::At(p) = find_header(&self.buf[header_end..header_end + available], from)
-            {
+            if let Found::At(p) = find_header(&self.buf[header_end..header_end + available], from) {
                 self.checked = 0;
                 self.buf.drain(..header_end + p);
                 return Some(Item::Error(
@@ -158,9 +157,11 @@ fn content_length(headers: &[u8]) -> Result<usize, String> {
         };
         if name.trim().eq_ignore_ascii_case("content-length") {
             let value = value.trim();
-            length = Some(value.parse::<usize>().map_err(|_| {
-                format!("Parse error: invalid Content-Length {value:?}")
-            })?);
+            length = Some(
+                value
+                    .parse::<usize>()
+                    .map_err(|_| format!("Parse error: invalid Content-Length {value:?}"))?,
+            );
         }
     }
     length.ok_or_else(|| "Parse error: missing Content-Length header".to_string())
@@ -276,10 +277,7 @@ mod tests {
 
     #[test]
     fn headers_in_any_case_and_bare_newlines() {
-        let stream = format!(
-            "content-length:{}\nContent-Type: x\n\n{OK}",
-            OK.len()
-        );
+        let stream = format!("content-length:{}\nContent-Type: x\n\n{OK}", OK.len());
         assert!(is_ok_body(&items(&stream)[0]));
     }
 

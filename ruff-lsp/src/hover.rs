@@ -7,8 +7,8 @@ use ruff_core::runtime::builtins;
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
 use crate::analysis::Analysis;
-use crate::insight_view::{self, Measured};
 use crate::index::{kind_word, FuncSig, Role};
+use crate::insight_view::{self, Measured};
 use crate::positions;
 
 /// `hover`, plus what the last run with JIT insight measured here: the
@@ -60,7 +60,9 @@ fn observed_types(a: &Analysis, offset: u32, m: &Measured) -> Option<Vec<String>
     let mut types: Vec<String> = Vec::new();
     for o in &m.telemetry.observed {
         let refers = matches!(a.resolution.uses.get(&o.span.start), Some(Res::Decl(x)) if *x == d)
-            && a.index.ident_at(o.span.start).is_some_and(|i| i.span == o.span);
+            && a.index
+                .ident_at(o.span.start)
+                .is_some_and(|i| i.span == o.span);
         if refers {
             for t in &o.types {
                 if !types.contains(t) {

@@ -224,10 +224,7 @@ fn function_view(t: &Telemetry, u: &UnitFacts, name: &str, line: u32) -> View {
                 thousands(s.entries)
             ));
         }
-        Some(s) => story.push(format!(
-            "interpreted: {} calls",
-            thousands(s.entries)
-        )),
+        Some(s) => story.push(format!("interpreted: {} calls", thousands(s.entries))),
         None => {}
     }
     if let Some(s) = s.filter(|s| s.exits > 0) {
@@ -326,10 +323,7 @@ pub fn exit_diagnostics(a: &Analysis, measured: Option<&Measured>) -> Vec<lsp::D
                     d.expected, d.observed
                 ));
             }
-            message.push_str(&format!(
-                "; at least {} times here",
-                thousands(d.at_least)
-            ));
+            message.push_str(&format!("; at least {} times here", thousands(d.at_least)));
             if let Some(total) = t.unit_exits(&d.unit) {
                 message.push_str(&format!(
                     ", {} exits in this {} in all",

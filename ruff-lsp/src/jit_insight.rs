@@ -337,17 +337,36 @@ struct P { x, func get(self) { return self.x } }
         let src = "func f() { break }\nfunc g() { try { h() } except e { } }\nfunc h() { return f() }\nwhile true { }\n";
         let p = parse(src);
         let a = crate::test_support::analysis(src);
-        let errors: Vec<Span> = a.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.span).collect();
+        let errors: Vec<Span> = a
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.span)
+            .collect();
         assert!(!errors.is_empty());
         let v = static_eligibility(src, &p.program, &errors);
         let names: Vec<(&str, String)> = v.iter().map(|e| (e.name.as_str(), e.label())).collect();
-        assert!(names.contains(&("g", "not compiled: try".to_string())), "{names:?}");
-        assert!(names.contains(&("while", "⚡ JIT-eligible".to_string())), "{names:?}");
-        assert!(!names.iter().any(|(n, _)| *n == "f"), "the function with the error has no verdict");
-        let Verdict::Refused { span, .. } = &v.iter().find(|e| e.name == "g").unwrap().verdict else {
+        assert!(
+            names.contains(&("g", "not compiled: try".to_string())),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&("while", "⚡ JIT-eligible".to_string())),
+            "{names:?}"
+        );
+        assert!(
+            !names.iter().any(|(n, _)| *n == "f"),
+            "the function with the error has no verdict"
+        );
+        let Verdict::Refused { span, .. } = &v.iter().find(|e| e.name == "g").unwrap().verdict
+        else {
             panic!()
         };
-        assert!(src[span.range()].starts_with("try"), "{:?}", &src[span.range()]);
+        assert!(
+            src[span.range()].starts_with("try"),
+            "{:?}",
+            &src[span.range()]
+        );
     }
 
     #[test]
@@ -359,12 +378,6 @@ struct P { x, func get(self) { return self.x } }
             .filter(|e| e.1 == InsightKind::Loop)
             .map(|e| e.2.as_str())
             .collect();
-        assert_eq!(
-            loops,
-            vec![
-                "not compiled: enum",
-                "not compiled: enum"
-            ]
-        );
+        assert_eq!(loops, vec!["not compiled: enum", "not compiled: enum"]);
     }
 }

@@ -301,7 +301,8 @@ impl State {
                     .progress(t, "Run with JIT insight")
                     .with_message(format!(
                         "running {} (stopped after {} s)",
-                        path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                        path.file_name()
+                            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
                         timeout.as_secs_f64()
                     ))
                     .begin()
@@ -346,17 +347,12 @@ impl State {
             .iter()
             .filter(|u| u.summary.is_some_and(|s| s.compiled))
             .count();
-        let jit = format!(
-            "{compiled} units compiled, {} exit sites",
-            t.exits.len()
-        );
+        let jit = format!("{compiled} units compiled, {} exit sites", t.exits.len());
         let summary = if outcome.timed_out {
-            format!(
-                "stopped after {} s (timeout); {jit}",
-                timeout.as_secs_f64()
-            )
+            format!("stopped after {} s (timeout); {jit}", timeout.as_secs_f64())
         } else if failed {
-            let code = exit_code.map_or_else(|| "a signal".to_string(), |c| format!("exit code {c}"));
+            let code =
+                exit_code.map_or_else(|| "a signal".to_string(), |c| format!("exit code {c}"));
             format!(
                 "failed after {ms} ms ({code}): {}; {jit}",
                 error_line(&outcome.stderr)

@@ -12,8 +12,8 @@ use tower_lsp_server::ls_types::{
 
 use crate::analysis::Analysis;
 use crate::completion::builtin_params;
-use crate::index::FuncSig;
 use crate::cursor::{self, Before};
+use crate::index::FuncSig;
 
 pub fn signature_help(a: &Analysis, offset: u32) -> Option<SignatureHelp> {
     let offset = offset.min(a.text.len() as u32);

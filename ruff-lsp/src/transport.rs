@@ -96,9 +96,10 @@ impl AsyncRead for ChannelReader {
     ) -> Poll<std::io::Result<()>> {
         if self.pos >= self.buf.len() {
             let mut inbox = lock(&self.shared);
-            let blocked = inbox.queue.front().is_some_and(|m| {
-                m.request.is_some() && inbox.in_flight.len() >= MAX_IN_FLIGHT
-            });
+            let blocked = inbox
+                .queue
+                .front()
+                .is_some_and(|m| m.request.is_some() && inbox.in_flight.len() >= MAX_IN_FLIGHT);
             let next = if blocked {
                 None
             } else {
@@ -414,13 +415,22 @@ mod tests {
             validate(br#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"a"}}"#),
             Ok(Kind::Cancel(json!("a")))
         );
-        assert_eq!(validate(br#"{"jsonrpc":"2.0","method":"n"}"#), Ok(Kind::Other));
-        assert_eq!(validate(br#"{"jsonrpc":"2.0","id":1,"result":null}"#), Ok(Kind::Other));
+        assert_eq!(
+            validate(br#"{"jsonrpc":"2.0","method":"n"}"#),
+            Ok(Kind::Other)
+        );
+        assert_eq!(
+            validate(br#"{"jsonrpc":"2.0","id":1,"result":null}"#),
+            Ok(Kind::Other)
+        );
         let (e, not_json) = validate(b"{oops").unwrap_err();
         assert!(not_json && String::from_utf8_lossy(&e).contains("-32700"));
         let (e, not_json) = validate(br#"{"id":7,"method":1}"#).unwrap_err();
         let s = String::from_utf8_lossy(&e);
-        assert!(!not_json && s.contains("-32600") && s.contains("\"id\":7"), "{s}");
+        assert!(
+            !not_json && s.contains("-32600") && s.contains("\"id\":7"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -443,7 +453,10 @@ mod tests {
         let mut want = frame(b"{}");
         want.extend_from_slice(&both);
         assert_eq!(out, want, "our frame goes out first, tower's stay whole");
-        assert!(lock(&shared).in_flight.is_empty(), "the response was counted");
+        assert!(
+            lock(&shared).in_flight.is_empty(),
+            "the response was counted"
+        );
     }
 
     #[test]

@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 
 /// 0-based lines: 2 the 100,000-iteration loop; 5 `hot`; 6 `greet` (its
 /// `try` is refused); 7 `work` (called once, its loop runs by OSR); 8 the
-/// struct with a method; 12 a loop whose variable turns from int to float.
+/// struct with a method (`f` on line 9); 13 a loop whose variable turns from
+/// int to float.
 fn program(sentinel: &Path) -> String {
     format!(
         "write_file(\"{}\", \"ran\")\nmut total := 0\nfor i in range(0, 100000) {{\n    total += i * 2\n}}\nfunc hot(n) {{ return n * 2 }}\nfunc greet(n) {{ try {{ return n }} except e {{ return 0 }} }}\nfunc work() {{ mut s := 0; for j in range(0, 50000) {{ s += j }}; return s }}\nstruct P {{ x: int,\n  func f(self) {{ mut s := 0; for k in range(0, 5000) {{ s += k }}; return P {{ x: s }} }}\n}}\nmut x := 0\nmut h := 0\nfor k in range(0, 3000) {{ if k == 2000 {{ x = 0.5 }} x = x + 1; h = hot(k) }}\nprint(hot(total), greet(1), work(), P {{ x: 1 }}.f().x, x, h)\n",
@@ -87,7 +88,10 @@ fn pct(s: &Value) -> String {
 }
 
 fn hints(lsp: &mut Lsp, uri: &str) -> Vec<(u32, String)> {
-    hints_full(lsp, uri).into_iter().map(|(l, s, _)| (l, s)).collect()
+    hints_full(lsp, uri)
+        .into_iter()
+        .map(|(l, s, _)| (l, s))
+        .collect()
 }
 
 /// (line, label, tooltip).
@@ -168,7 +172,10 @@ fn static_insight_trust_and_measured_run() {
     let try_col = text.lines().nth(6).unwrap().find("try").unwrap() as u64;
     assert_eq!(refused[0]["range"]["start"], pos(6, try_col as u32));
     let msg = refused[0]["message"].as_str().unwrap();
-    assert!(msg.contains("try/except") && msg.contains("To compile it"), "{msg}");
+    assert!(
+        msg.contains("try/except") && msg.contains("To compile it"),
+        "{msg}"
+    );
 
     // Everything a user does while editing: none of it may run the program.
     for (method, params) in [
@@ -188,14 +195,21 @@ fn static_insight_trust_and_measured_run() {
     }
     assert!(hints(&mut lsp, &uri).contains(&(2, "⚡ JIT-eligible".to_string())));
     let l = lenses(&mut lsp, &uri);
-    assert!(l.contains(&(0, "▶ Run with JIT insight".to_string())), "{l:?}");
+    assert!(
+        l.contains(&(0, "▶ Run with JIT insight".to_string())),
+        "{l:?}"
+    );
     assert!(l.contains(&(5, "⚡ JIT-eligible".to_string())), "{l:?}");
     assert!(
-        l.iter().any(|(line, t)| *line == 6 && t.starts_with("Not compiled by the JIT (unsupported-op: try)")),
+        l.iter().any(|(line, t)| *line == 6
+            && t.starts_with("Not compiled by the JIT (unsupported-op: try)")),
         "{l:?}"
     );
     std::thread::sleep(Duration::from_millis(200));
-    assert!(!sentinel.exists(), "the program ran without the run command");
+    assert!(
+        !sentinel.exists(),
+        "the program ran without the run command"
+    );
     assert!(
         !dir.join("ruff-invoked").exists(),
         "ruff was invoked without the run command"
@@ -219,10 +233,23 @@ fn static_insight_trust_and_measured_run() {
         .filter(|m| m["method"] == "window/logMessage")
         .map(|m| m["params"]["message"].as_str().unwrap_or("").to_string())
         .collect();
-    assert!(logged.iter().any(|m| m.contains("a warning on stderr")), "{logged:?}");
-    let seen_methods: Vec<&str> = lsp.seen.iter().filter_map(|m| m["method"].as_str()).collect();
-    assert!(seen_methods.contains(&"workspace/inlayHint/refresh"), "{seen_methods:?}");
-    assert!(seen_methods.contains(&"workspace/codeLens/refresh"), "{seen_methods:?}");
+    assert!(
+        logged.iter().any(|m| m.contains("a warning on stderr")),
+        "{logged:?}"
+    );
+    let seen_methods: Vec<&str> = lsp
+        .seen
+        .iter()
+        .filter_map(|m| m["method"].as_str())
+        .collect();
+    assert!(
+        seen_methods.contains(&"workspace/inlayHint/refresh"),
+        "{seen_methods:?}"
+    );
+    assert!(
+        seen_methods.contains(&"workspace/codeLens/refresh"),
+        "{seen_methods:?}"
+    );
 
     // Loops: the share is native_iterations / iterations of the summary.
     let big = summary(&ev, |u| u["loop_line"] == 3);
@@ -230,11 +257,17 @@ fn static_insight_trust_and_measured_run() {
     let h = hints_full(&mut lsp, &uri);
     let (_, label, tooltip) = h.iter().find(|(l, _, _)| *l == 2).unwrap();
     assert_eq!(label, &format!("⚡ {} native", pct(big)), "{h:?}");
-    assert!(label.chars().count() <= 16, "short enough not to be cut: {label}");
-    assert!(tooltip.contains(&format!(
-        "{} of 100,000 iterations ran natively",
-        thousands(big["native_iterations"].as_u64().unwrap())
-    )), "{tooltip}");
+    assert!(
+        label.chars().count() <= 16,
+        "short enough not to be cut: {label}"
+    );
+    assert!(
+        tooltip.contains(&format!(
+            "{} of 100,000 iterations ran natively",
+            thousands(big["native_iterations"].as_u64().unwrap())
+        )),
+        "{tooltip}"
+    );
 
     let l = lenses(&mut lsp, &uri);
     let lens = |line: u32| {
@@ -247,20 +280,29 @@ fn static_insight_trust_and_measured_run() {
     let hot = summary(&ev, |u| u["function"] == "hot" && u["kind"] == "function");
     assert!(hot["compiled"].as_bool().unwrap());
     assert!(
-        lens(5).contains(&format!("{} native entries", thousands(hot["native_entries"].as_u64().unwrap()))),
-        "{}", lens(5)
+        lens(5).contains(&format!(
+            "{} native entries",
+            thousands(hot["native_entries"].as_u64().unwrap())
+        )),
+        "{}",
+        lens(5)
     );
     // A function run once whose loop went native by OSR shows that loop.
     let work_loop = summary(&ev, |u| u["function"] == "work" && u["kind"] == "loop");
     assert!(
-        lens(7).contains(&format!("its loop at line 8 ran {} native (OSR)", pct(work_loop))),
-        "{}", lens(7)
+        lens(7).contains(&format!(
+            "its loop at line 8 ran {} native (OSR)",
+            pct(work_loop)
+        )),
+        "{}",
+        lens(7)
     );
     // The method: whatever the telemetry says about `f` and its loop.
     let method_loop = summary(&ev, |u| u["function"] == "f" && u["kind"] == "loop");
     assert!(
         lens(9).contains(&format!("ran {} native (OSR)", pct(method_loop))),
-        "{}", lens(9)
+        "{}",
+        lens(9)
     );
     assert!(
         l.iter().any(|(_, t)| t.starts_with("last run: ran in")),
@@ -278,27 +320,65 @@ fn static_insight_trust_and_measured_run() {
         let m = d["message"].as_str().unwrap();
         assert!(m.contains(e["reason"].as_str().unwrap()), "{m}");
         if e["reason"] == "type-guard" {
-            assert!(m.contains(&format!("expected {}, observed {}", e["expected"].as_str().unwrap(), e["observed"].as_str().unwrap())), "{m}");
+            assert!(
+                m.contains(&format!(
+                    "expected {}, observed {}",
+                    e["expected"].as_str().unwrap(),
+                    e["observed"].as_str().unwrap()
+                )),
+                "{m}"
+            );
         } else {
             assert!(!m.contains("expected none"), "{m}");
         }
         let total = summary(&ev, |u| *u == e["unit"])["exits"].as_u64().unwrap();
-        assert!(m.contains(&format!("{} exits in this", thousands(total))), "{m}");
+        assert!(
+            m.contains(&format!("{} exits in this", thousands(total))),
+            "{m}"
+        );
     }
     // Hover on a global read in a loop shows the kinds observed at run time.
     let observed: Vec<&Value> = ev.iter().filter(|e| e["event"] == "observed").collect();
     assert!(!observed.is_empty(), "the run exported type feedback");
-    let x_line = text.lines().nth(12).unwrap();
+    let x_line = text.lines().nth(13).unwrap();
     let x_col = x_line.find("x + 1").unwrap() as u32;
-    let r = lsp.request("textDocument/hover", doc_pos(&uri, 12, x_col));
-    let hover = r["result"]["contents"]["value"].as_str().unwrap_or("").to_string();
-    let x_start = text.lines().take(12).map(|l| l.len() + 1).sum::<usize>() as u64 + x_col as u64;
+    let r = lsp.request("textDocument/hover", doc_pos(&uri, 13, x_col));
+    let hover = r["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let x_start = text.lines().take(13).map(|l| l.len() + 1).sum::<usize>() as u64 + x_col as u64;
+    // The reads of `x` anywhere (a one-byte identifier `x`).
+    let bytes = text.as_bytes();
+    let x_reads: Vec<u64> = (0..bytes.len())
+        .filter(|&i| {
+            bytes[i] == b'x'
+                && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+                && !bytes
+                    .get(i + 1)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        })
+        .map(|i| i as u64)
+        .collect();
+    assert!(x_reads.contains(&x_start));
     let want: Vec<String> = observed
         .iter()
-        .filter(|e| e["span"][0] == x_start)
-        .flat_map(|e| e["types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()))
+        .filter(|e| {
+            x_reads.contains(&e["span"][0].as_u64().unwrap())
+                && e["span"][1].as_u64().unwrap() == e["span"][0].as_u64().unwrap() + 1
+        })
+        .flat_map(|e| {
+            e["types"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+        })
         .collect();
-    assert!(!want.is_empty(), "feedback recorded for the read of x: {observed:?}");
+    assert!(
+        !want.is_empty(),
+        "feedback recorded for the read of x: {observed:?}"
+    );
     for t in &want {
         assert!(hover.contains(t), "{t} missing from {hover}");
     }
@@ -345,7 +425,10 @@ fn a_failed_run_says_so_with_the_error() {
     assert!(summary.starts_with("failed"), "{summary}");
     assert!(summary.contains("Division by zero"), "{summary}");
     let l = lenses(&mut lsp, &uri);
-    assert!(l.iter().any(|(_, t)| t.starts_with("last run: failed")), "{l:?}");
+    assert!(
+        l.iter().any(|(_, t)| t.starts_with("last run: failed")),
+        "{l:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -367,7 +450,11 @@ fn the_timeout_argument_of_the_command_is_honoured() {
         json!({"command": "ruffLang.runWithJitInsight", "arguments": [{"uri": uri, "timeoutSeconds": 1}]}),
     );
     assert_eq!(r["result"]["timedOut"], true, "{r}");
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -435,9 +522,18 @@ fn jit_hints_setting_turns_static_insight_off_and_on() {
     );
     assert_eq!(lenses(&mut lsp, uri).len(), 2);
     // Refusals are JIT hints too: shown only while the setting is on.
-    lsp.open("file:///tmp/hints-try.ruff", "func g() { try { } except e { } }\n");
-    let d = lsp.wait_notification("textDocument/publishDiagnostics", |p| p["uri"] == "file:///tmp/hints-try.ruff");
-    assert!(d["params"]["diagnostics"].as_array().unwrap().iter().any(|x| x["code"] == "jit-refused"));
+    lsp.open(
+        "file:///tmp/hints-try.ruff",
+        "func g() { try { } except e { } }\n",
+    );
+    let d = lsp.wait_notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == "file:///tmp/hints-try.ruff"
+    });
+    assert!(d["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["code"] == "jit-refused"));
     lsp.notify(
         "workspace/didChangeConfiguration",
         json!({"settings": {"jitHints": false}}),
@@ -448,7 +544,11 @@ fn jit_hints_setting_turns_static_insight_off_and_on() {
                "contentChanges": [{"text": "func g() { try { } except e { } }\n\n"}]}),
     );
     let d = lsp.wait_notification("textDocument/publishDiagnostics", |p| p["version"] == 2);
-    assert!(!d["params"]["diagnostics"].as_array().unwrap().iter().any(|x| x["code"] == "jit-refused"));
+    assert!(!d["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["code"] == "jit-refused"));
 }
 
 #[test]

@@ -131,7 +131,10 @@ pub struct ScopeInfo {
 pub enum Visible {
     Decl(DeclId),
     /// A bare field name inside a method of `strukt`.
-    Field { strukt: u32, index: u32 },
+    Field {
+        strukt: u32,
+        index: u32,
+    },
 }
 
 /// The resolver's output.
@@ -1029,7 +1032,10 @@ mod tests {
             .map(|v| match v {
                 Visible::Decl(d) => res.decl(d).name.clone(),
                 Visible::Field { strukt, index } => {
-                    format!("field {}", res.structs[strukt as usize].fields[index as usize])
+                    format!(
+                        "field {}",
+                        res.structs[strukt as usize].fields[index as usize]
+                    )
                 }
             })
             .collect()
@@ -1043,18 +1049,28 @@ mod tests {
         let inner = at(src, "print(x) # inner");
         assert_eq!(names(&res, inner), ["x", "i", "a", "f", "g"]);
         // The inner `x` shadows the outer one; after the loop the outer one.
-        let Res::Decl(d) = res.lookup_at("x", inner) else { panic!() };
+        let Res::Decl(d) = res.lookup_at("x", inner) else {
+            panic!()
+        };
         assert_eq!(res.decl(d).span.start, at(src, "x := i"));
-        let Res::Decl(d) = res.lookup_at("x", at(src, "print(x) # outer")) else { panic!() };
+        let Res::Decl(d) = res.lookup_at("x", at(src, "print(x) # outer")) else {
+            panic!()
+        };
         assert_eq!(res.decl(d).span.start, at(src, "x := a"));
         // Locals only after their declaration; globals everywhere.
         assert!(!names(&res, at(src, "let x := a")).contains(&"x".to_string()));
-        assert_eq!(res.lookup_at("print", inner), Res::Builtin(builtins::lookup("print").unwrap()));
+        assert_eq!(
+            res.lookup_at("print", inner),
+            Res::Builtin(builtins::lookup("print").unwrap())
+        );
         assert_eq!(res.lookup_at("nope", inner), Res::Undefined);
         // A method sees its fields and the globals, not enclosing locals.
         let here = at(src, "v # here");
         assert!(names(&res, here).contains(&"field v".to_string()));
-        assert!(matches!(res.lookup_at("v", here), Res::Field { index: 0, .. }));
+        assert!(matches!(
+            res.lookup_at("v", here),
+            Res::Field { index: 0, .. }
+        ));
         assert!(names(&res, here).contains(&"g".to_string()));
         // Every scope nests in its parent's span.
         for sc in &res.scopes[1..] {

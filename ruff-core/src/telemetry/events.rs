@@ -189,7 +189,10 @@ mod tests {
             loop_line: Some(4),
         };
         let events = vec![
-            Event::Hot { unit: unit.clone(), count: 1000 },
+            Event::Hot {
+                unit: unit.clone(),
+                count: 1000,
+            },
             Event::Exit {
                 unit: unit.clone(),
                 line: 5,
@@ -208,7 +211,12 @@ mod tests {
                 compiled: true,
                 exits: 2,
             },
-            Event::Observed { unit, line: 5, span: [1, 2], types: vec!["int".into()] },
+            Event::Observed {
+                unit,
+                line: 5,
+                span: [1, 2],
+                types: vec!["int".into()],
+            },
         ];
         for e in events {
             let json = serde_json::to_value(&e).unwrap();
