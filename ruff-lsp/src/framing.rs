@@ -56,70 +56,68 @@ impl Deframer {
 
     /// The next complete item, or `None` until more bytes arrive.
     pub fn next_item(&mut self) -> Option<Item> {
-        loop {
-            if self.resync {
-                match find_header(&self.buf, 0) {
-                    Found::At(p) => {
-                        self.buf.drain(..p);
-                        self.resync = false;
-                    }
-                    Found::Partial(p) => {
-                        self.buf.drain(..p);
-                        return None;
-                    }
-                    Found::No => {
-                        self.buf.clear();
-                        return None;
-                    }
+        if self.resync {
+            match find_header(&self.buf, 0) {
+                Found::At(p) => {
+                    self.buf.drain(..p);
+                    self.resync = false;
+                }
+                Found::Partial(p) => {
+                    self.buf.drain(..p);
+                    return None;
+                }
+                Found::No => {
+                    self.buf.clear();
+                    return None;
                 }
             }
-            let blank = self
-                .buf
-                .iter()
-                .take_while(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
-                .count();
-            self.buf.drain(..blank);
-            if self.buf.is_empty() {
-                return None;
-            }
-            let Some(header_end) = header_end(&self.buf) else {
-                if self.buf.len() > MAX_HEADER_BYTES {
-                    return Some(self.fail(self.buf.len(), "Parse error: no message header"));
-                }
-                return None;
-            };
-            let len = match content_length(&self.buf[..header_end]) {
-                Ok(len) => len,
-                // Drop one byte only: the real header of the next message
-                // may follow junk on the same line (the tail of a body whose
-                // length was too small).
-                Err(why) => return Some(self.fail(1, &why)),
-            };
-            if len > MAX_MESSAGE_BYTES {
-                return Some(self.fail(
-                    header_end,
-                    &format!("Invalid Request: message too large ({len} bytes)"),
-                ));
-            }
-            // A next header inside the claimed body: the length is too large.
-            let available = (self.buf.len() - header_end).min(len);
-            let from = self.checked.saturating_sub(32);
-            if let Found::At(p) = find_header(&self.buf[header_end..header_end + available], from) {
-                self.checked = 0;
-                self.buf.drain(..header_end + p);
-                return Some(Item::Error(
-                    "Parse error: Content-Length is larger than the message".to_string(),
-                ));
-            }
-            self.checked = available;
-            if self.buf.len() - header_end < len {
-                return None;
-            }
-            self.checked = 0;
-            let body = self.buf[header_end..header_end + len].to_vec();
-            self.buf.drain(..header_end + len);
-            return Some(Item::Body(body));
         }
+        let blank = self
+            .buf
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
+            .count();
+        self.buf.drain(..blank);
+        if self.buf.is_empty() {
+            return None;
+        }
+        let Some(header_end) = header_end(&self.buf) else {
+            if self.buf.len() > MAX_HEADER_BYTES {
+                return Some(self.fail(self.buf.len(), "Parse error: no message header"));
+            }
+            return None;
+        };
+        let len = match content_length(&self.buf[..header_end]) {
+            Ok(len) => len,
+            // Drop one byte only: the real header of the next message
+            // may follow junk on the same line (the tail of a body whose
+            // length was too small).
+            Err(why) => return Some(self.fail(1, &why)),
+        };
+        if len > MAX_MESSAGE_BYTES {
+            return Some(self.fail(
+                header_end,
+                &format!("Invalid Request: message too large ({len} bytes)"),
+            ));
+        }
+        // A next header inside the claimed body: the length is too large.
+        let available = (self.buf.len() - header_end).min(len);
+        let from = self.checked.saturating_sub(32);
+        if let Found::At(p) = find_header(&self.buf[header_end..header_end + available], from) {
+            self.checked = 0;
+            self.buf.drain(..header_end + p);
+            return Some(Item::Error(
+                "Parse error: Content-Length is larger than the message".to_string(),
+            ));
+        }
+        self.checked = available;
+        if self.buf.len() - header_end < len {
+            return None;
+        }
+        self.checked = 0;
+        let body = self.buf[header_end..header_end + len].to_vec();
+        self.buf.drain(..header_end + len);
+        Some(Item::Body(body))
     }
 
     /// Drop `consumed` bytes, skip to the next header, and report `why`.

@@ -72,7 +72,7 @@ fn events(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn summary<'a>(events: &'a [Value], pred: impl Fn(&Value) -> bool) -> &'a Value {
+fn summary(events: &[Value], pred: impl Fn(&Value) -> bool) -> &Value {
     events
         .iter()
         .find(|e| e["event"] == "summary" && pred(&e["unit"]))
@@ -398,7 +398,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

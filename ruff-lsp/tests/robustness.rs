@@ -441,7 +441,7 @@ fn end_of_input_ends_the_server_even_while_it_waits_for_the_client() {
         }
     });
     let mut seen = Vec::new();
-    let mut wait_for = |needle: &str, seen: &mut Vec<u8>| {
+    let wait_for = |needle: &str, seen: &mut Vec<u8>| {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !String::from_utf8_lossy(seen).contains(needle) && Instant::now() < deadline {
             if let Ok(bytes) = rx.recv_timeout(Duration::from_millis(50)) {

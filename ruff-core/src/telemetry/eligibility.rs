@@ -86,20 +86,6 @@ fn visit(proto: &Rc<FuncProto>, out: &mut Vec<(Unit, Verdict)>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::driver;
-
-    #[test]
-    fn a_method_that_builds_its_own_struct_is_visited_once() {
-        let src = "struct P {\n  x: int,\n  func f(self) { return P { x: 1 } }\n}\nprint(P { x: 2 }.f().x)\n";
-        let compiled = driver::compile(src).expect("compiles");
-        let units = super::eligibility(&compiled.main);
-        let methods: Vec<_> = units.iter().filter(|(u, _)| u.function == "f").collect();
-        assert_eq!(methods.len(), 1, "{units:?}");
-    }
-}
-
 /// What a programmer can change so that the JIT compiles the code, for a
 /// refusal code (`compile_refused`'s `code`, `Verdict::Refused::code`).
 /// `None` for codes that are JIT limitations or bugs, not the program's.
@@ -122,4 +108,18 @@ pub fn advice(code: &str) -> Option<&'static str> {
         }
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::driver;
+
+    #[test]
+    fn a_method_that_builds_its_own_struct_is_visited_once() {
+        let src = "struct P {\n  x: int,\n  func f(self) { return P { x: 1 } }\n}\nprint(P { x: 2 }.f().x)\n";
+        let compiled = driver::compile(src).expect("compiles");
+        let units = super::eligibility(&compiled.main);
+        let methods: Vec<_> = units.iter().filter(|(u, _)| u.function == "f").collect();
+        assert_eq!(methods.len(), 1, "{units:?}");
+    }
 }
