@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use ruff_core::compiler::{self, Resolution};
 use ruff_core::diagnostics::Diagnostic;
+use ruff_core::syntax::lexer::{Comment, Lexer};
+use ruff_core::syntax::token::Token;
 use ruff_core::syntax::{self, ast::Program, LineIndex};
 use tower_lsp_server::jsonrpc;
 
@@ -17,6 +19,10 @@ pub struct Analysis {
     pub text: Arc<String>,
     pub lines: LineIndex,
     pub program: Program,
+    /// ruff-core's tokens and comments of the text (trivia mode), for the
+    /// features that read the text around the cursor (`cursor`, folding).
+    pub tokens: Vec<Token>,
+    pub comments: Vec<Comment>,
     pub resolution: Resolution,
     /// Exactly what `ruff_core::driver::check` reports for this text (the
     /// same parse and resolve, done once here instead of twice).
@@ -35,22 +41,32 @@ pub fn analyze(text: Arc<String>) -> Analysis {
             lines,
             text,
             program: Program::default(),
+            tokens: Vec::new(),
+            comments: Vec::new(),
             resolution: Resolution::default(),
             index: SemanticIndex::default(),
             eligibility: Vec::new(),
         };
     }
     let parsed = syntax::parse(&text);
+    let (tokens, comments, _) = Lexer::tokenize_with_trivia(&text);
     let resolution = compiler::resolve(&parsed.program);
     let mut diagnostics = parsed.errors;
     diagnostics.extend(resolution.diagnostics.iter().cloned());
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    let index = SemanticIndex::build(&parsed.program, &resolution, text.len() as u32);
-    let eligibility = jit_insight::static_eligibility(&text, &parsed.program);
+    let index = SemanticIndex::build(&parsed.program, &resolution);
+    let errors: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.span)
+        .collect();
+    let eligibility = jit_insight::static_eligibility(&text, &parsed.program, &errors);
     Analysis {
         text,
         lines,
         program: parsed.program,
+        tokens,
+        comments,
         resolution,
         diagnostics,
         index,

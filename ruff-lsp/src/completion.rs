@@ -9,15 +9,15 @@
 
 use std::collections::HashSet;
 
-use ruff_core::compiler::resolve::BindingKind;
+use ruff_core::compiler::resolve::{BindingKind, Res, Visible};
 use ruff_core::runtime::builtins::{self, BuiltinDef};
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, Documentation, InsertTextFormat, MarkupContent, MarkupKind,
 };
 
 use crate::analysis::Analysis;
+use crate::cursor::{self, Before};
 use crate::index::{kind_word, FuncSig};
-use crate::lexical;
 
 const KEYWORDS: &[&str] = &[
     "func", "let", "mut", "const", "if", "else", "for", "in", "while", "loop", "return", "break",
@@ -26,22 +26,16 @@ const KEYWORDS: &[&str] = &[
 ];
 
 pub fn complete(a: &Analysis, offset: u32, snippets: bool) -> Vec<CompletionItem> {
-    let text = a.text.as_str();
-    let offset = (offset as usize).min(text.len());
-    if lexical::in_comment_or_string(text, offset) {
+    let offset = offset.min(a.text.len() as u32);
+    if cursor::in_comment_or_string(a, offset) {
         return Vec::new();
     }
-    let prefix_start = lexical::ident_start(text, offset);
-    let before = &text[..prefix_start];
-    if let Some(rest) = before.strip_suffix("::") {
-        let name = &rest[lexical::ident_start(rest, rest.len())..];
-        return enum_variants(a, name);
+    let prefix_start = cursor::word_start(a, offset);
+    match cursor::before(a, prefix_start) {
+        Before::Path(name) => enum_variants(a, name),
+        Before::Dot(receiver, _) => members(a, receiver, prefix_start, snippets),
+        Before::Nothing => scope_items(a, offset, prefix_start, snippets),
     }
-    if let Some(rest) = before.strip_suffix('.') {
-        let receiver = &rest[lexical::ident_start(rest, rest.len())..];
-        return members(a, receiver, prefix_start as u32, snippets);
-    }
-    scope_items(a, offset as u32, prefix_start as u32, snippets)
 }
 
 fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
@@ -195,48 +189,51 @@ fn members(a: &Analysis, receiver: &str, at: u32, snippets: bool) -> Vec<Complet
 
 /// The struct held by the variable `name` as seen from `at`.
 fn receiver_struct(a: &Analysis, name: &str, at: u32) -> Option<u32> {
-    let d = a.index.lookup(&a.resolution, name, at)?;
-    a.index.decl_struct.get(&d).copied()
+    match a.resolution.lookup_at(name, at) {
+        Res::Decl(d) => a.index.decl_struct.get(&d).copied(),
+        _ => None,
+    }
 }
 
 fn scope_items(a: &Analysis, at: u32, prefix_start: u32, snippets: bool) -> Vec<CompletionItem> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    let mut scope = Some(a.index.scope_at(at));
-    while let Some(id) = scope {
-        let sc = &a.index.scopes[id as usize];
-        for &d in sc.decls.iter().rev() {
-            let decl = a.resolution.decl(d);
-            // Locals exist from their declaration on; globals everywhere.
-            // The name being typed right now is not a completion of itself.
-            let visible = decl.global || decl.span.start < at;
-            if !visible || decl.span.start == prefix_start || !seen.insert(decl.name.clone()) {
-                continue;
-            }
-            out.push(match a.index.funcs.get(&decl.span.start) {
-                Some(sig) => {
-                    let mut it = func_item(sig, CompletionItemKind::FUNCTION, snippets);
-                    if decl.kind != BindingKind::Func {
-                        it.kind = Some(CompletionItemKind::VARIABLE);
+    // The resolver's answer to "what is visible here" (innermost first,
+    // shadowed names once, locals only once declared).
+    for v in a.resolution.visible_at(at) {
+        match v {
+            Visible::Decl(d) => {
+                let decl = a.resolution.decl(d);
+                // The name being typed right now is not a completion of itself.
+                if decl.span.start == prefix_start || !seen.insert(decl.name.clone()) {
+                    continue;
+                }
+                out.push(match a.index.funcs.get(&decl.span.start) {
+                    Some(sig) => {
+                        let mut it = func_item(sig, CompletionItemKind::FUNCTION, snippets);
+                        if decl.kind != BindingKind::Func {
+                            it.kind = Some(CompletionItemKind::VARIABLE);
+                        }
+                        it
                     }
-                    it
-                }
-                None => {
-                    let kind = match decl.kind {
-                        BindingKind::Let | BindingKind::Const => CompletionItemKind::CONSTANT,
-                        _ => CompletionItemKind::VARIABLE,
-                    };
-                    item(
-                        &decl.name,
-                        kind,
-                        Some(format!("{} {}", kind_word(decl.kind), decl.name)),
-                    )
-                }
-            });
-        }
-        if let Some(s) = sc.strukt {
-            let def = &a.index.structs[s as usize];
-            for f in &def.fields {
+                    None => {
+                        let kind = match decl.kind {
+                            BindingKind::Let | BindingKind::Const => CompletionItemKind::CONSTANT,
+                            _ => CompletionItemKind::VARIABLE,
+                        };
+                        item(
+                            &decl.name,
+                            kind,
+                            Some(format!("{} {}", kind_word(decl.kind), decl.name)),
+                        )
+                    }
+                });
+            }
+            Visible::Field { strukt, index } => {
+                let def = &a.index.structs[strukt as usize];
+                let Some(f) = def.fields.get(index as usize) else {
+                    continue;
+                };
                 if seen.insert(f.name.clone()) {
                     out.push(item(
                         &f.name,
@@ -246,7 +243,6 @@ fn scope_items(a: &Analysis, at: u32, prefix_start: u32, snippets: bool) -> Vec<
                 }
             }
         }
-        scope = sc.parent;
     }
     for s in &a.index.structs {
         if seen.insert(s.name.clone()) {

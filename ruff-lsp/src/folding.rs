@@ -7,7 +7,7 @@ use ruff_core::syntax::Span;
 use tower_lsp_server::ls_types::{FoldingRange, FoldingRangeKind};
 
 use crate::analysis::Analysis;
-use crate::lexical;
+use ruff_core::syntax::lexer::CommentKind;
 
 pub fn folding_ranges(a: &Analysis) -> Vec<FoldingRange> {
     let mut spans = Vec::new();
@@ -19,8 +19,9 @@ pub fn folding_ranges(a: &Analysis) -> Vec<FoldingRange> {
         .filter_map(|s| region(a, s, None))
         .collect();
     let mut run: Option<(u32, u32)> = None;
-    for (span, block) in lexical::comments(&a.text) {
-        if block {
+    for c in &a.comments {
+        let span = c.span;
+        if c.kind == CommentKind::Block {
             out.extend(region(a, span, Some(FoldingRangeKind::Comment)));
             continue;
         }

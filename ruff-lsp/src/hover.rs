@@ -8,7 +8,71 @@ use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind
 
 use crate::analysis::Analysis;
 use crate::index::{kind_word, FuncSig, Role};
+use crate::insight_view::{self, Measured};
 use crate::positions;
+
+/// `hover`, plus what the last run with JIT insight measured here: the
+/// story of the function or loop whose header is on this line, and the
+/// kinds of values observed at run time for the variable under the cursor.
+pub fn hover_with_run(a: &Analysis, offset: u32, measured: Option<&Measured>) -> Option<Hover> {
+    let base = hover(a, offset);
+    let Some(m) = measured else {
+        return base;
+    };
+    let mut extra = Vec::new();
+    if let Some(types) = observed_types(a, offset, m) {
+        extra.push(format!(
+            "**Observed at run time:** {} (the interpreter's type feedback at this variable's reads in the last run with JIT insight)",
+            types.join(", ")
+        ));
+    }
+    if let Some(story) = insight_view::story_at_line(a, Some(m), a.lines.line0(offset)) {
+        extra.push(format!("**JIT, last run:** {story}"));
+    }
+    if extra.is_empty() {
+        return base;
+    }
+    let extra = extra.join("\n\n");
+    Some(match base {
+        Some(mut h) => {
+            if let HoverContents::Markup(mc) = &mut h.contents {
+                mc.value = format!("{}\n\n---\n{extra}", mc.value);
+            }
+            h
+        }
+        None => Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: extra,
+            }),
+            range: None,
+        },
+    })
+}
+
+/// The union of the kinds observed at the reads of the declaration the
+/// identifier at `offset` refers to.
+fn observed_types(a: &Analysis, offset: u32, m: &Measured) -> Option<Vec<String>> {
+    let ident = a.index.ident_at(offset)?;
+    let Some(Res::Decl(d)) = a.resolution.uses.get(&ident.span.start).copied() else {
+        return None;
+    };
+    let mut types: Vec<String> = Vec::new();
+    for o in &m.telemetry.observed {
+        let refers = matches!(a.resolution.uses.get(&o.span.start), Some(Res::Decl(x)) if *x == d)
+            && a.index
+                .ident_at(o.span.start)
+                .is_some_and(|i| i.span == o.span);
+        if refers {
+            for t in &o.types {
+                if !types.contains(t) {
+                    types.push(t.clone());
+                }
+            }
+        }
+    }
+    (!types.is_empty()).then_some(types)
+}
 
 pub fn hover(a: &Analysis, offset: u32) -> Option<Hover> {
     let ident = a.index.ident_at(offset)?;

@@ -1,10 +1,12 @@
 //! The semantic index: what the editor features need beyond ruff-core's
 //! `Resolution`. The resolver answers "what does the identifier starting at
-//! byte N refer to"; the index adds where every identifier is (sorted, for
-//! position lookups), the lexical scopes (for scope-aware completion), the
-//! signatures of functions and the shapes of structs and enums (for hover,
-//! signature help and member completion), and which variables are known to
-//! hold an instance of a struct.
+//! byte N refer to", "what is visible at offset N" and "what would this
+//! name mean there" (its scopes); the index adds where every identifier is
+//! (sorted, for position lookups) and in which role (member, struct name,
+//! field declaration...), the signatures of functions and the shapes of
+//! structs and enums (for hover, signature help and member completion), and
+//! which variables are known to hold an instance of a struct. It keeps no
+//! scopes of its own.
 //!
 //! It is built by one walk over the tree, after resolution, and never
 //! re-resolves names itself: names come from `Resolution::uses`.
@@ -61,17 +63,6 @@ pub enum Receiver {
 pub struct IdentRef {
     pub span: Span,
     pub role: Role,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Scope {
-    pub span: Span,
-    pub parent: Option<u32>,
-    pub children: Vec<u32>,
-    /// Declarations made directly in this scope, in source order.
-    pub decls: Vec<DeclId>,
-    /// Set on a method's scope: bare field names of this struct are visible.
-    pub strukt: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -139,8 +130,6 @@ pub struct EnumDef {
 pub struct SemanticIndex {
     /// Every identifier occurrence, sorted by start.
     pub idents: Vec<IdentRef>,
-    /// Scope 0 is the file; the rest nest inside it.
-    pub scopes: Vec<Scope>,
     /// Signatures keyed by the start of the declaring name (named functions,
     /// methods and `let f := func(...)` bindings).
     pub funcs: HashMap<u32, FuncSig>,
@@ -152,16 +141,11 @@ pub struct SemanticIndex {
 }
 
 impl SemanticIndex {
-    pub fn build(program: &Program, res: &Resolution, text_len: u32) -> SemanticIndex {
+    pub fn build(program: &Program, res: &Resolution) -> SemanticIndex {
         let mut b = Builder {
             res,
             out: SemanticIndex::default(),
-            scope: 0,
         };
-        b.out.scopes.push(Scope {
-            span: Span::new(0, text_len),
-            ..Scope::default()
-        });
         b.declare_types(&program.stmts);
         b.stmts(&program.stmts);
         b.out.idents.sort_by_key(|i| i.span.start);
@@ -175,40 +159,6 @@ impl SemanticIndex {
         let i = self.idents.partition_point(|r| r.span.start <= offset);
         let cand = self.idents[..i].last()?;
         (offset <= cand.span.end).then_some(*cand)
-    }
-
-    /// The innermost scope containing `offset`.
-    pub fn scope_at(&self, offset: u32) -> u32 {
-        let mut cur = 0u32;
-        'descend: loop {
-            for &child in &self.scopes[cur as usize].children {
-                let s = self.scopes[child as usize].span;
-                if s.start <= offset && offset < s.end.max(s.start + 1) {
-                    cur = child;
-                    continue 'descend;
-                }
-            }
-            return cur;
-        }
-    }
-
-    /// The declaration `name` refers to when written at `at` (innermost scope
-    /// first; locals only after their declaration). Used where the text at
-    /// the cursor does not parse yet, so the resolver has no entry for it.
-    pub fn lookup(&self, res: &Resolution, name: &str, at: u32) -> Option<DeclId> {
-        let mut scope = Some(self.scope_at(at));
-        while let Some(id) = scope {
-            let sc = &self.scopes[id as usize];
-            let found = sc.decls.iter().rev().copied().find(|&d| {
-                let decl = res.decl(d);
-                decl.name == name && (decl.global || decl.span.start < at)
-            });
-            if found.is_some() {
-                return found;
-            }
-            scope = sc.parent;
-        }
-        None
     }
 
     /// The struct a receiver is known to hold.
@@ -227,7 +177,6 @@ impl SemanticIndex {
 struct Builder<'a> {
     res: &'a Resolution,
     out: SemanticIndex,
-    scope: u32,
 }
 
 impl Builder<'_> {
@@ -235,33 +184,13 @@ impl Builder<'_> {
         self.out.idents.push(IdentRef { span, role });
     }
 
-    /// A name the resolver knows; a declaration site joins the current scope.
+    /// A name the resolver knows (a use or a declaration).
     fn name(&mut self, ident: &Ident) {
         self.push(ident.span, Role::Name);
-        if let Some(&id) = self.res.decl_at.get(&ident.span.start) {
-            let scope = &mut self.out.scopes[self.scope as usize];
-            if !scope.decls.contains(&id) {
-                scope.decls.push(id);
-            }
-        }
     }
 
     fn decl_of(&self, ident: &Ident) -> Option<DeclId> {
         self.res.decl_at.get(&ident.span.start).copied()
-    }
-
-    fn with_scope(&mut self, span: Span, strukt: Option<u32>, f: impl FnOnce(&mut Self)) {
-        let id = self.out.scopes.len() as u32;
-        self.out.scopes.push(Scope {
-            span,
-            parent: Some(self.scope),
-            strukt,
-            ..Scope::default()
-        });
-        self.out.scopes[self.scope as usize].children.push(id);
-        let saved = std::mem::replace(&mut self.scope, id);
-        f(self);
-        self.scope = saved;
     }
 
     fn declare_types(&mut self, stmts: &[Stmt]) {
@@ -308,7 +237,7 @@ impl Builder<'_> {
     }
 
     fn block(&mut self, block: &Block) {
-        self.with_scope(block.span, None, |b| b.stmts(&block.stmts));
+        self.stmts(&block.stmts);
     }
 
     fn stmts(&mut self, stmts: &[Stmt]) {
@@ -365,11 +294,8 @@ impl Builder<'_> {
                 body,
             } => {
                 self.expr(iterable);
-                let span = Span::new(pattern.span().start, body.span.end);
-                self.with_scope(span, None, |b| {
-                    b.bind_pattern(pattern);
-                    b.block(body);
-                });
+                self.bind_pattern(pattern);
+                self.block(body);
             }
             StmtKind::Return(v) => {
                 if let Some(v) = v {
@@ -384,26 +310,19 @@ impl Builder<'_> {
                 ..
             } => {
                 self.block(body);
-                let start = err_name
-                    .as_ref()
-                    .map_or(handler.span.start, |n| n.span.start);
-                self.with_scope(Span::new(start, handler.span.end), None, |b| {
-                    if let Some(n) = err_name {
-                        b.name(n);
-                    }
-                    b.block(handler);
-                });
+                if let Some(n) = err_name {
+                    self.name(n);
+                }
+                self.block(handler);
             }
             StmtKind::Match { scrutinee, arms } => {
                 self.expr(scrutinee);
                 for arm in arms {
-                    self.with_scope(arm.span, None, |b| {
-                        b.pattern(&arm.pattern);
-                        if let Some(g) = &arm.guard {
-                            b.expr(g);
-                        }
-                        b.block(&arm.body);
-                    });
+                    self.pattern(&arm.pattern);
+                    if let Some(g) = &arm.guard {
+                        self.expr(g);
+                    }
+                    self.block(&arm.body);
                 }
             }
             StmtKind::Func(f) => {
@@ -451,33 +370,25 @@ impl Builder<'_> {
     }
 
     fn function(&mut self, f: &FuncDecl, strukt: Option<u32>) {
-        let start = f
-            .params
-            .first()
-            .map_or(f.body.span.start, |p| p.name.span.start);
-        self.with_scope(Span::new(start, f.body.span.end), strukt, |b| {
-            for (i, p) in f.params.iter().enumerate() {
-                b.name(&p.name);
-                let d = b.decl_of(&p.name);
-                let known = match (&p.ty, strukt) {
-                    (_, Some(st)) if i == 0 && p.name.name == "self" => Some(st),
-                    (Some(t), _) => b.res.struct_named(t.text.trim()),
-                    _ => None,
-                };
-                if let (Some(d), Some(st)) = (d, known) {
-                    b.out.decl_struct.insert(d, st);
-                }
-                if let Some(t) = &p.ty {
-                    b.type_ann(t);
-                }
+        for (i, p) in f.params.iter().enumerate() {
+            self.name(&p.name);
+            let d = self.decl_of(&p.name);
+            let known = match (&p.ty, strukt) {
+                (_, Some(st)) if i == 0 && p.name.name == "self" => Some(st),
+                (Some(t), _) => self.res.struct_named(t.text.trim()),
+                _ => None,
+            };
+            if let (Some(d), Some(st)) = (d, known) {
+                self.out.decl_struct.insert(d, st);
             }
-            if let Some(t) = &f.ret {
-                b.type_ann(t);
+            if let Some(t) = &p.ty {
+                self.type_ann(t);
             }
-            // Function bodies are one scope with the parameters (as in the
-            // resolver), not a nested block scope.
-            b.stmts(&f.body.stmts);
-        });
+        }
+        if let Some(t) = &f.ret {
+            self.type_ann(t);
+        }
+        self.stmts(&f.body.stmts);
     }
 
     /// A type annotation that names a struct is a reference to it.

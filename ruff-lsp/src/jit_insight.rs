@@ -7,7 +7,10 @@
 //! applies), so the editor never disagrees with what `ruff run` does. This
 //! module only finds each function and loop in the tree (for its span and
 //! display name) and attaches the JIT's verdict for it, matched by line.
-//! A file with static errors cannot be compiled, so it gets no JIT hints.
+//! A file with static errors cannot be compiled as a whole: the top-level
+//! statements that contain an error are left out (then those that fail to
+//! resolve without them), and the rest is compiled for its verdicts, so an
+//! error in one function does not hide the hints of the others.
 
 use std::collections::HashMap;
 
@@ -25,12 +28,20 @@ pub enum InsightKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Eligible,
-    /// `code` is a stable reason code (`unsupported-op`), `message` the
-    /// detail (`try`).
+    /// `code` is the JIT's stable reason code (`unsupported-op: try`),
+    /// `message` its plain explanation, `span` the construct that caused it.
     Refused {
         code: String,
         message: String,
+        span: Span,
     },
+}
+
+impl Verdict {
+    /// The short word for a refusal code: `unsupported-op: try` → `try`.
+    pub fn short(code: &str) -> &str {
+        code.rsplit(": ").next().unwrap_or(code)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,25 +51,92 @@ pub struct Eligibility {
     pub kind: InsightKind,
     /// Function name (`Point.norm2` for methods), or `for`/`while`/`loop`.
     pub name: String,
+    /// Where the JIT's line for it is: a function's name, a loop's keyword.
+    pub name_offset: u32,
     pub verdict: Verdict,
 }
 
 impl Eligibility {
-    /// The text shown to the user.
+    /// The short text of an inlay hint.
     pub fn label(&self) -> String {
         match &self.verdict {
             Verdict::Eligible => "⚡ JIT-eligible".to_string(),
-            Verdict::Refused { code, message } => format!("not compiled: {code}: {message}"),
+            Verdict::Refused { code, .. } => format!("not compiled: {}", Verdict::short(code)),
+        }
+    }
+
+    /// The full story: verdict, reason and what to change.
+    pub fn story(&self) -> String {
+        match &self.verdict {
+            Verdict::Eligible => {
+                "The JIT can compile this (static check; it compiles code that gets hot: 100 calls, 1,000 loop iterations).".to_string()
+            }
+            Verdict::Refused { code, message, .. } => refusal_story(code, message),
         }
     }
 }
 
-/// Eligibility of every function and loop in the file, in source order.
-pub fn static_eligibility(source: &str, program: &Program) -> Vec<Eligibility> {
-    let resolution = compiler::resolve(program);
-    if resolution.diagnostics.iter().any(|d| d.is_error()) {
-        return Vec::new();
+/// `not compiled (code): message. To compile it: advice.`
+pub fn refusal_story(code: &str, message: &str) -> String {
+    let mut s = format!("Not compiled by the JIT ({code}): {message}.");
+    if let Some(advice) = telemetry::advice(code) {
+        s.push_str(" To compile it: ");
+        s.push_str(advice);
+        s.push('.');
     }
+    s
+}
+
+/// How many times statements with errors are left out before giving up.
+const MAX_PRUNES: usize = 3;
+
+/// `program` without the top-level statements that contain an error; `None`
+/// if nothing would be left out (or nothing left).
+fn without_errors(program: &Program, errors: &[Span]) -> Option<Program> {
+    let keep: Vec<Stmt> = program
+        .stmts
+        .iter()
+        .filter(|s| {
+            !errors
+                .iter()
+                .any(|e| e.start < s.span.end.max(s.span.start + 1) && s.span.start <= e.start)
+        })
+        .cloned()
+        .collect();
+    (keep.len() < program.stmts.len()).then_some(Program { stmts: keep })
+}
+
+/// Eligibility of every function and loop in the file, in source order.
+/// `errors` are the spans of the file's static errors (syntax and resolve).
+pub fn static_eligibility(source: &str, program: &Program, errors: &[Span]) -> Vec<Eligibility> {
+    let mut pruned = None;
+    let mut errors = errors.to_vec();
+    let mut resolution = None;
+    for _ in 0..=MAX_PRUNES {
+        let current = pruned.as_ref().unwrap_or(program);
+        if errors.is_empty() {
+            let r = compiler::resolve(current);
+            errors = r
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.span)
+                .collect();
+            if errors.is_empty() {
+                resolution = Some(r);
+                break;
+            }
+        }
+        match without_errors(current, &errors) {
+            Some(p) => pruned = Some(p),
+            None => return Vec::new(),
+        }
+        errors.clear();
+    }
+    let Some(resolution) = resolution else {
+        return Vec::new();
+    };
+    let program = pruned.as_ref().unwrap_or(program);
     let lines = LineIndex::new(source);
     let compiled = compiler::emit::emit(program, &resolution, &lines);
     // The JIT's verdicts, keyed by (is loop, line): a function by its
@@ -71,16 +149,14 @@ pub fn static_eligibility(source: &str, program: &Program) -> Vec<Eligibility> {
         };
         let verdict = match v {
             telemetry::Verdict::Eligible => Verdict::Eligible,
-            telemetry::Verdict::Refused { code, message, .. } => match code.split_once(": ") {
-                // `unsupported-op: try` → code `unsupported-op`, detail `try`.
-                Some((c, detail)) => Verdict::Refused {
-                    code: c.to_string(),
-                    message: detail.to_string(),
-                },
-                None => Verdict::Refused {
-                    code: code.to_string(),
-                    message: message.to_string(),
-                },
+            telemetry::Verdict::Refused {
+                code,
+                message,
+                span,
+            } => Verdict::Refused {
+                code: code.to_string(),
+                message: message.to_string(),
+                span,
             },
         };
         verdicts.insert(key, verdict);
@@ -92,6 +168,7 @@ pub fn static_eligibility(source: &str, program: &Program) -> Vec<Eligibility> {
         .into_iter()
         .filter_map(|(mut e, name_offset)| {
             let line = lines.line(name_offset) as u32;
+            e.name_offset = name_offset;
             let v = verdicts.get(&(e.kind == InsightKind::Loop, line))?;
             e.verdict = v.clone();
             Some(e)
@@ -135,6 +212,7 @@ impl Walker {
                         span: stmt.span,
                         kind: InsightKind::Loop,
                         name: name.to_string(),
+                        name_offset: stmt.span.start,
                         verdict: Verdict::Eligible,
                     },
                     stmt.span.start,
@@ -169,6 +247,7 @@ impl Walker {
                 span,
                 kind: InsightKind::Function,
                 name,
+                name_offset: ident.span.start,
                 verdict: Verdict::Eligible,
             },
             ident.span.start,
@@ -209,7 +288,7 @@ mod tests {
     fn verdicts(src: &str) -> Vec<(String, InsightKind, String)> {
         let p = parse(src);
         assert!(p.errors.is_empty(), "{:?}", p.errors);
-        static_eligibility(src, &p.program)
+        static_eligibility(src, &p.program, &[])
             .into_iter()
             .map(|e| (e.name.clone(), e.kind, e.label()))
             .collect()
@@ -240,12 +319,12 @@ struct P { x, func get(self) { return self.x } }
         );
         assert_eq!(
             find("risky", InsightKind::Function),
-            Some("not compiled: unsupported-op: try")
+            Some("not compiled: try")
         );
         assert_eq!(find("for", InsightKind::Loop), Some("⚡ JIT-eligible"));
         assert_eq!(
             find("while", InsightKind::Loop),
-            Some("not compiled: unsupported-op: spread")
+            Some("not compiled: spread")
         );
         assert_eq!(
             find("P.get", InsightKind::Function),
@@ -254,10 +333,40 @@ struct P { x, func get(self) { return self.x } }
     }
 
     #[test]
-    fn files_with_static_errors_get_no_hints() {
-        let src = "func f() { break }\nwhile true { }\n";
+    fn static_errors_elsewhere_do_not_hide_verdicts() {
+        let src = "func f() { break }\nfunc g() { try { h() } except e { } }\nfunc h() { return f() }\nwhile true { }\n";
         let p = parse(src);
-        assert!(static_eligibility(src, &p.program).is_empty());
+        let a = crate::test_support::analysis(src);
+        let errors: Vec<Span> = a
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.span)
+            .collect();
+        assert!(!errors.is_empty());
+        let v = static_eligibility(src, &p.program, &errors);
+        let names: Vec<(&str, String)> = v.iter().map(|e| (e.name.as_str(), e.label())).collect();
+        assert!(
+            names.contains(&("g", "not compiled: try".to_string())),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&("while", "⚡ JIT-eligible".to_string())),
+            "{names:?}"
+        );
+        assert!(
+            !names.iter().any(|(n, _)| *n == "f"),
+            "the function with the error has no verdict"
+        );
+        let Verdict::Refused { span, .. } = &v.iter().find(|e| e.name == "g").unwrap().verdict
+        else {
+            panic!()
+        };
+        assert!(
+            src[span.range()].starts_with("try"),
+            "{:?}",
+            &src[span.range()]
+        );
     }
 
     #[test]
@@ -269,12 +378,6 @@ struct P { x, func get(self) { return self.x } }
             .filter(|e| e.1 == InsightKind::Loop)
             .map(|e| e.2.as_str())
             .collect();
-        assert_eq!(
-            loops,
-            vec![
-                "not compiled: unsupported-op: enum",
-                "not compiled: unsupported-op: enum"
-            ]
-        );
+        assert_eq!(loops, vec!["not compiled: enum", "not compiled: enum"]);
     }
 }

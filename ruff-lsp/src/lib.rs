@@ -4,8 +4,9 @@
 //!
 //! Module map: `server` (wiring) · `documents` (store, incremental edits) ·
 //! `analysis` (parse + resolve + index, off the async threads) · `index`
-//! (identifier occurrences, scopes, signatures) · `lexical` (text scanning
-//! for half-typed code) · `positions` · one module per feature (`hover`,
+//! (identifier occurrences and roles, signatures, struct shapes; scopes are
+//! the resolver's) · `cursor` (half-typed code, from ruff-core's tokens) ·
+//! `framing` · `positions` · one module per feature (`hover`,
 //! `goto`, `rename`, `symbols`, `completion`, `signature`,
 //! `semantic_tokens`, `folding`, `diagnostics`) · JIT insight: `jit_insight`
 //! (static verdicts, the seam to ruff-core), `run_insight` (the child
@@ -16,15 +17,16 @@
 pub mod analysis;
 pub mod completion;
 pub mod config;
+pub mod cursor;
 pub mod diagnostics;
 pub mod documents;
 pub mod folding;
+pub mod framing;
 pub mod goto;
 pub mod hover;
 pub mod index;
 pub mod insight_view;
 pub mod jit_insight;
-pub mod lexical;
 pub mod panic_guard;
 pub mod positions;
 pub mod rename;

@@ -41,8 +41,12 @@ pub fn rename(a: &Analysis, offset: u32, new_name: &str) -> Result<Vec<Span>, St
     let (_, target) = goto::target_at(a, offset).ok_or("nothing to rename here")?;
     if let Target::Decl(id) = target {
         let decl = a.resolution.decl(id);
-        let scope = a.index.scope_at(decl.span.start);
-        let clash = a.index.scopes[scope as usize]
+        let scope = if decl.global {
+            0
+        } else {
+            a.resolution.scope_at(decl.span.start)
+        };
+        let clash = a.resolution.scopes[scope as usize]
             .decls
             .iter()
             .any(|&other| other != id && a.resolution.decl(other).name == new_name);

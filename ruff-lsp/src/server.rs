@@ -27,12 +27,16 @@ use crate::{
 /// Edits closer together than this are analysed once, for the last one.
 const DIAGNOSTICS_DEBOUNCE: Duration = Duration::from_millis(30);
 
+/// After stdin ends, how long handlers still running may take to answer.
+const EOF_GRACE: Duration = Duration::from_millis(500);
+
 /// The env var that enables the hidden `ruff/debugPanic` request (tests).
 pub const TEST_PANIC_ENV: &str = "RUFF_LSP_TEST_PANIC";
 
 #[derive(Clone, Copy, Debug, Default)]
 struct ClientCaps {
     snippets: bool,
+    work_done_progress: bool,
     inlay_hint_refresh: bool,
     code_lens_refresh: bool,
 }
@@ -65,9 +69,18 @@ pub async fn run_stdio() -> i32 {
     }
     let (service, socket) = builder.finish();
     let io = transport::stdio();
-    Server::new(io.input, io.output, socket)
-        .serve(service)
-        .await;
+    let eof = io.eof.clone();
+    let serve = Server::new(io.input, io.output, socket).serve(service);
+    tokio::select! {
+        () = serve => {}
+        // End of input ends the server even while a handler still waits
+        // (for a client that died during a server-to-client request): a
+        // short grace lets finished work reach stdout first.
+        () = async {
+            eof.notified().await;
+            tokio::time::sleep(EOF_GRACE).await;
+        } => {}
+    }
     // The server dropped its writer when `serve` returned; wait until the
     // writer thread has put the last replies on stdout.
     let _ = tokio::task::spawn_blocking(move || io.writer.join()).await;
@@ -152,7 +165,10 @@ impl State {
         }
         let measured = self.measured_for(&snap.uri, Some(snap.generation));
         let mut diags = diagnostics::to_lsp(&snap.uri, a);
-        diags.extend(insight_view::deopt_diagnostics(a, measured.as_deref()));
+        if self.settings().jit_hints {
+            diags.extend(insight_view::refusal_diagnostics(a, measured.as_deref()));
+        }
+        diags.extend(insight_view::exit_diagnostics(a, measured.as_deref()));
         self.client
             .publish_diagnostics(snap.uri.clone(), diags, Some(snap.version))
             .await;
@@ -190,6 +206,26 @@ fn schedule_diagnostics(state: Arc<State>, snap: Snapshot, delay: Duration) {
     });
 }
 
+/// The `timeoutSeconds` argument of the run command (what editors/vscode
+/// passes from `ruffLang.insight.timeoutSeconds`), if valid.
+fn timeout_of(args: &[Value]) -> Option<Duration> {
+    let secs = args.first()?.get("timeoutSeconds")?.as_f64()?;
+    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+}
+
+/// The error line of a failed run's stderr (`error: ...`), else its first line.
+fn error_line(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find(|l| l.starts_with("error"))
+        .or_else(|| stderr.lines().find(|l| !l.trim().is_empty()))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+static PROGRESS_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn uri_of(args: &[Value]) -> Option<Uri> {
     let v = args.first()?;
     let s = v
@@ -200,7 +236,31 @@ fn uri_of(args: &[Value]) -> Option<Uri> {
 }
 
 impl State {
-    async fn run_with_insight(&self, args: &[Value]) -> Result<Option<Value>> {
+    /// Work-done progress for a long operation: the client's token if it
+    /// sent one, else a server-created one if the client supports that.
+    async fn progress_token(&self, given: Option<ProgressToken>) -> Option<ProgressToken> {
+        if given.is_some() {
+            return given;
+        }
+        if !self.caps().work_done_progress {
+            return None;
+        }
+        let n = PROGRESS_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let token = ProgressToken::String(format!("ruff-lsp/{n}"));
+        self.client
+            .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                token: token.clone(),
+            })
+            .await
+            .ok()
+            .map(|()| token)
+    }
+
+    async fn run_with_insight(
+        &self,
+        args: &[Value],
+        token: Option<ProgressToken>,
+    ) -> Result<Option<Value>> {
         let uri = uri_of(args).ok_or_else(|| lsp_error("expected arguments [{\"uri\": ...}]"))?;
         let path = uri
             .to_file_path()
@@ -234,7 +294,27 @@ impl State {
                 ),
             )
             .await;
-        let outcome = match run_insight::run(&ruff, &path, settings.insight_timeout).await {
+        let timeout = timeout_of(args).unwrap_or(settings.insight_timeout);
+        let progress = match self.progress_token(token).await {
+            Some(t) => Some(
+                self.client
+                    .progress(t, "Run with JIT insight")
+                    .with_message(format!(
+                        "running {} (stopped after {} s)",
+                        path.file_name()
+                            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                        timeout.as_secs_f64()
+                    ))
+                    .begin()
+                    .await,
+            ),
+            None => None,
+        };
+        let run = run_insight::run(&ruff, &path, timeout).await;
+        if let Some(p) = progress {
+            p.finish_with_message("done").await;
+        }
+        let outcome = match run {
             Ok(o) => o,
             Err(e) => {
                 let msg = format!("Cannot start {}: {e}", ruff.display());
@@ -260,20 +340,27 @@ impl State {
         }
         let ms = outcome.elapsed.as_millis();
         let t = telemetry::parse(&outcome.telemetry);
+        let exit_code = outcome.status.and_then(|s| s.code());
+        let failed = !outcome.timed_out && outcome.status.is_some_and(|s| !s.success());
+        let compiled = t
+            .units
+            .iter()
+            .filter(|u| u.summary.is_some_and(|s| s.compiled))
+            .count();
+        let jit = format!("{compiled} units compiled, {} exit sites", t.exits.len());
         let summary = if outcome.timed_out {
+            format!("stopped after {} s (timeout); {jit}", timeout.as_secs_f64())
+        } else if failed {
+            let code =
+                exit_code.map_or_else(|| "a signal".to_string(), |c| format!("exit code {c}"));
             format!(
-                "stopped after {} s (timeout); {} JIT events",
-                settings.insight_timeout.as_secs_f64(),
-                t.events
+                "failed after {ms} ms ({code}): {}; {jit}",
+                error_line(&outcome.stderr)
             )
         } else if t.events == 0 {
             format!("ran in {ms} ms; no JIT events (JIT not available)")
         } else {
-            let compiled = t.entries.iter().filter(|e| e.compiled).count();
-            format!(
-                "ran in {ms} ms; {compiled} compiled, {} deopt sites",
-                t.deopts.len()
-            )
+            format!("ran in {ms} ms; {jit}")
         };
         if outcome.timed_out {
             self.client
@@ -282,8 +369,15 @@ impl State {
                     format!(
                         "{} did not finish within {} s and was stopped.",
                         path.display(),
-                        settings.insight_timeout.as_secs_f64()
+                        timeout.as_secs_f64()
                     ),
+                )
+                .await;
+        } else if failed {
+            self.client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("Run with JIT insight: {summary}"),
                 )
                 .await;
         } else {
@@ -294,7 +388,6 @@ impl State {
                 )
                 .await;
         }
-        let exit_code = outcome.status.and_then(|s| s.code());
         let result = json!({
             "exitCode": exit_code,
             "timedOut": outcome.timed_out,
@@ -373,6 +466,11 @@ fn client_caps(c: &ClientCapabilities) -> ClientCaps {
             .and_then(|t| t.completion.as_ref())
             .and_then(|c| c.completion_item.as_ref())
             .and_then(|i| i.snippet_support)
+            .unwrap_or(false),
+        work_done_progress: c
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
             .unwrap_or(false),
         inlay_hint_refresh: c
             .workspace
@@ -474,10 +572,13 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         guard("textDocument/hover", async move {
             let p = params.text_document_position_params;
-            let Some((a, offset)) = self.state.at(&p.text_document.uri, p.position).await? else {
+            let uri = p.text_document.uri;
+            let generation = self.state.current_generation(&uri);
+            let Some((a, offset)) = self.state.at(&uri, p.position).await? else {
                 return Ok(None);
             };
-            Ok(hover::hover(&a, offset))
+            let measured = self.state.measured_for(&uri, generation);
+            Ok(hover::hover_with_run(&a, offset, measured.as_deref()))
         })
         .await
     }
@@ -684,7 +785,8 @@ impl LanguageServer for Backend {
             if params.command != COMMAND {
                 return Err(lsp_error(format!("unknown command {}", params.command)));
             }
-            self.state.run_with_insight(&params.arguments).await
+            let token = params.work_done_progress_params.work_done_token;
+            self.state.run_with_insight(&params.arguments, token).await
         })
         .await
     }

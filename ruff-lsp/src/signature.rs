@@ -3,6 +3,7 @@
 //! function, struct method or builtin) and the active parameter (commas at
 //! the call's own nesting level).
 
+use ruff_core::compiler::resolve::Res;
 use ruff_core::runtime::builtins::{self, BuiltinDef};
 use tower_lsp_server::ls_types::{
     Documentation, MarkupContent, MarkupKind, ParameterInformation, ParameterLabel, SignatureHelp,
@@ -11,41 +12,31 @@ use tower_lsp_server::ls_types::{
 
 use crate::analysis::Analysis;
 use crate::completion::builtin_params;
+use crate::cursor::{self, Before};
 use crate::index::FuncSig;
-use crate::lexical;
 
 pub fn signature_help(a: &Analysis, offset: u32) -> Option<SignatureHelp> {
-    let text = a.text.as_str();
-    let offset = (offset as usize).min(text.len());
-    let end = lexical::scan(text, offset, |_, _| {});
-    if end.context != lexical::Context::Code {
+    let offset = offset.min(a.text.len() as u32);
+    if cursor::in_comment_or_string(a, offset) {
         return None;
     }
-    let open = end.opens.iter().rev().find(|o| o.ch == b'(')?;
-    let callee_end = text[..open.pos].trim_end().len();
-    let name_start = lexical::ident_start(text, callee_end);
-    let name = &text[name_start..callee_end];
-    if name.is_empty() {
-        return None;
-    }
-    let before = &text[..name_start];
-    let sig = if let Some(rest) = before.strip_suffix('.') {
-        let receiver = &rest[lexical::ident_start(rest, rest.len())..];
-        method_signature(a, receiver, name, name_start as u32)?
-    } else if let Some(rest) = before.strip_suffix("::") {
-        let owner = &rest[lexical::ident_start(rest, rest.len())..];
-        let s = a.resolution.struct_named(owner)?;
-        let m = a.index.structs[s as usize]
-            .methods
-            .iter()
-            .find(|m| m.name == name)?;
-        user_signature(m)
-    } else {
-        function_signature(a, name, name_start as u32)?
+    let call = cursor::open_call(a, offset)?;
+    let name = &a.text[call.name_start as usize..call.name_end as usize];
+    let sig = match cursor::before(a, call.name_start) {
+        Before::Dot(receiver, _) => method_signature(a, receiver, name, call.name_start)?,
+        Before::Path(owner) => {
+            let s = a.resolution.struct_named(owner)?;
+            let m = a.index.structs[s as usize]
+                .methods
+                .iter()
+                .find(|m| m.name == name)?;
+            user_signature(m)
+        }
+        Before::Nothing => function_signature(a, name, call.name_start)?,
     };
     let n = sig.parameters.as_ref().map_or(0, Vec::len);
     let variadic = sig.label.contains("...");
-    let mut active = open.commas as u32;
+    let mut active = call.commas as u32;
     if variadic && n > 0 {
         active = active.min(n as u32 - 1);
     }
@@ -57,16 +48,14 @@ pub fn signature_help(a: &Analysis, offset: u32) -> Option<SignatureHelp> {
 }
 
 fn function_signature(a: &Analysis, name: &str, at: u32) -> Option<SignatureInformation> {
-    match a.index.lookup(&a.resolution, name, at) {
-        Some(d) => {
+    match a.resolution.lookup_at(name, at) {
+        Res::Decl(d) => {
             let decl = a.resolution.decl(d);
             let sig = a.index.funcs.get(&decl.span.start)?;
             Some(user_signature(sig))
         }
-        None => Some(builtin_signature(
-            builtins::def(builtins::lookup(name)?),
-            false,
-        )),
+        Res::Builtin(b) => Some(builtin_signature(builtins::def(b), false)),
+        _ => None,
     }
 }
 
@@ -76,10 +65,10 @@ fn method_signature(
     name: &str,
     at: u32,
 ) -> Option<SignatureInformation> {
-    let known = a
-        .index
-        .lookup(&a.resolution, receiver, at)
-        .and_then(|d| a.index.decl_struct.get(&d).copied());
+    let known = match a.resolution.lookup_at(receiver, at) {
+        Res::Decl(d) => a.index.decl_struct.get(&d).copied(),
+        _ => None,
+    };
     match known {
         Some(s) => {
             let m = a.index.structs[s as usize]

@@ -1,364 +1,336 @@
-//! Reading the JIT telemetry that `ruff run --telemetry FILE` writes (JSON
-//! Lines). The schema is not final, so parsing is lenient: unknown lines and
-//! fields are ignored, several spellings of a field are accepted, and a
-//! location may be a `line`, a `span` object (`{start, end}` byte offsets
-//! or `{line}`), or a function `name`. What the server shows is assembled
-//! from whatever is present.
+//! Reading the JIT telemetry that `ruff run --telemetry FILE` writes, through
+//! ruff-core's own event types (`ruff_core::telemetry::{Line, Event}`), and
+//! reducing it to facts per function and loop. Every figure here is computed
+//! as docs/telemetry.md ("Reading the figures") defines it; nothing is
+//! estimated:
+//!
+//! - a loop's native share is `native_iterations / iterations` of its
+//!   `summary` (both count back edges; `iterations` includes the native ones);
+//! - a function has no share: `entries` (calls through the interpreter) and
+//!   `native_entries` (entries into native code, from the interpreter or
+//!   from native callers) overlap, so both counts are shown as they are;
+//! - an exit site's count is the largest `count` reported for it (sites are
+//!   reported at their 1st, 2nd, 4th... exit, so the true count is at least
+//!   that and less than twice it: shown as "at least N"); the unit's exact
+//!   total is its `summary.exits`.
 
-use serde_json::Value;
+use ruff_core::syntax::Span;
+use ruff_core::telemetry::{Event, Line, Unit};
 
-/// A location as the telemetry gives it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Where {
-    pub name: Option<String>,
-    /// 1-based line.
-    pub line: Option<u32>,
-    /// Byte offsets into the file that ran.
-    pub span: Option<(u32, u32)>,
-    /// `function` or `loop`, when the event says.
-    pub kind: Option<String>,
+/// Compile time of one compilation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compile {
+    pub generic: bool,
+    pub micros: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    pub code: String,
+    pub message: String,
+    pub span: Span,
+}
+
+/// The end-of-run `summary` of a unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    pub entries: u64,
+    pub native_entries: Option<u64>,
+    pub iterations: Option<u64>,
+    pub native_iterations: Option<u64>,
+    pub compiled: bool,
+    pub exits: u64,
 }
 
 /// Everything measured about one function or loop.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Entry {
-    pub at: Where,
-    pub compiled: bool,
-    pub refused: Option<String>,
-    pub native_pct: Option<f64>,
-    pub compile_us: Option<f64>,
-    pub iterations_before_compile: Option<u64>,
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitFacts {
+    pub unit: Unit,
+    /// The `hot` event's count: calls or back edges before it was compiled.
+    pub hot_after: Option<u64>,
+    pub compiles: Vec<Compile>,
+    pub refused: Option<Refusal>,
+    /// `blacklisted`: (reason, exits).
+    pub blacklisted: Option<(String, u64)>,
+    pub summary: Option<Summary>,
 }
 
-impl Entry {
-    /// `⚡ native after 1,000 iterations · 97% native · 0.4 ms compile`.
-    pub fn label(&self) -> String {
-        if let Some(reason) = &self.refused {
-            if !self.compiled {
-                return format!("not compiled: {reason} (measured)");
-            }
-        }
-        let mut parts = Vec::new();
-        match self.iterations_before_compile {
-            Some(n) => parts.push(format!("⚡ native after {} iterations", thousands(n))),
-            None if self.compiled => parts.push("⚡ native".to_string()),
-            None => parts.push("interpreted".to_string()),
-        }
-        if let Some(p) = self.native_pct {
-            parts.push(format!("{}% native", p.round() as i64));
-        }
-        if let Some(us) = self.compile_us {
-            parts.push(format!("{} ms compile", fmt_ms(us / 1000.0)));
-        }
-        parts.join(" · ")
+impl UnitFacts {
+    pub fn is_loop(&self) -> bool {
+        self.unit.loop_index.is_some()
+    }
+
+    /// Loops: `native_iterations / iterations` in percent (docs/telemetry.md).
+    pub fn native_pct(&self) -> Option<f64> {
+        let s = self.summary?;
+        let (all, native) = (s.iterations?, s.native_iterations?);
+        (self.is_loop() && all > 0).then(|| 100.0 * native as f64 / all as f64)
+    }
+
+    pub fn compile_micros(&self) -> u64 {
+        self.compiles.iter().map(|c| c.micros).sum()
+    }
+
+    pub fn recompiled_generic(&self) -> bool {
+        self.compiles.iter().any(|c| c.generic)
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Deopt {
-    pub at: Where,
-    pub message: String,
-    pub count: u64,
+/// A place where native code left for the interpreter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExitSite {
+    pub unit: Unit,
+    pub line: u32,
+    pub span: Span,
+    pub reason: String,
+    pub expected: String,
+    pub observed: String,
+    /// The largest count reported: the site exited at least this often.
+    pub at_least: u64,
+}
+
+/// Kinds of values an instruction produced in the interpreter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    pub span: Span,
+    pub types: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Telemetry {
-    pub entries: Vec<Entry>,
-    pub deopts: Vec<Deopt>,
-    /// JSON objects read (malformed lines are skipped, not counted).
+    pub units: Vec<UnitFacts>,
+    pub exits: Vec<ExitSite>,
+    pub observed: Vec<Observed>,
+    /// Events read.
     pub events: usize,
+    /// Lines that were not events of a known kind (skipped).
+    pub skipped: usize,
+}
+
+fn span_of(s: [u32; 2]) -> Span {
+    Span::new(s[0], s[1].max(s[0]))
 }
 
 pub fn parse(jsonl: &str) -> Telemetry {
     let mut t = Telemetry::default();
-    for line in jsonl.lines() {
-        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(line.trim()) else {
+    for line in jsonl.lines().filter(|l| !l.trim().is_empty()) {
+        let Some(Line { event, .. }) = Line::parse(line) else {
+            t.skipped += 1;
             continue;
         };
         t.events += 1;
-        let v = Value::Object(obj);
-        let event = str_field(&v, &["event", "type", "kind_of_event"]).unwrap_or_default();
-        if let Some(unit) = v.get("unit") {
-            schema_v1(&mut t, &event, unit, &v);
-            continue;
-        }
-        let at = location(&v);
-        match event.as_str() {
-            "deopt" | "deoptimized" | "guard_failed" | "side_exit" => {
-                let message = deopt_message(&v, &event);
-                let count = num_field(&v, &["count", "times"]).map_or(1, |n| n as u64);
-                t.deopts.push(Deopt { at, message, count });
+        match event {
+            Event::Hot { unit, count } => t.unit(unit).hot_after = Some(count),
+            Event::CompileStarted { .. } => {}
+            Event::CompileFinished {
+                unit,
+                micros,
+                generic,
+                ..
+            } => t.unit(unit).compiles.push(Compile { generic, micros }),
+            Event::CompileRefused {
+                unit,
+                code,
+                message,
+                span,
+                ..
+            } => {
+                t.unit(unit).refused = Some(Refusal {
+                    code,
+                    message,
+                    span: span_of(span),
+                })
             }
-            _ => {
-                let entry = entry_for(&mut t.entries, at);
-                match event.as_str() {
-                    "compile_finished" | "compiled" => entry.compiled = true,
-                    "compile_refused" | "refused" | "blacklisted" => {
-                        entry.refused = str_field(&v, &["reason", "code", "message"])
-                            .or_else(|| Some(event.clone()));
-                    }
-                    _ => {}
-                }
-                if let Some(n) = num_field(&v, &["native_pct", "native_percent"]) {
-                    entry.native_pct = Some(n);
-                    entry.compiled |= n > 0.0;
-                }
-                if let Some(n) = num_field(&v, &["compile_us", "duration_us", "compile_time_us"]) {
-                    entry.compile_us = Some(n);
-                }
-                if let Some(n) = num_field(
-                    &v,
-                    &["iterations_before_compile", "iterations", "hot_after"],
-                ) {
-                    entry.iterations_before_compile = Some(n as u64);
+            Event::Blacklisted {
+                unit,
+                reason,
+                exits,
+            } => t.unit(unit).blacklisted = Some((reason, exits)),
+            Event::Summary {
+                unit,
+                entries,
+                native_entries,
+                iterations,
+                native_iterations,
+                compiled,
+                exits,
+            } => {
+                t.unit(unit).summary = Some(Summary {
+                    entries,
+                    native_entries,
+                    iterations,
+                    native_iterations,
+                    compiled,
+                    exits,
+                })
+            }
+            Event::Exit {
+                unit,
+                line,
+                span,
+                reason,
+                expected,
+                observed,
+                count,
+            } => {
+                let span = span_of(span);
+                match t
+                    .exits
+                    .iter_mut()
+                    .find(|e| e.unit == unit && e.span == span && e.reason == reason)
+                {
+                    Some(e) => e.at_least = e.at_least.max(count),
+                    None => t.exits.push(ExitSite {
+                        unit,
+                        line,
+                        span,
+                        reason: reason.to_string(),
+                        expected: expected.to_string(),
+                        observed: observed.to_string(),
+                        at_least: count,
+                    }),
                 }
             }
+            Event::Observed { span, types, .. } => t.observed.push(Observed {
+                span: span_of(span),
+                types,
+            }),
         }
     }
-    t.entries.retain(|e| e.at != Where::default());
     t
 }
 
-/// The entry for a location, merging events about the same place.
-/// An event of `ruff run --telemetry` schema version 1 (docs/telemetry.md):
-/// every event names its function or loop in `unit`.
-fn schema_v1(t: &mut Telemetry, event: &str, unit: &Value, v: &Value) {
-    let kind = str_field(unit, &["kind"]);
-    let name = str_field(unit, &["function"]);
-    let fn_line = num_field(unit, &["line"]).map(|n| n as u32);
-    let loop_line = num_field(unit, &["loop_line"]).map(|n| n as u32);
-    let at = Where {
-        name: name.clone(),
-        line: loop_line.or(fn_line),
-        span: None,
-        kind,
-    };
-    if event == "exit" {
-        // Reported at the exit site, not at the unit.
-        let site = Where {
-            name,
-            line: num_field(v, &["line"]).map(|n| n as u32),
-            span: span_field(v),
-            kind: None,
+impl Telemetry {
+    fn unit(&mut self, unit: Unit) -> &mut UnitFacts {
+        let i = match self.units.iter().position(|u| u.unit == unit) {
+            Some(i) => i,
+            None => {
+                self.units.push(UnitFacts {
+                    unit,
+                    hot_after: None,
+                    compiles: Vec::new(),
+                    refused: None,
+                    blacklisted: None,
+                    summary: None,
+                });
+                self.units.len() - 1
+            }
         };
-        let mut message = format!(
-            "JIT exit to the interpreter: {}",
-            str_field(v, &["reason"]).unwrap_or_else(|| "guard".to_string())
-        );
-        if let (Some(e), Some(o)) = (str_field(v, &["expected"]), str_field(v, &["observed"])) {
-            message.push_str(&format!(" (expected {e}, observed {o})"));
-        }
-        let count = num_field(v, &["count"]).map_or(1, |n| n as u64);
-        match t.deopts.iter_mut().find(|d| d.at == site) {
-            Some(d) => d.count = d.count.max(count),
-            None => t.deopts.push(Deopt {
-                at: site,
-                message,
-                count,
-            }),
-        }
-        return;
+        &mut self.units[i]
     }
-    let entry = entry_for(&mut t.entries, at);
-    match event {
-        "hot" => entry.iterations_before_compile = num_field(v, &["count"]).map(|n| n as u64),
-        "compile_finished" => {
-            entry.compiled = true;
-            entry.compile_us = num_field(v, &["micros"]);
-        }
-        "compile_refused" => entry.refused = str_field(v, &["code"]),
-        "blacklisted" => entry.refused = Some("blacklisted".to_string()),
-        "summary" => {
-            let (interp, native) = if entry.at.kind.as_deref() == Some("loop") {
-                (
-                    num_field(v, &["iterations"]),
-                    num_field(v, &["native_iterations"]),
-                )
-            } else {
-                (
-                    num_field(v, &["entries"]),
-                    num_field(v, &["native_entries"]),
-                )
-            };
-            if let (Some(i), Some(n)) = (interp, native) {
-                if i + n > 0.0 {
-                    entry.native_pct = Some(100.0 * n / (i + n));
-                }
-            }
-            if v.get("compiled").and_then(Value::as_bool) == Some(true) {
-                entry.compiled = true;
-            }
-        }
-        _ => {}
+
+    /// A function (by name and declaration line).
+    pub fn function(&self, name: &str, line: u32) -> Option<&UnitFacts> {
+        self.units
+            .iter()
+            .find(|u| !u.is_loop() && u.unit.function == name && u.unit.line == line)
     }
-}
 
-fn span_field(v: &Value) -> Option<(u32, u32)> {
-    let a = v.get("span")?.as_array()?;
-    Some((a.first()?.as_u64()? as u32, a.get(1)?.as_u64()? as u32))
-}
+    /// A loop by its header line.
+    pub fn loop_at(&self, header_line: u32) -> Option<&UnitFacts> {
+        self.units
+            .iter()
+            .find(|u| u.is_loop() && u.unit.loop_line == Some(header_line))
+    }
 
-fn entry_for(entries: &mut Vec<Entry>, at: Where) -> &mut Entry {
-    let same = |e: &Entry| {
-        (at.span.is_some() && e.at.span == at.span)
-            || (at.line.is_some()
-                && e.at.line == at.line
-                && (at.name.is_none() || e.at.name == at.name))
-            || (at.line.is_none() && at.span.is_none() && at.name.is_some() && e.at.name == at.name)
-    };
-    match entries.iter().position(same) {
-        Some(i) => {
-            let e = &mut entries[i];
-            e.at.name = e.at.name.take().or(at.name);
-            e.at.line = e.at.line.or(at.line);
-            e.at.span = e.at.span.or(at.span);
-            e.at.kind = e.at.kind.take().or(at.kind);
-            e
-        }
-        None => {
-            entries.push(Entry {
-                at,
-                ..Entry::default()
-            });
-            entries.last_mut().expect("just pushed")
+    /// The loops of a function (by name and declaration line).
+    pub fn loops_of<'a>(&'a self, name: &'a str, line: u32) -> impl Iterator<Item = &'a UnitFacts> {
+        self.units
+            .iter()
+            .filter(move |u| u.is_loop() && u.unit.function == name && u.unit.line == line)
+    }
+
+    /// The exact number of exits of a unit (its summary), if known.
+    pub fn unit_exits(&self, unit: &Unit) -> Option<u64> {
+        self.units
+            .iter()
+            .find(|u| &u.unit == unit)
+            .and_then(|u| u.summary)
+            .map(|s| s.exits)
+    }
+
+    /// What became of a unit that exited: recompiled generic, blacklisted.
+    pub fn fate(&self, unit: &Unit) -> Option<String> {
+        let u = self.units.iter().find(|u| &u.unit == unit)?;
+        match (&u.blacklisted, u.recompiled_generic()) {
+            (Some((reason, exits)), _) => Some(format!(
+                "blacklisted after {} exits ({reason}): runs in the interpreter from then on",
+                thousands(*exits)
+            )),
+            (None, true) => Some("recompiled without type speculation (generic)".to_string()),
+            (None, false) => None,
         }
     }
 }
 
-fn deopt_message(v: &Value, event: &str) -> String {
-    let reason = str_field(v, &["reason", "message", "guard"]);
-    let expected = str_field(v, &["expected"]);
-    let observed = str_field(v, &["observed", "actual", "got"]);
-    let mut msg = format!("JIT {}", event.replace('_', " "));
-    if let Some(r) = reason {
-        msg.push_str(": ");
-        msg.push_str(&r);
-    }
-    if let (Some(e), Some(o)) = (expected, observed) {
-        msg.push_str(&format!(" (expected {e}, observed {o})"));
-    }
-    msg
-}
-
-fn location(v: &Value) -> Where {
-    let mut at = Where {
-        name: str_field(v, &["name", "function", "func"]),
-        line: num_field(v, &["line"]).map(|n| n as u32),
-        span: None,
-        kind: str_field(v, &["kind", "unit"]),
-    };
-    if let Some(span) = v.get("span") {
-        match span {
-            Value::Object(_) => {
-                let start = num_field(span, &["start", "lo"]);
-                let end = num_field(span, &["end", "hi"]);
-                if let (Some(s), Some(e)) = (start, end) {
-                    at.span = Some((s as u32, e as u32));
-                }
-                if at.line.is_none() {
-                    at.line = num_field(span, &["line", "start_line"]).map(|n| n as u32);
-                }
-            }
-            Value::Array(a) if a.len() == 2 => {
-                if let (Some(s), Some(e)) = (a[0].as_u64(), a[1].as_u64()) {
-                    at.span = Some((s as u32, e as u32));
-                }
-            }
-            _ => {}
-        }
-    }
-    at
-}
-
-fn str_field(v: &Value, keys: &[&str]) -> Option<String> {
-    keys.iter().find_map(|k| match v.get(*k)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    })
-}
-
-fn num_field(v: &Value, keys: &[&str]) -> Option<f64> {
-    keys.iter().find_map(|k| match v.get(*k)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().trim_end_matches('%').parse().ok(),
-        _ => None,
-    })
-}
-
-fn fmt_ms(ms: f64) -> String {
-    if ms >= 10.0 {
-        format!("{ms:.0}")
-    } else if ms >= 0.1 {
+pub fn fmt_ms(micros: u64) -> String {
+    let ms = micros as f64 / 1000.0;
+    if ms < 10.0 {
         format!("{ms:.1}")
     } else {
-        format!("{ms:.2}")
+        format!("{}", ms.round() as u64)
     }
 }
 
-/// `1000` → `1,000`.
+/// A percentage that never rounds a partial share up to 100 or down to 0.
+pub fn fmt_pct(p: f64) -> String {
+    let r = p.round();
+    let r = if r >= 100.0 && p < 100.0 {
+        99.0
+    } else if r <= 0.0 && p > 0.0 {
+        1.0
+    } else {
+        r
+    };
+    format!("{}%", r as u64)
+}
+
+/// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
-    ruff_core::driver::thousands(n as usize)
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn schema_v1_events_from_ruff_run() {
-        let jsonl = r#"{"v":1,"event":"hot","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"count":1000}
-{"v":1,"event":"compile_finished","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"micros":400,"code_bytes":1344,"generic":false}
-{"v":1,"event":"exit","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"line":3,"span":[30,35],"reason":"type guard","expected":"int","observed":"float","count":2}
-{"v":1,"event":"summary","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"entries":1,"native_entries":1,"iterations":1000,"native_iterations":99000,"compiled":true,"exits":2}
-{"v":1,"event":"compile_refused","unit":{"kind":"function","function":"risky","line":5},"code":"unsupported-op: try","message":"m","line":6,"span":[50,53]}
-"#;
-        let t = parse(jsonl);
-        let lp = t.entries.iter().find(|e| e.at.line == Some(2)).unwrap();
-        assert_eq!(
-            lp.label(),
-            "⚡ native after 1,000 iterations · 99% native · 0.4 ms compile"
-        );
-        let f = t.entries.iter().find(|e| e.at.line == Some(5)).unwrap();
-        assert_eq!(f.label(), "not compiled: unsupported-op: try (measured)");
-        assert_eq!(t.deopts.len(), 1);
-        assert_eq!(t.deopts[0].at.line, Some(3));
-        assert!(t.deopts[0].message.contains("expected int, observed float"));
-    }
+    const RUN: &str = r#"{"v":1,"event":"hot","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"count":1000}
+{"v":1,"event":"compile_finished","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"micros":412,"code_bytes":900,"generic":false}
+{"v":1,"event":"exit","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"line":3,"span":[30,35],"reason":"type-guard","expected":"int","observed":"float","count":1}
+{"v":1,"event":"exit","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"line":3,"span":[30,35],"reason":"type-guard","expected":"int","observed":"float","count":4}
+{"v":1,"event":"summary","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0,"loop_line":2},"entries":0,"native_entries":1,"iterations":100000,"native_iterations":99000,"compiled":true,"exits":5}
+{"v":1,"event":"a_future_event"}
+not json"#;
 
     #[test]
-    fn merges_events_per_location_and_formats_labels() {
-        let jsonl = r#"
-{"event":"hot","name":"fib","line":3,"kind":"function"}
-{"event":"compile_finished","name":"fib","line":3,"compile_us":412,"iterations_before_compile":1000}
-not json at all
-{"event":"summary","name":"fib","line":3,"native_pct":97.2}
-{"event":"compile_refused","span":{"start":40,"end":90},"reason":"unsupported-op: try"}
-{"event":"deopt","line":7,"reason":"guard failed","expected":"int","observed":"float","count":12}
-"#;
-        let t = parse(jsonl);
+    fn loop_share_is_native_iterations_over_iterations() {
+        let t = parse(RUN);
         assert_eq!(t.events, 5);
-        assert_eq!(t.entries.len(), 2);
-        assert_eq!(
-            t.entries[0].label(),
-            "⚡ native after 1,000 iterations · 97% native · 0.4 ms compile"
-        );
-        assert_eq!(
-            t.entries[1].label(),
-            "not compiled: unsupported-op: try (measured)"
-        );
-        assert_eq!(t.entries[1].at.span, Some((40, 90)));
-        assert_eq!(t.deopts.len(), 1);
-        assert_eq!(t.deopts[0].count, 12);
-        assert_eq!(
-            t.deopts[0].message,
-            "JIT deopt: guard failed (expected int, observed float)"
-        );
+        assert_eq!(t.skipped, 2);
+        let l = t.loop_at(2).unwrap();
+        // 99,000 of 100,000 back edges native: 99%, not 99/(100+99).
+        assert_eq!(l.native_pct(), Some(99.0));
+        assert_eq!(l.hot_after, Some(1000));
+        assert_eq!(l.compile_micros(), 412);
+        assert_eq!(t.exits.len(), 1);
+        assert_eq!(t.exits[0].at_least, 4);
+        assert_eq!(t.unit_exits(&t.exits[0].unit), Some(5));
     }
 
     #[test]
-    fn empty_and_garbage_input() {
-        assert_eq!(parse(""), Telemetry::default());
-        assert_eq!(parse("[1,2]\n\"x\"\n{bad").events, 0);
+    fn formatting() {
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(fmt_pct(99.6), "99%");
+        assert_eq!(fmt_pct(0.2), "1%");
+        assert_eq!(fmt_pct(100.0), "100%");
+        assert_eq!(fmt_ms(412), "0.4");
     }
 }

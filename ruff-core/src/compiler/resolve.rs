@@ -4,6 +4,11 @@
 //! captured by closures, and the static diagnostics (duplicates, loop control
 //! outside loops, undefined names, assignments to `let`, arity, unreachable
 //! code). The emitter, `ruff check` and the language server all read it.
+//!
+//! It also keeps its lexical scopes (`Resolution::scopes`: span, parent,
+//! declarations) so that tools can ask, for any offset, "what is visible
+//! here" (`visible_at`) and "what does this name mean here" (`lookup_at`)
+//! with the same rules the walk applied.
 
 use rustc_hash::FxHashMap;
 
@@ -104,9 +109,39 @@ pub struct EnumInfo {
     pub variants: Vec<String>,
 }
 
+pub type ScopeId = u32;
+
+/// A lexical scope as the resolver saw it. Scope 0 is the file (its
+/// declarations are the globals); every other scope nests inside its
+/// parent's span, and children are in source order.
+#[derive(Clone, Debug)]
+pub struct ScopeInfo {
+    pub span: Span,
+    pub parent: Option<ScopeId>,
+    pub children: Vec<ScopeId>,
+    /// Declarations made directly in this scope, in the order declared.
+    pub decls: Vec<DeclId>,
+    /// A method body: the method's struct. Bare field names of it are
+    /// visible inside, and enclosing locals are not (a barrier).
+    pub strukt: Option<u32>,
+}
+
+/// A name visible at some offset (see `Resolution::visible_at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visible {
+    Decl(DeclId),
+    /// A bare field name inside a method of `strukt`.
+    Field {
+        strukt: u32,
+        index: u32,
+    },
+}
+
 /// The resolver's output.
 #[derive(Clone, Debug, Default)]
 pub struct Resolution {
+    /// Lexical scopes (scope 0 is the file); see `ScopeInfo`.
+    pub scopes: Vec<ScopeInfo>,
     pub decls: Vec<Decl>,
     /// Identifier start offset → what it refers to (uses and declarations).
     pub uses: FxHashMap<u32, Res>,
@@ -146,6 +181,101 @@ impl Resolution {
             .map(|i| i as u32)
     }
 
+    /// The innermost scope whose span contains `offset` (0, the file, if
+    /// none). Descends from the file scope; the depth is bounded by the
+    /// parser's nesting limit.
+    pub fn scope_at(&self, offset: u32) -> ScopeId {
+        let mut cur: ScopeId = 0;
+        if self.scopes.is_empty() {
+            return cur;
+        }
+        'descend: loop {
+            let children = &self.scopes[cur as usize].children;
+            // Children are in source order and do not overlap.
+            let i = children.partition_point(|&c| self.scopes[c as usize].span.start <= offset);
+            if i > 0 {
+                let child = children[i - 1];
+                let s = self.scopes[child as usize].span;
+                if offset < s.end.max(s.start + 1) {
+                    cur = child;
+                    continue 'descend;
+                }
+            }
+            return cur;
+        }
+    }
+
+    /// Every name visible at `offset`, innermost first, each name once (the
+    /// binding that shadows the others): locals declared before `offset` in
+    /// the enclosing scopes up to a method body, that method's fields, then
+    /// the globals. Builtins and constants are not included.
+    pub fn visible_at(&self, offset: u32) -> Vec<Visible> {
+        let mut seen: FxHashMap<&str, ()> = FxHashMap::default();
+        let mut out = Vec::new();
+        self.walk_visible(offset, |v, name| {
+            if seen.insert(name, ()).is_none() {
+                out.push(v);
+            }
+            false
+        });
+        out
+    }
+
+    /// What `name` would mean if written at `offset`: the same answer the
+    /// resolver gives for an identifier there (used where the text at the
+    /// cursor does not parse yet, so the walk recorded nothing).
+    pub fn lookup_at(&self, name: &str, offset: u32) -> Res {
+        let mut found = None;
+        self.walk_visible(offset, |v, n| {
+            if n == name {
+                found = Some(v);
+                return true;
+            }
+            false
+        });
+        match found {
+            Some(Visible::Decl(d)) => Res::Decl(d),
+            Some(Visible::Field { strukt, index }) => Res::Field { strukt, index },
+            None if builtins::constant(name).is_some() => Res::Constant,
+            None => builtins::lookup(name).map_or(Res::Undefined, Res::Builtin),
+        }
+    }
+
+    /// Calls `f` with each visible binding, innermost first (shadowed ones
+    /// too); stops when `f` returns true.
+    fn walk_visible<'a>(&'a self, offset: u32, mut f: impl FnMut(Visible, &'a str) -> bool) {
+        if self.scopes.is_empty() {
+            return;
+        }
+        let mut scope = Some(self.scope_at(offset));
+        while let Some(id) = scope {
+            let sc = &self.scopes[id as usize];
+            for &d in sc.decls.iter().rev() {
+                let decl = self.decl(d);
+                // Locals exist from their declaration on; globals everywhere.
+                if (decl.global || decl.span.start < offset) && f(Visible::Decl(d), &decl.name) {
+                    return;
+                }
+            }
+            if let Some(strukt) = sc.strukt {
+                let fields = &self.structs[strukt as usize].fields;
+                for (index, name) in fields.iter().enumerate() {
+                    let v = Visible::Field {
+                        strukt,
+                        index: index as u32,
+                    };
+                    if f(v, name) {
+                        return;
+                    }
+                }
+                // A method body sees no enclosing locals: on to the globals.
+                scope = (id != 0).then_some(0);
+                continue;
+            }
+            scope = sc.parent;
+        }
+    }
+
     /// Is this identifier a call of the unshadowed builtin `name`?
     pub fn is_builtin(&self, ident: &Ident, name: &str) -> bool {
         matches!(self.res(ident), Res::Builtin(id) if builtins::def(id).name == name)
@@ -153,6 +283,8 @@ impl Resolution {
 }
 
 struct Scope {
+    /// Its entry in `Resolution::scopes`.
+    id: ScopeId,
     names: FxHashMap<String, DeclId>,
     /// A method body: lookups do not see enclosing locals past this scope.
     barrier: bool,
@@ -179,9 +311,19 @@ pub fn resolve(program: &Program) -> Resolution {
         span: Span::default(),
         strukt: None,
     });
+    r.out.scopes.push(ScopeInfo {
+        span: Span::new(0, u32::MAX),
+        parent: None,
+        children: Vec::new(),
+        decls: Vec::new(),
+        strukt: None,
+    });
     r.declare_types(&program.stmts);
     r.declare_globals(&program.stmts);
+    // The top-level block shares the file scope (its bindings are the
+    // globals the pre-pass declared).
     r.scopes.push(Scope {
+        id: 0,
         names: FxHashMap::default(),
         barrier: false,
     });
@@ -216,6 +358,13 @@ impl Resolver {
         });
         self.out.decl_at.insert(ident.span.start, id);
         self.out.uses.insert(ident.span.start, Res::Decl(id));
+        // Globals join the file scope; locals the innermost open scope.
+        let scope = if global {
+            0
+        } else {
+            self.scopes.last().map_or(0, |s| s.id)
+        };
+        self.out.scopes[scope as usize].decls.push(id);
         id
     }
 
@@ -391,10 +540,26 @@ impl Resolver {
         res
     }
 
-    fn push_scope(&mut self) {
+    /// Open a scope covering `span` (recorded in `Resolution::scopes`).
+    fn push_scope(&mut self, span: Span) {
+        self.open_scope(span, None);
+    }
+
+    fn open_scope(&mut self, span: Span, strukt: Option<u32>) {
+        let id = self.out.scopes.len() as ScopeId;
+        let parent = self.scopes.last().map_or(0, |s| s.id);
+        self.out.scopes.push(ScopeInfo {
+            span,
+            parent: Some(parent),
+            children: Vec::new(),
+            decls: Vec::new(),
+            strukt,
+        });
+        self.out.scopes[parent as usize].children.push(id);
         self.scopes.push(Scope {
+            id,
             names: FxHashMap::default(),
-            barrier: false,
+            barrier: strukt.is_some(),
         });
     }
 
@@ -403,7 +568,7 @@ impl Resolver {
     }
 
     fn block(&mut self, block: &Block) {
-        self.push_scope();
+        self.push_scope(block.span);
         self.stmts(&block.stmts, false);
         self.pop_scope();
     }
@@ -467,8 +632,9 @@ impl Resolver {
                 body,
             } => {
                 self.expr(iterable);
+                let span = Span::new(pattern.span().start, body.span.end);
                 self.loop_body(|r| {
-                    r.push_scope();
+                    r.push_scope(span);
                     r.bind_pattern(pattern, BindingKind::ForVar);
                     r.block(body);
                     r.pop_scope();
@@ -508,7 +674,10 @@ impl Resolver {
                 ..
             } => {
                 self.block(body);
-                self.push_scope();
+                let start = err_name
+                    .as_ref()
+                    .map_or(handler.span.start, |n| n.span.start);
+                self.push_scope(Span::new(start, handler.span.end));
                 if let Some(name) = err_name {
                     self.declare(name, BindingKind::CatchVar);
                 }
@@ -518,7 +687,7 @@ impl Resolver {
             StmtKind::Match { scrutinee, arms } => {
                 self.expr(scrutinee);
                 for arm in arms {
-                    self.push_scope();
+                    self.push_scope(arm.span);
                     self.pattern(&arm.pattern);
                     if let Some(g) = &arm.guard {
                         self.expr(g);
@@ -577,10 +746,12 @@ impl Resolver {
         });
         self.out.func_at.insert(f.span.start, id);
         self.funcs.push(FuncCtx { id, loop_depth: 0 });
-        self.scopes.push(Scope {
-            names: FxHashMap::default(),
-            barrier: strukt.is_some(),
-        });
+        // Parameters and body are one scope, from the first parameter on.
+        let start = f
+            .params
+            .first()
+            .map_or(f.body.span.start, |p| p.name.span.start);
+        self.open_scope(Span::new(start, f.body.span.end), strukt);
         for (i, p) in f.params.iter().enumerate() {
             let kind = if strukt.is_some() && i == 0 && p.name.name == "self" {
                 BindingKind::SelfParam
@@ -843,5 +1014,68 @@ fn collect_names<'a>(pattern: &'a BindPattern, out: &mut Vec<&'a Ident>) {
             }
         }
         BindPattern::Dict { keys, .. } => out.extend(keys.iter()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn at(src: &str, needle: &str) -> u32 {
+        src.find(needle).unwrap_or_else(|| panic!("{needle:?}")) as u32
+    }
+
+    fn names(res: &Resolution, offset: u32) -> Vec<String> {
+        res.visible_at(offset)
+            .into_iter()
+            .map(|v| match v {
+                Visible::Decl(d) => res.decl(d).name.clone(),
+                Visible::Field { strukt, index } => {
+                    format!(
+                        "field {}",
+                        res.structs[strukt as usize].fields[index as usize]
+                    )
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scopes_answer_what_is_visible_and_what_a_name_means() {
+        let src = "let g := 1\nfunc f(a) {\n  let x := a\n  for i in [1] {\n    let x := i\n    print(x) # inner\n  }\n  print(x) # outer\n}\nstruct P { v, func m(self) { return v # here\n } }\n";
+        let res = resolve(&parse(src).program);
+        assert_eq!(res.scopes[0].parent, None);
+        let inner = at(src, "print(x) # inner");
+        assert_eq!(names(&res, inner), ["x", "i", "a", "f", "g"]);
+        // The inner `x` shadows the outer one; after the loop the outer one.
+        let Res::Decl(d) = res.lookup_at("x", inner) else {
+            panic!()
+        };
+        assert_eq!(res.decl(d).span.start, at(src, "x := i"));
+        let Res::Decl(d) = res.lookup_at("x", at(src, "print(x) # outer")) else {
+            panic!()
+        };
+        assert_eq!(res.decl(d).span.start, at(src, "x := a"));
+        // Locals only after their declaration; globals everywhere.
+        assert!(!names(&res, at(src, "let x := a")).contains(&"x".to_string()));
+        assert_eq!(
+            res.lookup_at("print", inner),
+            Res::Builtin(builtins::lookup("print").unwrap())
+        );
+        assert_eq!(res.lookup_at("nope", inner), Res::Undefined);
+        // A method sees its fields and the globals, not enclosing locals.
+        let here = at(src, "v # here");
+        assert!(names(&res, here).contains(&"field v".to_string()));
+        assert!(matches!(
+            res.lookup_at("v", here),
+            Res::Field { index: 0, .. }
+        ));
+        assert!(names(&res, here).contains(&"g".to_string()));
+        // Every scope nests in its parent's span.
+        for sc in &res.scopes[1..] {
+            let p = &res.scopes[sc.parent.unwrap() as usize];
+            assert!(p.span.start <= sc.span.start && sc.span.end <= p.span.end);
+        }
     }
 }

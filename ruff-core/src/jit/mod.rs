@@ -310,6 +310,7 @@ impl Jit {
         }
         let mut seen = Vec::new();
         summarize(self, main, &mut seen);
+        crate::telemetry::observed::emit(&mut self.telemetry, main);
         self.telemetry.flush();
     }
 }

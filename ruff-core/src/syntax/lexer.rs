@@ -24,11 +24,34 @@
 //! - A UTF-8 byte order mark at the start of the file is skipped.
 //! - Integer literals are decimal only; `_` may appear anywhere after the
 //!   first digit.
+//!
+//! Trivia mode (`Lexer::with_trivia`, `tokenize_with_trivia`) also keeps
+//! every comment's span and kind, for tools that show or fold comments (the
+//! language server); the tokens are the same either way.
 
 use super::parser::MAX_ERRORS;
 use super::span::Span;
 use super::token::{keyword, Token, TokenKind};
 use crate::diagnostics::{codes, Diagnostic};
+
+/// A comment kept by the trivia mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// The whole comment, markers included (a line comment ends before its
+    /// newline).
+    pub span: Span,
+    pub kind: CommentKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommentKind {
+    /// `#` or `//` (including `////` separators).
+    Line,
+    /// `///`.
+    Doc,
+    /// `/* ... */` (an unterminated one runs to the end of the text).
+    Block,
+}
 
 pub struct Lexer<'src> {
     src: &'src str,
@@ -40,6 +63,8 @@ pub struct Lexer<'src> {
     /// `///` lines seen since the last token.
     doc: Option<String>,
     errors: Vec<Diagnostic>,
+    /// Comments seen so far, when in trivia mode.
+    trivia: Option<Vec<Comment>>,
 }
 
 impl<'src> Lexer<'src> {
@@ -53,6 +78,47 @@ impl<'src> Lexer<'src> {
             interp: Vec::new(),
             doc: None,
             errors: Vec::new(),
+            trivia: None,
+        }
+    }
+
+    /// A lexer that also keeps the comments (`into_trivia`).
+    pub fn with_trivia(src: &'src str) -> Lexer<'src> {
+        let mut lexer = Lexer::new(src);
+        lexer.trivia = Some(Vec::new());
+        lexer
+    }
+
+    /// The comments kept so far (empty unless made `with_trivia`).
+    pub fn take_trivia(&mut self) -> Vec<Comment> {
+        self.trivia.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Lex a whole text keeping its comments: (tokens, comments, errors).
+    pub fn tokenize_with_trivia(src: &str) -> (Vec<Token>, Vec<Comment>, Vec<Diagnostic>) {
+        let mut lexer = Lexer::with_trivia(src);
+        let mut tokens = Vec::new();
+        loop {
+            let tok = lexer.next_token();
+            let eof = tok.kind == TokenKind::Eof;
+            tokens.push(tok);
+            if eof {
+                let comments = lexer.take_trivia();
+                return (tokens, comments, lexer.errors);
+            }
+        }
+    }
+
+    fn keep(&mut self, start: usize, kind: CommentKind) {
+        let mut end = self.pos;
+        if kind != CommentKind::Block && end > start && self.bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        if let Some(t) = &mut self.trivia {
+            t.push(Comment {
+                span: Span::new(start as u32, end as u32),
+                kind,
+            });
         }
     }
 
@@ -126,8 +192,13 @@ impl<'src> Lexer<'src> {
                     newline = true;
                     self.pos += 1;
                 }
-                b'#' => self.skip_line(),
+                b'#' => {
+                    let start = self.pos;
+                    self.skip_line();
+                    self.keep(start, CommentKind::Line);
+                }
                 b'/' if self.peek(1) == b'/' => {
+                    let start = self.pos;
                     // `///` is a doc comment, but `////...` is a plain comment
                     // (a separator line), as in Rust.
                     if self.peek(2) == b'/' && self.peek(3) != b'/' {
@@ -143,8 +214,10 @@ impl<'src> Lexer<'src> {
                             }
                             None => self.doc = Some(line.to_string()),
                         }
+                        self.keep(start, CommentKind::Doc);
                     } else {
                         self.skip_line();
+                        self.keep(start, CommentKind::Line);
                     }
                 }
                 b'/' if self.peek(1) == b'*' => {
@@ -160,6 +233,7 @@ impl<'src> Lexer<'src> {
                             self.pos = self.bytes.len();
                         }
                     }
+                    self.keep(start, CommentKind::Block);
                 }
                 _ => return newline,
             }
@@ -470,6 +544,31 @@ mod tests {
         let (toks, errors) = Lexer::tokenize(src);
         assert!(errors.is_empty(), "{errors:?}");
         toks.into_iter().map(|t| t.kind).collect()
+    }
+
+    #[test]
+    fn trivia_mode_keeps_comments_and_the_same_tokens() {
+        let src = "a # c\r\n// c\n/* x\n */ b /* y */ c\n/// one\n//// no\nfunc \"# not\" /* open";
+        let (plain, _) = Lexer::tokenize(src);
+        let (toks, comments, _) = Lexer::tokenize_with_trivia(src);
+        assert_eq!(plain, toks);
+        let got: Vec<(&str, CommentKind)> = comments
+            .iter()
+            .map(|c| (&src[c.span.range()], c.kind))
+            .collect();
+        use CommentKind::*;
+        assert_eq!(
+            got,
+            vec![
+                ("# c", Line),
+                ("// c", Line),
+                ("/* x\n */", Block),
+                ("/* y */", Block),
+                ("/// one", Doc),
+                ("//// no", Line),
+                ("/* open", Block)
+            ]
+        );
     }
 
     #[test]

@@ -12,10 +12,11 @@
 
 pub mod eligibility;
 pub mod events;
+pub mod observed;
 pub mod sink;
 
-pub use eligibility::{eligibility, Verdict};
-pub use events::{Event, Unit, SCHEMA_VERSION};
+pub use eligibility::{advice, eligibility, Verdict};
+pub use events::{Event, Line, Unit, SCHEMA_VERSION};
 pub use sink::{JsonLinesSink, Sink, Telemetry};
 
 /// The shadow stack of (function, tier, line) a sampler thread reads; it

@@ -114,6 +114,9 @@ fn describe(e: &Event) -> String {
         Event::Blacklisted { unit: u, reason, exits } => {
             format!("blacklisted {}: {reason} after {exits} exits", unit(u))
         }
+        Event::Observed { unit: u, line, types, .. } => {
+            format!("observed in {} at line {line}: {}", unit(u), types.join(", "))
+        }
         Event::Summary { unit: u, entries, native_entries, iterations, native_iterations, compiled, exits } => format!(
             "summary {}: entries {entries}, native entries {}, iterations {} ({} native), compiled {compiled}, exits {exits}",
             unit(u),
