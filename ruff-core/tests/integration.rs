@@ -9,6 +9,7 @@ mod bytecode_snapshots;
 mod cli;
 mod cow;
 mod jit_diff;
+mod opcode_facts;
 mod jit_stress;
 mod jit_telemetry;
 mod jit_tools;

@@ -155,6 +155,139 @@ pub enum Op {
     Fail(u32),
 }
 
+/// What an instruction does to the operand stack: `pops` entries, then
+/// `pushes` entries (for the path that falls through to the next
+/// instruction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StackEffect {
+    pub pops: usize,
+    pub pushes: usize,
+}
+
+impl Op {
+    /// Where control may go other than the next instruction: a jump, a
+    /// loop's back edge, the end of an iteration. (`TryBegin`'s handler is
+    /// `handler`: errors reach it, not branches.)
+    pub fn jump_target(self) -> Option<usize> {
+        match self {
+            Op::Jump(t)
+            | Op::Loop(t)
+            | Op::JumpIfFalse(t)
+            | Op::JumpIfTrue(t)
+            | Op::JumpIfNotNull(t)
+            | Op::IterNext(_, t)
+            | Op::RangeNext(_, t) => Some(t as usize),
+            _ => None,
+        }
+    }
+
+    /// `TryBegin`'s handler.
+    pub fn handler(self) -> Option<usize> {
+        match self {
+            Op::TryBegin(t) => Some(t as usize),
+            _ => None,
+        }
+    }
+
+    /// The same instruction going to `target` instead (for a jump, an
+    /// iteration's exit or a handler; others are returned unchanged).
+    pub fn with_target(self, target: u32) -> Op {
+        match self {
+            Op::Jump(_) => Op::Jump(target),
+            Op::Loop(_) => Op::Loop(target),
+            Op::JumpIfFalse(_) => Op::JumpIfFalse(target),
+            Op::JumpIfTrue(_) => Op::JumpIfTrue(target),
+            Op::JumpIfNotNull(_) => Op::JumpIfNotNull(target),
+            Op::TryBegin(_) => Op::TryBegin(target),
+            Op::IterNext(s, _) => Op::IterNext(s, target),
+            Op::RangeNext(s, _) => Op::RangeNext(s, target),
+            other => other,
+        }
+    }
+
+    /// Never falls through to the next instruction.
+    pub fn ends_block(self) -> bool {
+        matches!(self, Op::Jump(_) | Op::Loop(_) | Op::Return | Op::Throw | Op::Fail(_))
+    }
+
+    /// Calls a Ruff function, a method or a builtin.
+    pub fn is_call(self) -> bool {
+        matches!(self, Op::Call(_) | Op::CallMethod(..) | Op::CallMethodWb(..))
+    }
+
+    /// The interpreter records the type of the value it produces (type
+    /// feedback the JIT specializes on, `jit::feedback`).
+    pub fn records_feedback(self) -> bool {
+        matches!(
+            self,
+            Op::LoadCell(_)
+                | Op::LoadUpval(_)
+                | Op::LoadGlobal(_)
+                | Op::Index
+                | Op::GetField(_)
+                | Op::Call(_)
+                | Op::CallMethod(..)
+                | Op::CallMethodWb(..)
+                | Op::IterNext(..)
+        )
+    }
+
+    /// The stack effect written in this enum's doc lines; `UpdateVar` and
+    /// `StorePath` read their operand counts from `proto`.
+    pub fn stack_effect(self, proto: &super::FuncProto) -> StackEffect {
+        let e = |pops: usize, pushes: usize| StackEffect { pops, pushes };
+        match self {
+            Op::Const(_) | Op::Int(_) | Op::Null | Op::True | Op::False => e(0, 1),
+            Op::Pop => e(1, 0),
+            Op::Dup => e(1, 2),
+            Op::LoadLocal(_)
+            | Op::LoadCell(_)
+            | Op::LoadUpval(_)
+            | Op::LoadGlobal(_)
+            | Op::LoadBuiltin(_)
+            | Op::Closure(_) => e(0, 1),
+            Op::StoreLocal(_)
+            | Op::StoreNewCell(_)
+            | Op::StoreCell(_)
+            | Op::StoreUpval(_)
+            | Op::StoreGlobal(_) => e(1, 0),
+            Op::UpdateVar(u) => {
+                let n = match &proto.updates[u as usize].kind {
+                    super::UpdateKind::Arith(_) => 1,
+                    super::UpdateKind::Builtin { argc, .. }
+                    | super::UpdateKind::Method { argc, .. } => (*argc as usize).saturating_sub(1),
+                };
+                e(n, 1)
+            }
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod => e(2, 1),
+            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => e(2, 1),
+            Op::Neg | Op::Not | Op::ToBool => e(1, 1),
+            Op::Jump(_) | Op::Loop(_) => e(0, 0),
+            Op::JumpIfFalse(_) | Op::JumpIfTrue(_) => e(1, 0),
+            // Falls through with the null popped (jumps keeping it).
+            Op::JumpIfNotNull(_) => e(1, 0),
+            Op::Call(n) => e(n as usize + 1, 1),
+            Op::CallMethod(_, n) => e(n as usize + 1, 1),
+            Op::CallMethodWb(_, n) => e(n as usize + 1, 3),
+            Op::Return | Op::Throw => e(1, 0),
+            Op::MakeArray(n) => e(n as usize, 1),
+            Op::MakeDict(n) => e(2 * n as usize, 1),
+            Op::ArrayPush | Op::ArrayExtend | Op::DictExtend => e(2, 1),
+            Op::DictInsert => e(3, 1),
+            Op::MakeStruct(i) => e(proto.structs[i as usize].fields.len(), 1),
+            Op::MakeEnum(_) | Op::EnumPayload | Op::IsVariant(_) => e(1, 1),
+            Op::Index => e(2, 1),
+            Op::GetField(_) | Op::SliceFrom(_) => e(1, 1),
+            Op::StorePath(p) => e(proto.paths[p as usize].depth as usize + 1, 0),
+            Op::Concat(n) => e(n as usize, 1),
+            Op::IterPrep(_) => e(1, 0),
+            Op::RangePrep(_) => e(3, 0),
+            Op::IterNext(..) | Op::RangeNext(..) => e(0, 1),
+            Op::TryBegin(_) | Op::TryEnd | Op::Fail(_) => e(0, 0),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -216,16 +216,7 @@ impl<'a> Emitter<'a> {
 
     fn patch(&mut self, at: usize, target: u32) {
         let op = &mut self.f().proto.code[at];
-        *op = match *op {
-            Op::Jump(_) => Op::Jump(target),
-            Op::JumpIfFalse(_) => Op::JumpIfFalse(target),
-            Op::JumpIfTrue(_) => Op::JumpIfTrue(target),
-            Op::JumpIfNotNull(_) => Op::JumpIfNotNull(target),
-            Op::TryBegin(_) => Op::TryBegin(target),
-            Op::IterNext(s, _) => Op::IterNext(s, target),
-            Op::RangeNext(s, _) => Op::RangeNext(s, target),
-            other => other,
-        };
+        *op = op.with_target(target);
     }
 
     fn patch_here(&mut self, at: usize) {

@@ -172,21 +172,11 @@ impl Lower<'_, '_> {
         let mut leader = vec![false; code.len()];
         leader[start] = true;
         for (ip, op) in code.iter().enumerate() {
-            let targets: &[u32] = match op {
-                Op::Jump(t)
-                | Op::Loop(t)
-                | Op::JumpIfFalse(t)
-                | Op::JumpIfTrue(t)
-                | Op::JumpIfNotNull(t) => &[*t],
-                Op::IterNext(_, t) | Op::RangeNext(_, t) => &[*t],
-                _ => &[],
-            };
-            for t in targets {
-                if let Some(l) = leader.get_mut(*t as usize) {
-                    *l = true;
-                }
+            let target = op.jump_target();
+            if let Some(l) = target.and_then(|t| leader.get_mut(t)) {
+                *l = true;
             }
-            if !targets.is_empty() || matches!(op, Op::Return) {
+            if target.is_some() || matches!(op, Op::Return) {
                 if let Some(l) = leader.get_mut(ip + 1) {
                     *l = true;
                 }
