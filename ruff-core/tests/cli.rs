@@ -327,6 +327,19 @@ fn max_depth_through_builtin_reentry_never_outruns_the_machine_stack() {
     }
 }
 
+/// A method that builds its own struct reaches itself through the struct's
+/// methods: the disassembler prints each function once.
+#[test]
+fn dump_bytecode_of_a_method_building_its_own_struct() {
+    let source = "struct P { x: int, func f(self) { return P { x: 1 } } }\nprint(P { x: 2 }.f())\n";
+    let path = script("self_struct.ruff", source);
+    let out = output(ruff().args(["run", "--dump", "bytecode"]).arg(&path));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "P { x: 1 }\n");
+    assert_eq!(text(&out.stderr).matches("-- method P.f --").count(), 1);
+    assert_no_panic(&out);
+}
+
 #[test]
 fn exit_code_from_program() {
     let path = script("exit_code.ruff", "print(\"bye\")\nexit(42)\n");

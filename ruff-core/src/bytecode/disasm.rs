@@ -7,11 +7,17 @@ use crate::runtime::format::display;
 
 pub fn disassemble(proto: &FuncProto) -> String {
     let mut out = String::new();
-    write_proto(&mut out, proto);
+    write_proto(&mut out, proto, &mut Vec::new());
     out
 }
 
-fn write_proto(out: &mut String, proto: &FuncProto) {
+/// Each function once: a method that builds its own struct reaches itself
+/// again through the struct's methods.
+fn write_proto<'p>(out: &mut String, proto: &'p FuncProto, seen: &mut Vec<&'p FuncProto>) {
+    if seen.iter().any(|p| std::ptr::eq(*p, proto)) {
+        return;
+    }
+    seen.push(proto);
     let _ = writeln!(
         out,
         "== {} (arity {}, slots {}, line {}) ==",
@@ -62,20 +68,19 @@ fn write_proto(out: &mut String, proto: &FuncProto) {
         );
     }
     for p in &proto.protos {
-        out.push('\n');
-        write_proto(out, p);
-    }
-    // Methods of the structs this function builds (each struct once).
-    let mut seen = Vec::new();
-    for s in &proto.structs {
-        if seen.iter().any(|d| std::ptr::eq(*d, &**s)) {
-            continue;
-        }
-        seen.push(&**s);
-        for m in s.methods.get().map_or(&[][..], |v| v.as_slice()) {
+        if !seen.iter().any(|s| std::ptr::eq(*s, &**p)) {
             out.push('\n');
-            let _ = writeln!(out, "-- method {}.{} --", s.name, m.name);
-            write_proto(out, &m.proto);
+            write_proto(out, p, seen);
+        }
+    }
+    // Methods of the structs this function builds.
+    for s in &proto.structs {
+        for m in s.methods.get().map_or(&[][..], |v| v.as_slice()) {
+            if !seen.iter().any(|p| std::ptr::eq(*p, &*m.proto)) {
+                out.push('\n');
+                let _ = writeln!(out, "-- method {}.{} --", s.name, m.name);
+                write_proto(out, &m.proto, seen);
+            }
         }
     }
 }
