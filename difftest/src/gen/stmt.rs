@@ -426,11 +426,15 @@ impl Gen {
             let (f, ty) = self.rng.pick(&info.fields).clone();
             let ty = if self.risky() { self.some_ty() } else { ty };
             let value = self.expr(ty, 1);
-            return vec![Stmt::Assign {
-                target: Target::Field(v.name, f),
+            let assign = Stmt::Assign {
+                target: Target::Field(v.name.clone(), f.clone()),
                 op: AssignOp::Set,
                 value,
-            }];
+            };
+            if self.ctx.mult > 1 || self.ctx.in_func {
+                return vec![self.while_small(Expr::field(Expr::Var(v.name), &f), assign)];
+            }
+            return vec![assign];
         }
         let methods: Vec<_> = info
             .methods
