@@ -492,8 +492,12 @@ impl Gen {
             let msg = Expr::field(Expr::var(&var), "message");
             if g.hot() {
                 // Keep the message where a later print shows it.
+                // (Only while it is short: a message may quote the value
+                // it is stored into, escaped, growing exponentially.)
                 return match g.pick_var(|v| v.assignable && matches!(v.ty, Ty::Str | Ty::Any)) {
-                    Some(v) => vec![Stmt::set(&v.name, msg)],
+                    Some(v) => {
+                        vec![g.while_small(Expr::Var(v.name.clone()), Stmt::set(&v.name, msg))]
+                    }
                     None => Vec::new(),
                 };
             }
