@@ -51,6 +51,8 @@ pub struct Summary {
     /// panic: bugs of the generator or of the interpreter.
     pub broken: Vec<String>,
     pub elapsed: Duration,
+    /// CPU time of this process and its workers.
+    pub cpu: Duration,
     pub off_micros: u64,
     pub total_micros: u64,
 }
@@ -112,6 +114,7 @@ pub fn run(cfg: &Config) -> Summary {
     });
     let mut summary = shared.summary.into_inner().expect("summary");
     summary.elapsed = start.elapsed();
+    summary.cpu = cpu_time();
     summary
 }
 
@@ -206,7 +209,7 @@ fn investigate_seed(shared: &Shared, worker: &mut Worker, seed: u64) {
     say(shared, &format!("{headline}: shrinking..."));
     let lines_before = print_program(&program).lines().count();
     let (shrunk, tries) = shrink_finding(worker, program, &off, &differing, cfg);
-    let body = print_program(&shrunk);
+    let body = crate::rename::canonical(&print_program(&shrunk));
     if let Some(first_seed) = shared.seen.lock().expect("seen").get(&body).copied() {
         let line = format!("{headline}: shrinks to the same program as seed {first_seed}");
         say(shared, &line);
@@ -282,11 +285,20 @@ fn shrink_finding(
         .map(|(_, _, k)| *k)
         .min()
         .expect("non-empty");
-    let (mode, _, _) = differing
+    // Shrink against the mode that compiles soonest: its programs need no
+    // long loops to show the bug, so they shrink further.
+    let soonest = |m: Mode| match m {
+        Mode::Always => 0,
+        Mode::Threshold(n) => n,
+        Mode::Stress(n) => 100 + n,
+        Mode::On | Mode::Off => 1000,
+    };
+    let mode = differing
         .iter()
-        .find(|(_, _, k)| *k == kind)
+        .filter(|(_, _, k)| *k == kind)
+        .map(|(m, _, _)| *m)
+        .min_by_key(|m| soonest(*m))
         .expect("present");
-    let mode = *mode;
     let off_code = off.code;
     // A candidate must stay quick with --jit=off.
     let off_limit = Duration::from_micros(off.micros.saturating_mul(20)) + Duration::from_secs(1);
@@ -363,6 +375,22 @@ pub fn finish(
     })
 }
 
+/// User + system time of this process and its finished children.
+fn cpu_time() -> Duration {
+    let mut total = Duration::ZERO;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: getrusage writes into the zeroed struct we pass.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(who, &mut u) } == 0 {
+            for t in [u.ru_utime, u.ru_stime] {
+                total +=
+                    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+            }
+        }
+    }
+    total
+}
+
 impl Summary {
     pub fn render(&self, cfg: &Config) -> String {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
@@ -376,10 +404,14 @@ impl Summary {
             self.mismatches
         );
         if self.programs > 0 {
+            let per = |micros: u64| micros as f64 / self.programs as f64 / 1000.0;
+            let cpu_ms = self.cpu.as_secs_f64() * 1000.0 / self.programs as f64;
             r.push_str(&format!(
-                "  mean run time per program: --jit=off {:.1} ms, all modes {:.1} ms\n",
-                self.off_micros as f64 / self.programs as f64 / 1000.0,
-                self.total_micros as f64 / self.programs as f64 / 1000.0
+                "  per program: {:.1} ms CPU in all ({:.1} programs/s per core); wall time of --jit=off {:.1} ms, of all modes {:.1} ms\n",
+                cpu_ms,
+                1000.0 / cpu_ms.max(1e-9),
+                per(self.off_micros),
+                per(self.total_micros)
             ));
         }
         if !self.by_kind.is_empty() {

@@ -9,7 +9,8 @@
 //!   crash or hang is a finding, not the end of the campaign;
 //! - `shrink` (over `walk`'s numbered blocks and expressions): delta
 //!   debugging of a mismatching program;
-//! - `finding`: classifying, reporting and saving mismatches;
+//! - `finding`: classifying, reporting and saving mismatches (`rename`
+//!   gives shrunk programs canonical names);
 //! - `campaign`: the driver behind the `difftest` command.
 
 pub mod ast;
@@ -19,6 +20,7 @@ pub mod gen;
 pub mod modes;
 pub mod pool;
 pub mod printer;
+pub mod rename;
 pub mod rng;
 pub mod runner;
 pub mod shrink;

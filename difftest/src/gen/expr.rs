@@ -6,7 +6,7 @@
 //! unknown type).
 
 use super::{Gen, Ty};
-use crate::ast::{BinOp, Expr};
+use crate::ast::{BinOp, Expr, Stmt};
 
 /// Integers where checked arithmetic overflows or `/ -1` misbehaves.
 const EDGE_INTS: &[i64] = &[
@@ -163,11 +163,34 @@ impl Gen {
     /// A value to store in a collection: a scalar (int, float, bool,
     /// string, null), never a collection, so that nothing nests deeper on
     /// every iteration of a loop.
+    /// Strings are short ones: `str(collection)` stored into that
+    /// collection would grow exponentially.
     pub fn scalar_expr(&mut self, d: u32) -> Expr {
         let t = *self
             .rng
             .pick(&[Ty::Int, Ty::Int, Ty::Float, Ty::Bool, Ty::Str, Ty::Null]);
-        self.expr(t, d)
+        match t {
+            Ty::Str if self.rng.chance(50) => Expr::Str(self.lit_str()),
+            Ty::Str => {
+                let n = self.expr(Ty::Int, d);
+                Expr::call("str", vec![n])
+            }
+            t => self.expr(t, d),
+        }
+    }
+
+    /// `if len(str(target)) < 80 { stmt }`: an assignment in code that
+    /// runs repeatedly, made only while the target is small (the value may
+    /// be built from the target itself, `s.f := s.f + s.f`).
+    pub fn while_small(&self, target: Expr, stmt: Stmt) -> Stmt {
+        Stmt::if_then(
+            Expr::bin(
+                BinOp::Lt,
+                Expr::call("len", vec![Expr::call("str", vec![target])]),
+                Expr::Int(80),
+            ),
+            vec![stmt],
+        )
     }
 
     fn scalar_leaf(&mut self) -> Expr {

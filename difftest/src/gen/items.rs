@@ -177,10 +177,15 @@ impl Gen {
                     ),
                     (t, _) => g.expr(t, 2),
                 };
-                body.push(Stmt::Assign {
-                    target: Target::Field("self".into(), f),
+                let assign = Stmt::Assign {
+                    target: Target::Field("self".into(), f.clone()),
                     op: AssignOp::Set,
                     value,
+                };
+                body.push(if matches!(ty, Ty::Str | Ty::IntArr) {
+                    g.while_small(Expr::field(Expr::var("self"), &f), assign)
+                } else {
+                    assign
                 });
                 writes = true;
             }

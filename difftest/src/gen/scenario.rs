@@ -642,11 +642,12 @@ impl Gen {
             if g.rng.chance(60) {
                 let (f, ty) = g.rng.pick(&info.fields).clone();
                 let value = g.expr(ty, 1);
-                b.push(Stmt::Assign {
-                    target: Target::Field(sv.clone(), f),
+                let assign = Stmt::Assign {
+                    target: Target::Field(sv.clone(), f.clone()),
                     op: AssignOp::Set,
                     value,
-                });
+                };
+                b.push(g.while_small(Expr::field(Expr::var(&sv), &f), assign));
             }
             b.extend(g.block_in(0, 3));
             b

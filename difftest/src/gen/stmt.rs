@@ -426,11 +426,15 @@ impl Gen {
             let (f, ty) = self.rng.pick(&info.fields).clone();
             let ty = if self.risky() { self.some_ty() } else { ty };
             let value = self.expr(ty, 1);
-            return vec![Stmt::Assign {
-                target: Target::Field(v.name, f),
+            let assign = Stmt::Assign {
+                target: Target::Field(v.name.clone(), f.clone()),
                 op: AssignOp::Set,
                 value,
-            }];
+            };
+            if self.ctx.mult > 1 || self.ctx.in_func {
+                return vec![self.while_small(Expr::field(Expr::Var(v.name), &f), assign)];
+            }
+            return vec![assign];
         }
         let methods: Vec<_> = info
             .methods
@@ -488,8 +492,12 @@ impl Gen {
             let msg = Expr::field(Expr::var(&var), "message");
             if g.hot() {
                 // Keep the message where a later print shows it.
+                // (Only while it is short: a message may quote the value
+                // it is stored into, escaped, growing exponentially.)
                 return match g.pick_var(|v| v.assignable && matches!(v.ty, Ty::Str | Ty::Any)) {
-                    Some(v) => vec![Stmt::set(&v.name, msg)],
+                    Some(v) => {
+                        vec![g.while_small(Expr::Var(v.name.clone()), Stmt::set(&v.name, msg))]
+                    }
                     None => Vec::new(),
                 };
             }
