@@ -16,6 +16,7 @@ pub mod ctx;
 mod entry;
 pub mod exits;
 pub mod feedback;
+pub mod helper_names;
 pub mod helpers;
 pub mod layout;
 mod lower;

@@ -136,7 +136,11 @@ impl<'a, 'u> Lower<'a, 'u> {
                 .ins()
                 .store(MemFlags::trusted(), self.shadow, self.cx, off::TOP);
         }
+        let loc = self.prof_helper_call(f);
         let call = self.b.ins().call_indirect(sig, fp, &all);
+        if let Some(loc) = loc {
+            self.b.set_srcloc(loc);
+        }
         if f != h::release as *const () as usize {
             // Helpers may leave heap values in the frame's slots.
             self.mark_dirty();
