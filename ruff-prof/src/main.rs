@@ -86,9 +86,16 @@ fn write_output(path: &str, what: &str, contents: &str, status: &mut i32) {
     }
 }
 
-fn render(p: &Profile, format: Format) -> Result<String, String> {
+fn render(
+    p: &Profile,
+    format: Format,
+    telemetry: Option<&telemetry::Telemetry>,
+) -> Result<String, String> {
     match format {
-        Format::Flamegraph => svg::render(p).map_err(|e| format!("flamegraph: {e}")),
+        Format::Flamegraph => {
+            let notes = telemetry.map(|t| svg::jit_notes(p, t)).unwrap_or_default();
+            svg::render(p, &notes).map_err(|e| format!("flamegraph: {e}"))
+        }
         Format::Speedscope => Ok(speedscope::render(p)),
         Format::Collapsed => Ok(collapsed::render(p)),
     }
@@ -114,7 +121,7 @@ fn profile_to(config: &RunConfig, output: Option<(&str, Format)>, annotate: bool
         eprint!("{}", annotate::render(p));
     }
     if let (Some(p), Some((path, format))) = (&r.profile, output) {
-        match render(p, format) {
+        match render(p, format, r.telemetry.as_ref()) {
             Ok(text) => write_output(
                 path,
                 &format!("{format:?}").to_lowercase(),

@@ -95,8 +95,8 @@ pub fn inspect(
         f.jit = code.locate(regs.pc);
         if f.jit.is_none() && native_innermost {
             f.helper = stack_words(stack_top, regs.sp, SCAN_WORDS)
-                .filter_map(|w| code.locate(w).map(|l| (w, l)))
-                .find(|(w, l)| l.helper_return.is_some() && after_indirect_call(*w))
+                .filter_map(|w| code.locate(w.wrapping_sub(1)).map(|l| (w, l)))
+                .find(|(w, l)| l.helper_call.is_some() && after_indirect_call(*w))
                 .map(|(_, l)| l);
         }
     });
@@ -155,7 +155,13 @@ pub fn apply(found: &Found, frames: &mut Vec<FrameSample>, system: &mut System) 
                     f.line = line;
                 }
             }
-            // Its prologue has not written its frame record yet.
+            // A native frame's prologue (before it writes its record) or
+            // epilogue (after it cleared it) under another native frame:
+            // the caller's record may not show the call's line yet (OSR
+            // code), so the sample stays the caller's, in JIT code.
+            Some(last) if last.tier == Tier::Native => {}
+            // Called from the interpreter (which recorded the call's
+            // line), before its record is written.
             _ => frames.push(FrameSample {
                 func: l.func,
                 tier: Tier::Native,
@@ -172,7 +178,7 @@ pub fn apply(found: &Found, frames: &mut Vec<FrameSample>, system: &mut System) 
                         f.line = line;
                     }
                 }
-                l.helper_return.map_or(UNKNOWN_HELPER, |h| h as u32)
+                l.helper_call.map_or(UNKNOWN_HELPER, |h| h as u32)
             }
             None => UNKNOWN_HELPER,
         };
@@ -227,7 +233,7 @@ mod tests {
             jit: Some(Located {
                 func: 3,
                 line: Some(6),
-                helper_return: None,
+                helper_call: None,
             }),
             ..Found::default()
         };
@@ -240,7 +246,7 @@ mod tests {
             helper: Some(Located {
                 func: 3,
                 line: Some(5),
-                helper_return: Some(2),
+                helper_call: Some(2),
             }),
             ..Found::default()
         };

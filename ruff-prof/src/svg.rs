@@ -10,6 +10,7 @@
 //! id="legend">` of swatches and labels on the subtitle row, outside the
 //! `#frames` element that inferno's script (search, zoom) works on.
 
+use std::collections::HashMap;
 use std::io;
 
 use inferno::flamegraph::color::{Color, PaletteMap};
@@ -18,6 +19,7 @@ use ruff_core::runtime::shadow::Tier;
 
 use crate::collapsed;
 use crate::profile::{tier_index, Profile, TIERS};
+use crate::telemetry::Telemetry;
 
 /// The middle of each tier's family (also the legend swatch).
 pub fn base_color(tier: Tier) -> Color {
@@ -122,8 +124,99 @@ pub fn tier_line(p: &Profile) -> String {
         .join(" · ")
 }
 
+/// Notes for frame tooltips, by the function name frames show: why the
+/// JIT refused its code, where and why its native code exited.
+pub fn jit_notes(p: &Profile, t: &Telemetry) -> HashMap<String, String> {
+    let mut notes: HashMap<String, Vec<String>> = HashMap::new();
+    for (key, st) in &t.units {
+        let Some(fi) = p
+            .program
+            .functions
+            .iter()
+            .find(|f| f.name == key.function && f.line == key.line)
+        else {
+            continue;
+        };
+        let what = match key.loop_index {
+            Some(i) => format!("loop {i}"),
+            None => "function".to_string(),
+        };
+        let n = notes.entry(fi.display.clone()).or_default();
+        if let Some((code, message)) = &st.refused {
+            n.push(format!(
+                "{what} not compiled (line {}): {message} [{code}]",
+                st.refused_line
+            ));
+        }
+        let mut sites = st.sites.clone();
+        sites.sort_by(|a, b| b.1.cmp(&a.1));
+        for ((line, reason, expected, observed), count) in sites.iter().take(4) {
+            let types = if expected.is_empty() && observed.is_empty() {
+                String::new()
+            } else {
+                format!(": expected {expected}, got {observed}")
+            };
+            n.push(format!(
+                "deopt ×{count} at line {line} ({what}): {reason}{types}"
+            ));
+        }
+    }
+    notes
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, mut v)| {
+            v.sort();
+            (k, v.join("\n"))
+        })
+        .collect()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Append each function's notes to the tooltips of its frames
+/// (`<title>name (file:line) [tier] (N samples, P%)</title>`).
+fn add_notes(svg: &str, notes: &HashMap<String, String>) -> String {
+    if notes.is_empty() {
+        return svg.to_string();
+    }
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(i) = rest.find("<title>") {
+        let (head, tail) = rest.split_at(i + "<title>".len());
+        out.push_str(head);
+        let Some(j) = tail.find("</title>") else {
+            rest = tail;
+            break;
+        };
+        let title = &tail[..j];
+        out.push_str(title);
+        let name = title.split(" (").next().unwrap_or("");
+        if let Some(n) = notes.get(&xml_escape_back(name)) {
+            for line in n.split("\n") {
+                out.push_str("&#10;");
+                out.push_str(&xml_escape(line));
+            }
+        }
+        rest = &tail[j..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn xml_escape_back(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
 /// Render the profile as an interactive flamegraph SVG.
-pub fn render(p: &Profile) -> io::Result<String> {
+pub fn render(p: &Profile, notes: &HashMap<String, String>) -> io::Result<String> {
     let mut lines = collapsed::lines(p);
     if lines.is_empty() {
         // inferno refuses an empty profile; a program shorter than one
@@ -165,7 +258,7 @@ pub fn render(p: &Profile) -> io::Result<String> {
     let mut out = Vec::new();
     flamegraph::from_lines(&mut opt, lines.iter().map(String::as_str), &mut out)?;
     let svg = String::from_utf8(out).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    Ok(insert_legend(&svg, 12, &shares(p)))
+    Ok(add_notes(&insert_legend(&svg, 12, &shares(p)), notes))
 }
 
 /// The legend group, left-aligned on the subtitle row (the subtitle is

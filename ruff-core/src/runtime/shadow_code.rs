@@ -11,8 +11,8 @@
 //! whose program counter is inside a unit is JIT code at that line; one
 //! outside any unit but with a native frame innermost is in Rust code that
 //! native code called, and the first word on its machine stack that is the
-//! return address of a helper call names the helper (and the line of the
-//! call).
+//! return address of a helper call (the word minus one is in the call's
+//! code) names the helper (and the line of the call).
 
 use super::shadow::FuncId;
 
@@ -45,9 +45,11 @@ pub struct Located {
     pub func: FuncId,
     /// The Ruff line of the instruction, if the address maps to one.
     pub line: Option<u32>,
-    /// The address is the return address of a call to this helper
-    /// (index in `jit::helper_names`).
-    pub helper_return: Option<usize>,
+    /// The address is in the code of a call to this helper (index in
+    /// `jit::helper_names`): its argument moves, the call instruction
+    /// or its result moves. A return address `r` is a helper call's when
+    /// `r - 1` is.
+    pub helper_call: Option<usize>,
 }
 
 /// Every compiled unit, sorted by address.
@@ -92,22 +94,15 @@ impl CodeMap {
         let u = &self.units[i];
         let off = pc.checked_sub(u.start).filter(|&o| o < u.len)? as u32;
         let line = |loc: u32| u.lines.get((loc & IP_MASK) as usize).copied();
-        // The location containing `off`, and the one ending there (a call
-        // whose return address `pc` would be).
         let k = u.locs.partition_point(|l| l.0 <= off);
-        let here = k.checked_sub(1).map(|k| u.locs[k]).filter(|l| off < l.1);
-        let before = u.locs[..k].iter().rev().find(|l| l.1 <= off);
-        let helper_return = before
-            .filter(|l| l.1 == off && l.2 >> HELPER_SHIFT != 0)
-            .map(|l| ((l.2 >> HELPER_SHIFT) - 1) as usize);
-        let loc = match helper_return {
-            Some(_) => before.map(|l| l.2),
-            None => here.map(|l| l.2),
-        };
+        let loc = k.checked_sub(1).map(|k| u.locs[k]).filter(|l| off < l.1);
         Some(Located {
             func: u.func,
-            line: loc.and_then(line),
-            helper_return,
+            line: loc.and_then(|l| line(l.2)),
+            helper_call: loc
+                .map(|l| l.2 >> HELPER_SHIFT)
+                .filter(|&h| h != 0)
+                .map(|h| (h - 1) as usize),
         })
     }
 }
@@ -117,7 +112,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses_map_to_lines_and_helper_returns() {
+    fn addresses_map_to_lines_and_helper_calls() {
         let mut m = CodeMap::default();
         // Instruction 0 (line 3) at 0..4, a call of helper 5 by
         // instruction 1 (line 4) at 4..9, instruction 1 again from 9.
@@ -136,12 +131,12 @@ mod tests {
             Located {
                 func: 7,
                 line: Some(3),
-                helper_return: None
+                helper_call: None
             }
         );
         assert_eq!(at(0x1005).line, Some(4));
-        assert_eq!(at(0x1005).helper_return, None);
-        assert_eq!(at(0x1009).helper_return, Some(5), "return address");
+        assert_eq!(at(0x1008).helper_call, Some(5), "in the call");
+        assert_eq!(at(0x1009).helper_call, None, "after it");
         assert_eq!(at(0x1009).line, Some(4));
         assert_eq!(at(0x100e).line, None, "no location: the unit, no line");
         assert_eq!(at(0x104).func, 8);
