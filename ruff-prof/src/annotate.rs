@@ -41,7 +41,7 @@ fn kinds(total: u64, k: &[u64; NTIERS]) -> String {
         .map(|&t| (t, k[tier_index(t)]))
         .filter(|&(_, n)| n > 0)
         .collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|b| std::cmp::Reverse(b.1));
     v.iter()
         .map(|(t, n)| {
             format!(

@@ -149,7 +149,7 @@ pub fn jit_notes(p: &Profile, t: &Telemetry) -> HashMap<String, String> {
             ));
         }
         let mut sites = st.sites.clone();
-        sites.sort_by(|a, b| b.1.cmp(&a.1));
+        sites.sort_by_key(|b| std::cmp::Reverse(b.1));
         for ((line, reason, expected, observed), count) in sites.iter().take(4) {
             let types = if expected.is_empty() && observed.is_empty() {
                 String::new()
