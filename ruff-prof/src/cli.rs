@@ -5,7 +5,19 @@ use std::time::Duration;
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 
+use crate::profile::Lines;
 use crate::runner::RunConfig;
+
+/// The format `path`'s extension names, if any.
+pub fn format_of_path(path: &str) -> Option<Format> {
+    let ext = std::path::Path::new(path).extension()?.to_str()?;
+    match ext.to_ascii_lowercase().as_str() {
+        "svg" => Some(Format::Flamegraph),
+        "json" => Some(Format::Speedscope),
+        "collapsed" | "folded" | "txt" => Some(Format::Collapsed),
+        _ => None,
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -15,12 +27,15 @@ pub enum Format {
 }
 
 pub enum Cmd {
-    /// `ruff-prof run FILE [--flamegraph [OUT]] [--compare-no-jit]`
+    /// `ruff-prof run FILE [--flamegraph [OUT]] [--compare-no-jit] [--annotate]`
     Run {
         config: RunConfig,
         flamegraph: Option<String>,
         compare_no_jit: bool,
+        annotate: bool,
     },
+    /// `ruff-prof annotate FILE`: the source with each line's share.
+    Annotate { config: RunConfig },
     /// `ruff-prof record -o OUT [--format F] -- FILE [ARGS]`
     Record {
         config: RunConfig,
@@ -59,6 +74,27 @@ fn run_args(cmd: Command) -> Command {
             .default_value("10000")
             .help("Recursion limit in Ruff frames, as for `ruff run`"),
     )
+    .arg(
+        Arg::new("duration")
+            .short('d')
+            .long("duration")
+            .value_name("S")
+            .value_parser(value_parser!(f64))
+            .help("Stop the program after S seconds and write the profile (exit status 0)"),
+    )
+    .arg(
+        Arg::new("function")
+            .long("function")
+            .action(ArgAction::SetTrue)
+            .conflicts_with("nolineno")
+            .help("Frames by function (their declaration line), not by current line"),
+    )
+    .arg(
+        Arg::new("nolineno")
+            .long("nolineno")
+            .action(ArgAction::SetTrue)
+            .help("Frames without line numbers"),
+    )
 }
 
 pub fn command() -> Command {
@@ -83,6 +119,21 @@ pub fn command() -> Command {
                 ),
         )
         .arg(
+            Arg::new("annotate")
+                .long("annotate")
+                .action(ArgAction::SetTrue)
+                .help("Also print the source with each line's share of time and its kinds"),
+        )
+        .arg(
+            Arg::new("ARGS")
+                .num_args(0..)
+                .last(true)
+                .help("Arguments for the program, after `--`"),
+        );
+    let annotate = Command::new("annotate")
+        .about("Run a program and print its source with each line's share of time and kinds (LuaJIT -jp=a)")
+        .arg(Arg::new("FILE").required(true).help("The .ruff program"))
+        .arg(
             Arg::new("ARGS")
                 .num_args(0..)
                 .last(true)
@@ -95,23 +146,20 @@ pub fn command() -> Command {
                 .short('o')
                 .long("output")
                 .value_name("OUT")
-                .help("Output file (default: flamegraph.svg, profile.speedscope.json or profile.collapsed)"),
+                .help(
+                    "Output file, `-` for stdout (default: flamegraph.svg, \
+                     profile.speedscope.json or profile.collapsed)",
+                ),
         )
         .arg(
             Arg::new("format")
                 .short('f')
                 .long("format")
                 .value_parser(["flamegraph", "speedscope", "collapsed"])
-                .default_value("flamegraph")
-                .help("Output format"),
-        )
-        .arg(
-            Arg::new("duration")
-                .short('d')
-                .long("duration")
-                .value_name("S")
-                .value_parser(value_parser!(f64))
-                .help("Stop sampling after S seconds (the program runs to its end)"),
+                .help(
+                    "Output format (default: from OUT's extension: .svg, .json, \
+                     .collapsed/.folded/.txt; else flamegraph)",
+                ),
         )
         .arg(
             Arg::new("COMMAND")
@@ -147,6 +195,7 @@ pub fn command() -> Command {
         .arg_required_else_help(true)
         .subcommand(run_args(run))
         .subcommand(run_args(record))
+        .subcommand(run_args(annotate))
         .subcommand(diff)
 }
 
@@ -167,6 +216,14 @@ fn config(m: &ArgMatches, file: String, args: Vec<String>) -> Result<RunConfig, 
         duration,
         jit: m.get_one::<String>("jit").expect("defaulted").clone(),
         max_depth: *m.get_one::<u32>("max-depth").expect("defaulted") as usize,
+        lines: if m.get_flag("function") {
+            Lines::Function
+        } else if m.get_flag("nolineno") {
+            Lines::None
+        } else {
+            Lines::Current
+        },
+        program_stdout_to_stderr: false,
     })
 }
 
@@ -184,17 +241,28 @@ pub fn parse(matches: &ArgMatches) -> Result<Cmd, String> {
                 config: config(m, file, strings(m, "ARGS"))?,
                 flamegraph: m.get_one::<String>("flamegraph").cloned(),
                 compare_no_jit: m.get_flag("compare-no-jit"),
+                annotate: m.get_flag("annotate"),
+            })
+        }
+        Some(("annotate", m)) => {
+            let file = m.get_one::<String>("FILE").expect("required").clone();
+            Ok(Cmd::Annotate {
+                config: config(m, file, strings(m, "ARGS"))?,
             })
         }
         Some(("record", m)) => {
             let mut command = strings(m, "COMMAND");
             let file = command.remove(0);
+            let given = m.get_one::<String>("output");
             let format = match m.get_one::<String>("format").map(String::as_str) {
                 Some("speedscope") => Format::Speedscope,
                 Some("collapsed") => Format::Collapsed,
-                _ => Format::Flamegraph,
+                Some(_) => Format::Flamegraph,
+                None => given
+                    .and_then(|o| format_of_path(o))
+                    .unwrap_or(Format::Flamegraph),
             };
-            let output = m.get_one::<String>("output").cloned().unwrap_or_else(|| {
+            let output = given.cloned().unwrap_or_else(|| {
                 match format {
                     Format::Flamegraph => "flamegraph.svg",
                     Format::Speedscope => "profile.speedscope.json",
@@ -202,8 +270,11 @@ pub fn parse(matches: &ArgMatches) -> Result<Cmd, String> {
                 }
                 .to_string()
             });
+            let mut config = config(m, file, command)?;
+            // stdout holds the profile: the program's output goes to stderr.
+            config.program_stdout_to_stderr = output == "-";
             Ok(Cmd::Record {
-                config: config(m, file, command)?,
+                config,
                 output,
                 format,
             })

@@ -9,9 +9,12 @@
 //! Pipeline: cli → runner (VM + sampler) → profile (names, aggregation) →
 //! collapsed / svg / speedscope / diff, summary (+ telemetry from the JIT).
 
+mod annotate;
 mod cli;
 mod collapsed;
 mod diff;
+mod machine;
+mod pc;
 mod profile;
 mod runner;
 mod sampler;
@@ -32,23 +35,47 @@ fn code(n: i32) -> ExitCode {
     ExitCode::from((n & 0xff) as u8)
 }
 
-extern "C" fn on_sigint(_: libc::c_int) {
+/// The last of SIGINT / SIGTERM received (0: none).
+static SIGNALLED: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn on_stop_signal(sig: libc::c_int) {
+    SIGNALLED.store(sig, std::sync::atomic::Ordering::Relaxed);
     INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Ctrl-C stops the program the way `ruff run` does (exit status 130), and
-/// the profile of what ran is still written.
+/// Ctrl-C and SIGTERM (what `timeout` and `kill` send) stop the program
+/// the way Ctrl-C stops `ruff run`, and the profile of what ran is still
+/// written (and the temporary telemetry file removed) before ruff-prof
+/// exits with the status a shell expects: 130 for SIGINT, 143 for SIGTERM.
 fn install_sigint() {
-    // SAFETY: the handler only stores to an atomic.
+    // SAFETY: the handler only stores to atomics.
     unsafe {
-        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            libc::signal(sig, on_stop_signal as *const () as libc::sighandler_t);
+        }
+    }
+}
+
+/// The exit status after a run: a program stopped by SIGTERM reports it.
+fn signal_status(status: i32) -> i32 {
+    match SIGNALLED.load(std::sync::atomic::Ordering::Relaxed) {
+        libc::SIGTERM if status == exit::INTERRUPTED => 128 + libc::SIGTERM,
+        _ => status,
     }
 }
 
 /// Write an output file; a failure turns a successful run's status into an
 /// I/O error (the program's own failure status wins).
 fn write_output(path: &str, what: &str, contents: &str, status: &mut i32) {
-    match std::fs::write(path, contents) {
+    let written = if path == "-" {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        out.write_all(contents.as_bytes())
+            .and_then(|()| out.flush())
+    } else {
+        std::fs::write(path, contents)
+    };
+    match written {
         Ok(()) => eprintln!("ruff-prof: wrote {what} to {path}"),
         Err(e) => {
             eprintln!("error: cannot write {path}: {e}");
@@ -59,9 +86,16 @@ fn write_output(path: &str, what: &str, contents: &str, status: &mut i32) {
     }
 }
 
-fn render(p: &Profile, format: Format) -> Result<String, String> {
+fn render(
+    p: &Profile,
+    format: Format,
+    telemetry: Option<&telemetry::Telemetry>,
+) -> Result<String, String> {
     match format {
-        Format::Flamegraph => svg::render(p).map_err(|e| format!("flamegraph: {e}")),
+        Format::Flamegraph => {
+            let notes = telemetry.map(|t| svg::jit_notes(p, t)).unwrap_or_default();
+            svg::render(p, &notes).map_err(|e| format!("flamegraph: {e}"))
+        }
         Format::Speedscope => Ok(speedscope::render(p)),
         Format::Collapsed => Ok(collapsed::render(p)),
     }
@@ -77,13 +111,17 @@ fn summarize(r: &RunResult, config: &RunConfig) {
     eprint!("{}", summary::render(p, &jit));
 }
 
-/// Profile one run and write `format` to `output` (if any).
-fn profile_to(config: &RunConfig, output: Option<(&str, Format)>) -> i32 {
+/// Profile one run and write `format` to `output` (if any); print the
+/// annotated source if asked.
+fn profile_to(config: &RunConfig, output: Option<(&str, Format)>, annotate: bool) -> i32 {
     let r = runner::run(config);
     let mut status = r.exit_code;
     summarize(&r, config);
+    if let (true, Some(p)) = (annotate, &r.profile) {
+        eprint!("{}", annotate::render(p));
+    }
     if let (Some(p), Some((path, format))) = (&r.profile, output) {
-        match render(p, format) {
+        match render(p, format, r.telemetry.as_ref()) {
             Ok(text) => write_output(
                 path,
                 &format!("{format:?}").to_lowercase(),
@@ -187,23 +225,32 @@ fn main() -> ExitCode {
             return code(exit::USAGE);
         }
     };
-    code(match cmd {
+    code(signal_status(match cmd {
         Cmd::Run {
             config,
             flamegraph,
             compare_no_jit: true,
+            ..
         } => {
             install_sigint();
             compare_no_jit(&config, flamegraph.as_deref().unwrap_or("jit-diff.svg"))
         }
         Cmd::Run {
-            config, flamegraph, ..
+            config,
+            flamegraph,
+            annotate,
+            ..
         } => {
             install_sigint();
             profile_to(
                 &config,
                 flamegraph.as_deref().map(|f| (f, Format::Flamegraph)),
+                annotate,
             )
+        }
+        Cmd::Annotate { config } => {
+            install_sigint();
+            profile_to(&config, None, true)
         }
         Cmd::Record {
             config,
@@ -211,12 +258,12 @@ fn main() -> ExitCode {
             format,
         } => {
             install_sigint();
-            profile_to(&config, Some((&output, format)))
+            profile_to(&config, Some((&output, format)), false)
         }
         Cmd::Diff {
             before,
             after,
             output,
         } => diff_files(&before, &after, &output),
-    })
+    }))
 }

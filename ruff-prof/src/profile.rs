@@ -10,18 +10,37 @@ use ruff_core::compiler::Compiled;
 use ruff_core::runtime::shadow::{FrameSample, FuncId, FunctionTable, Tier, BUILTIN_BIT};
 use ruff_core::syntax::LineIndex;
 
+use crate::pc::{self, HELPER_BIT, SYSTEM_BIT};
 use crate::sampler::RawProfile;
 
-pub const TIERS: [Tier; 4] = [
-    Tier::Interpreted,
+/// The kinds of time, in the order legends and summaries show them.
+pub const TIERS: [Tier; 6] = [
     Tier::Native,
+    Tier::Helper,
+    Tier::Interpreted,
     Tier::Compiler,
     Tier::Runtime,
+    Tier::System,
 ];
 
-/// Index of a tier in `TIERS` (and in every `[u64; 4]` split).
+/// Index of a tier in every `[u64; NTIERS]` split (`Tier as usize`).
 pub fn tier_index(t: Tier) -> usize {
     t as usize
+}
+
+pub const NTIERS: usize = 6;
+
+/// What line a frame label shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lines {
+    /// The line the frame is at (the default).
+    #[default]
+    Current,
+    /// The function's declaration line (`--function`): one frame per
+    /// function, so profiles of edited code line up.
+    Function,
+    /// No line (`--nolineno`).
+    None,
 }
 
 /// One loop of a function, as source lines.
@@ -37,7 +56,10 @@ pub struct LoopLines {
 
 #[derive(Clone, Debug, Default)]
 pub struct FuncInfo {
+    /// The name the compiler and the JIT's telemetry use (`area`).
     pub name: String,
+    /// The name frames show: methods as `Struct.method`.
+    pub display: String,
     pub line: u32,
     pub loops: Vec<LoopLines>,
 }
@@ -62,6 +84,12 @@ pub struct ProgramInfo {
     pub functions: Vec<FuncInfo>,
     /// For builtin names.
     pub table: FunctionTable,
+    /// Names of `system` frames (from the sampler).
+    pub system: Vec<String>,
+    /// What line labels show.
+    pub lines: Lines,
+    /// The program's text (for `annotate`).
+    pub source: String,
 }
 
 impl ProgramInfo {
@@ -69,6 +97,15 @@ impl ProgramInfo {
         let index = LineIndex::new(source);
         let line = |offset: u32| index.line(offset) as u32;
         let protos = compiled.protos();
+        // Methods of two structs may share a name: show `Struct.method`.
+        let mut method_names: HashMap<u32, String> = HashMap::new();
+        for p in protos.iter().flatten() {
+            for def in &p.structs {
+                for m in def.methods.get().into_iter().flatten() {
+                    method_names.insert(m.proto.id, format!("{}.{}", def.name, m.name));
+                }
+            }
+        }
         let functions = compiled
             .functions
             .functions
@@ -76,6 +113,10 @@ impl ProgramInfo {
             .enumerate()
             .map(|(id, (name, decl_line))| FuncInfo {
                 name: name.clone(),
+                display: method_names
+                    .get(&(id as u32))
+                    .cloned()
+                    .unwrap_or_else(|| name.clone()),
                 line: *decl_line,
                 loops: protos
                     .get(id)
@@ -105,37 +146,69 @@ impl ProgramInfo {
             file: base.replace(';', "_"),
             functions,
             table: compiled.functions.clone(),
+            system: Vec::new(),
+            lines: Lines::Current,
+            source: source.to_string(),
         }
     }
 
     pub fn func(&self, id: FuncId) -> Option<&FuncInfo> {
-        if id & BUILTIN_BIT != 0 {
+        if id & (BUILTIN_BIT | HELPER_BIT | SYSTEM_BIT) != 0 {
             return None;
         }
         self.functions.get(id as usize)
     }
 
-    /// `fib (bench.ruff:3) [native]`; builtins `push (builtin) [runtime]`.
+    /// `fib (bench.ruff:3) [native]`; builtins `push (builtin) [runtime]`;
+    /// helpers `dict_set [helper]`; system code `malloc (libc.so.6) [system]`.
     pub fn label(&self, f: &FrameSample) -> String {
         let tier = f.tier.name();
         if f.func & BUILTIN_BIT != 0 {
             return format!("{} (builtin) [{tier}]", self.table.name(f.func));
         }
-        let name = self
+        if f.func & HELPER_BIT != 0 {
+            return format!("{} [{tier}]", pc::helper_name(f.func));
+        }
+        if f.func & SYSTEM_BIT != 0 {
+            let i = (f.func & !SYSTEM_BIT) as usize;
+            return format!(
+                "{} [{tier}]",
+                self.system.get(i).map_or("?", String::as_str)
+            );
+        }
+        let (name, decl) = self
             .func(f.func)
-            .map_or("<unknown>", |fi| fi.name.as_str())
-            .replace(';', "_");
-        if f.line == 0 {
+            .map_or(("<unknown>", 0), |fi| (fi.display.as_str(), fi.line));
+        let name = name.replace(';', "_");
+        let line = match self.lines {
+            Lines::Current => f.line,
+            Lines::Function => decl,
+            Lines::None => 0,
+        };
+        if line == 0 {
             format!("{name} ({}) [{tier}]", self.file)
         } else {
-            format!("{name} ({}:{}) [{tier}]", self.file, f.line)
+            format!("{name} ({}:{line}) [{tier}]", self.file)
         }
     }
 
     /// `fib (bench.ruff:3)`: a function by its declaration line.
     pub fn func_label(&self, id: FuncId) -> String {
         match self.func(id) {
-            Some(fi) => format!("{} ({}:{})", fi.name, self.file, fi.line),
+            Some(fi) => format!("{} ({}:{})", fi.display, self.file, fi.line),
+            None if id & (HELPER_BIT | SYSTEM_BIT) != 0 => {
+                let tier = if id & HELPER_BIT != 0 {
+                    Tier::Helper
+                } else {
+                    Tier::System
+                };
+                let label = self.label(&FrameSample {
+                    func: id,
+                    tier,
+                    line: 0,
+                });
+                crate::collapsed::strip_tier(&label).to_string()
+            }
             None => format!("{} (builtin)", self.table.name(id)),
         }
     }
@@ -150,9 +223,9 @@ pub struct Counts {
     /// Samples where this unit is the innermost frame.
     pub self_: u64,
     /// `total` split by the tier of the unit's innermost frame.
-    pub by_tier: [u64; 4],
+    pub by_tier: [u64; NTIERS],
     /// `self_` split the same way.
-    pub self_by_tier: [u64; 4],
+    pub self_by_tier: [u64; NTIERS],
 }
 
 impl Counts {
@@ -175,10 +248,13 @@ pub struct Profile {
     /// Samples per stack id.
     pub counts: Vec<u64>,
     pub rate_hz: u32,
+    /// The VM thread's CPU time (user, kernel), from `getrusage`.
+    pub cpu: Option<(Duration, Duration)>,
 }
 
 impl Profile {
-    pub fn new(program: ProgramInfo, raw: RawProfile, rate_hz: u32) -> Profile {
+    pub fn new(mut program: ProgramInfo, raw: RawProfile, rate_hz: u32) -> Profile {
+        program.system = raw.system.names.clone();
         let mut counts = vec![0u64; raw.stacks.len()];
         for &(id, _) in &raw.samples {
             counts[id as usize] += 1;
@@ -188,6 +264,7 @@ impl Profile {
             raw,
             counts,
             rate_hz,
+            cpu: None,
         }
     }
 
@@ -197,6 +274,11 @@ impl Profile {
 
     pub fn elapsed(&self) -> Duration {
         self.raw.elapsed
+    }
+
+    /// Samples per second really taken.
+    pub fn achieved_hz(&self) -> f64 {
+        self.total() as f64 / self.elapsed().as_secs_f64().max(1e-9)
     }
 
     /// Distinct stacks with their sample counts.
@@ -210,14 +292,33 @@ impl Profile {
     }
 
     /// Samples by the tier of the innermost frame: where the time went.
-    pub fn tier_totals(&self) -> [u64; 4] {
-        let mut t = [0u64; 4];
+    pub fn tier_totals(&self) -> [u64; NTIERS] {
+        let mut t = [0u64; NTIERS];
         for (stack, n) in self.stacks() {
             if let Some(leaf) = stack.last() {
                 t[tier_index(leaf.tier)] += n;
             }
         }
         t
+    }
+
+    /// Samples whose innermost frame is each helper or system function,
+    /// most first: (label without tier, samples).
+    pub fn leaf_counts(&self, tier: Tier) -> Vec<(String, u64)> {
+        let mut by: HashMap<FuncId, u64> = HashMap::new();
+        for (stack, n) in self.stacks() {
+            // The helper is below a system frame when it called the C
+            // library: count the innermost frame of the kind.
+            if let Some(f) = stack.iter().rev().take(2).find(|f| f.tier == tier) {
+                *by.entry(f.func).or_default() += n;
+            }
+        }
+        let mut v: Vec<(String, u64)> = by
+            .into_iter()
+            .map(|(id, n)| (self.program.func_label(id), n))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
     }
 
     /// Per function (builtins included), by `FuncId`.
@@ -275,6 +376,7 @@ pub(crate) mod tests {
             functions: vec![
                 FuncInfo {
                     name: "<main>".into(),
+                    display: "<main>".into(),
                     line: 1,
                     loops: vec![
                         LoopLines {
@@ -293,11 +395,13 @@ pub(crate) mod tests {
                 },
                 FuncInfo {
                     name: "f".into(),
+                    display: "f".into(),
                     line: 1,
                     loops: vec![],
                 },
             ],
             table: FunctionTable::default(),
+            ..ProgramInfo::default()
         };
         let mut raw = RawProfile::default();
         for (i, (frames, n)) in stacks.into_iter().enumerate() {
@@ -330,7 +434,7 @@ pub(crate) mod tests {
         assert_eq!(loops[&(0, 1)].self_, 0);
         assert_eq!(loops[&(0, 0)].total, 1);
         assert_eq!(loops[&(0, 0)].self_, 1);
-        assert_eq!(p.tier_totals(), [1, 3, 0, 0]);
+        assert_eq!(p.tier_totals(), [1, 3, 0, 0, 0, 0]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! shadow stack.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use ruff_core::diagnostics;
@@ -11,6 +11,7 @@ use ruff_core::driver::{self, exit, RunOutcome};
 use ruff_core::runtime::shadow::ShadowStack;
 use ruff_core::runtime::vm::VmOptions;
 
+use crate::machine::VmThread;
 use crate::profile::{Profile, ProgramInfo};
 use crate::sampler::{Sampler, SamplerConfig};
 use crate::telemetry::Telemetry;
@@ -24,6 +25,10 @@ pub struct RunConfig {
     /// `off`, `on` or `always` (see `ruff run --jit`).
     pub jit: String,
     pub max_depth: usize,
+    /// What line frames show (`--function`, `--nolineno`).
+    pub lines: crate::profile::Lines,
+    /// `-o -`: the profile goes to stdout, the program's output to stderr.
+    pub program_stdout_to_stderr: bool,
 }
 
 pub struct RunResult {
@@ -49,6 +54,8 @@ fn configure_jit(options: &mut VmOptions, mode: &str, telemetry_file: &str) -> b
         _ => JitMode::On,
     };
     options.jit_tools.telemetry = Some(telemetry_file.to_string());
+    // As under `ruff run`: JIT code named in /tmp/perf-PID.map for `perf`.
+    options.jit_tools.perf_map = std::env::var_os("RUFF_PERF_MAP").is_some_and(|v| v == "1");
     // Events only: the samples measure native vs interpreted time, and
     // counting every native call and back edge would slow the program
     // (docs/telemetry.md, "lean telemetry").
@@ -98,12 +105,14 @@ pub fn run(config: &RunConfig) -> RunResult {
         ..VmOptions::default()
     };
     let jit_available = configure_jit(&mut options, &config.jit, &telemetry_file);
+    let vm_thread = Arc::new(OnceLock::new());
     let sampler = match Sampler::start(
         shadow,
         SamplerConfig {
             rate_hz: config.rate_hz,
             duration: config.duration,
         },
+        vm_thread.clone(),
     ) {
         Ok(s) => s,
         Err(e) => {
@@ -112,12 +121,15 @@ pub fn run(config: &RunConfig) -> RunResult {
         }
     };
     let path = config.file.clone();
+    let lines = config.lines;
+    let to_stderr = config.program_stdout_to_stderr;
     // The compiled program holds `Rc`s, so it is compiled, run and described
     // (ProgramInfo) on the VM thread; only plain data comes back.
     let worker = std::thread::Builder::new()
         .name("ruff-vm".into())
         .stack_size(512 << 20)
         .spawn(move || {
+            let _ = vm_thread.set(VmThread::current());
             let compiled = match driver::compile(&source) {
                 Ok(c) => c,
                 Err(errors) => {
@@ -126,30 +138,44 @@ pub fn run(config: &RunConfig) -> RunResult {
                     return (exit::STATIC_ERROR, None);
                 }
             };
-            let info = ProgramInfo::new(&path, &source, &compiled);
+            let mut info = ProgramInfo::new(&path, &source, &compiled);
+            info.lines = lines;
             // Not `stdout().lock()`: the VM (and its writer) is left to
             // the OS after the run (`exit_after_run`), and a lock it held
             // would never be released (`--compare-no-jit` runs twice).
-            let out = Box::new(std::io::BufWriter::with_capacity(
-                1 << 16,
-                std::io::stdout(),
-            ));
+            let out: Box<dyn std::io::Write> = if to_stderr {
+                Box::new(std::io::stderr())
+            } else {
+                Box::new(std::io::BufWriter::with_capacity(
+                    1 << 16,
+                    std::io::stdout(),
+                ))
+            };
             let err = Box::new(std::io::stderr());
             let outcome = driver::run_compiled(&compiled, &path, &source, options, out, err);
+            let cpu = thread_cpu();
             if let RunOutcome::Error(e) = &outcome {
                 eprint!("{}", driver::render_runtime_error(&path, &source, e));
             }
-            (outcome.exit_code(), Some(info))
+            (outcome.exit_code(), Some((info, cpu)))
         });
     let joined = worker.map(|w| w.join());
     let raw = sampler.finish();
-    let (exit_code, info) = match joined {
+    let (mut exit_code, info) = match joined {
         Ok(Ok(r)) => r,
         _ => {
             eprintln!("error: the VM thread failed");
             (exit::RUNTIME_ERROR, None)
         }
     };
+    if raw.duration_reached && exit_code == exit::INTERRUPTED {
+        // Stopped because `--duration` said so: a run as asked.
+        eprintln!(
+            "ruff-prof: stopped the program after --duration {:.3} s",
+            config.duration.unwrap_or_default().as_secs_f64()
+        );
+        exit_code = exit::OK;
+    }
     let telemetry = if jit_available {
         // No file: nothing became hot, so the JIT had nothing to say.
         let text = std::fs::read_to_string(&telemetry_file).unwrap_or_default();
@@ -160,10 +186,25 @@ pub fn run(config: &RunConfig) -> RunResult {
     };
     RunResult {
         exit_code,
-        profile: info.map(|info| Profile::new(info, raw, config.rate_hz)),
+        profile: info.map(|(info, cpu)| {
+            let mut p = Profile::new(info, raw, config.rate_hz);
+            p.cpu = cpu;
+            p
+        }),
         jit_available,
         telemetry,
     }
+}
+
+/// The calling thread's CPU time so far: (user, kernel).
+fn thread_cpu() -> Option<(Duration, Duration)> {
+    // SAFETY: getrusage fills the struct.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        (libc::getrusage(libc::RUSAGE_THREAD, &mut ru) == 0).then_some(ru)
+    }?;
+    let d = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Some((d(ru.ru_utime), d(ru.ru_stime)))
 }
 
 /// A per-process counter, so two runs (`--compare-no-jit`) never share a file.

@@ -42,6 +42,17 @@ pub fn render(p: &Profile, jit: &Jit<'_>) -> String {
         crate::svg::title(p),
         crate::svg::tier_line(p)
     );
+    if let Some((user, sys)) = p.cpu {
+        let all = (user + sys).as_secs_f64().max(1e-9);
+        let _ = writeln!(
+            s,
+            "VM thread CPU: {:.2} s user, {:.2} s kernel ({:.0}% kernel: page faults, system calls; \
+             counted in the kinds above, where the code that caused it runs)",
+            user.as_secs_f64(),
+            sys.as_secs_f64(),
+            100.0 * sys.as_secs_f64() / all
+        );
+    }
     if p.raw.missed > 0 {
         let _ = writeln!(
             s,
@@ -206,7 +217,13 @@ fn verdict(
     hottest_interpreted: Option<(String, u64, Option<UnitStats>)>,
 ) -> String {
     let tiers = p.tier_totals();
-    let native = 100.0 * tiers[tier_index(Tier::Native)] as f64 / p.total().max(1) as f64;
+    let share = |t: Tier| 100.0 * tiers[tier_index(t)] as f64 / p.total().max(1) as f64;
+    // Time in compiled code: JIT code itself, the helpers it calls, and
+    // the C library those call (a `system` frame on a helper).
+    let helpers = p.leaf_counts(Tier::Helper);
+    let in_helpers: u64 = helpers.iter().map(|h| h.1).sum();
+    let helper_pct = 100.0 * in_helpers as f64 / p.total().max(1) as f64;
+    let jit_pct = share(Tier::Native);
     let hottest_fn = rows
         .iter()
         .filter(|r| !r.label.starts_with("loop ") && !r.label.starts_with("<main>"))
@@ -229,7 +246,22 @@ fn verdict(
             v
         }
         Jit::On(_) => {
-            let mut v = format!("verdict: {native:.0}% of time in native code");
+            let top: Vec<String> = helpers
+                .iter()
+                .take(3)
+                .filter(|h| h.1 * 100 >= p.total())
+                .map(|h| format!("{} {}%", h.0, pct(h.1, p.total())))
+                .collect();
+            let mut v = format!(
+                "verdict: {:.0}% of time in compiled code: {jit_pct:.0}% in JIT code itself, \
+                 {helper_pct:.0}% in runtime helpers it calls",
+                jit_pct + helper_pct
+            );
+            if !top.is_empty() {
+                let _ = write!(v, " ({})", top.join(", "));
+            }
+            let interp = share(Tier::Interpreted);
+            let _ = write!(v, "; {interp:.0}% interpreted");
             if let Some((label, n, stats)) = hottest_interpreted {
                 let why = match &stats {
                     Some(UnitStats {
@@ -299,7 +331,10 @@ mod tests {
 {"v":1,"event":"compile_refused","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":1},"code":"unsupported-op: try","message":"try/except inside the loop"}"#,
         );
         let s = render(&profile(), &Jit::On(&t));
-        assert!(s.contains("verdict: 60% of time in native code"), "{s}");
+        assert!(
+            s.contains("verdict: 60% of time in compiled code: 60% in JIT code itself, 0% in runtime helpers"),
+            "{s}"
+        );
         assert!(
             s.contains("not compiled: try/except inside the loop [unsupported-op: try]"),
             "{s}"

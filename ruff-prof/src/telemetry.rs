@@ -29,6 +29,10 @@ pub struct UnitStats {
     pub exit_reasons: HashMap<String, u64>,
     /// The last refusal: (code, message).
     pub refused: Option<(String, String)>,
+    /// The refusal's line (0: unknown).
+    pub refused_line: u64,
+    /// Exit sites: (line, reason, expected, observed) → highest count.
+    pub sites: Vec<((u64, String, String, String), u64)>,
     pub blacklisted: bool,
     /// From the end-of-run `summary`: entries into native code (calls, or
     /// OSR entries for a loop); `None` when not counted (lean telemetry
@@ -62,6 +66,7 @@ impl Telemetry {
         // site's highest count, then add sites up.
         let mut exit_sites: HashMap<(UnitKey, u64, String), u64> = HashMap::new();
         let mut summary_exits: HashMap<UnitKey, u64> = HashMap::new();
+        let mut interrupts: HashMap<UnitKey, u64> = HashMap::new();
         for line in text.lines() {
             let Ok(v) = serde_json::from_str::<Value>(line) else {
                 continue;
@@ -82,11 +87,29 @@ impl Telemetry {
                     s.compile_micros += u64_of("micros");
                 }
                 "compile_refused" => {
-                    t.units.entry(key).or_default().refused =
-                        Some((str_of("code"), str_of("message")));
+                    let u = t.units.entry(key).or_default();
+                    u.refused = Some((str_of("code"), str_of("message")));
+                    u.refused_line = u64_of("line");
+                }
+                // A Ctrl-C, SIGTERM or `--duration` leaves native code
+                // through an exit too, but that is no deoptimization.
+                "exit" if v["reason"].as_str() == Some("interrupt") => {
+                    *interrupts.entry(key).or_default() += 1;
                 }
                 "exit" => {
                     let reason = str_of("reason");
+                    let detail = (
+                        u64_of("line"),
+                        reason.clone(),
+                        str_of("expected"),
+                        str_of("observed"),
+                    );
+                    let count = u64_of("count").max(1);
+                    let u = t.units.entry(key.clone()).or_default();
+                    match u.sites.iter_mut().find(|(d, _)| *d == detail) {
+                        Some((_, n)) => *n = (*n).max(count),
+                        None => u.sites.push((detail, count)),
+                    }
                     let site = (key.clone(), u64_of("line"), reason.clone());
                     let count = u64_of("count").max(1);
                     let e = exit_sites.entry(site).or_default();
@@ -108,6 +131,7 @@ impl Telemetry {
         }
         // The end-of-run summary has the exact count when it is there.
         for (key, n) in summary_exits {
+            let n = n.saturating_sub(interrupts.get(&key).copied().unwrap_or(0));
             let s = t.units.entry(key).or_default();
             s.exits = s.exits.max(n);
         }
@@ -174,5 +198,20 @@ not json
         );
         assert_eq!(t.skipped, 1);
         assert!(t.function("g", 9).is_none());
+        assert_eq!(
+            fib.sites[0],
+            ((4, "type-guard".into(), "int".into(), "float".into()), 2)
+        );
+    }
+
+    #[test]
+    fn an_interrupt_is_not_a_deopt() {
+        let t = Telemetry::parse(
+            r#"{"v":1,"event":"exit","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0},"line":3,"span":[1,2],"reason":"interrupt","expected":"","observed":"","count":1}
+{"v":1,"event":"summary","unit":{"kind":"loop","function":"<main>","line":1,"loop_index":0},"entries":1,"compiled":true,"exits":1}"#,
+        );
+        let l = t.loop_("<main>", 1, 0).expect("loop");
+        assert_eq!(l.exits, 0);
+        assert!(l.exit_reasons.is_empty());
     }
 }

@@ -99,6 +99,10 @@ fn chromium_renders_the_flamegraph() {
     );
     assert!(dom.contains("id=\"legend\""));
     assert!(
+        dom.contains("JIT code ") && dom.contains("helpers "),
+        "legend with the kinds of time"
+    );
+    assert!(
         dom.contains("[interpreted] ("),
         "interpreted frames in the DOM"
     );
@@ -116,4 +120,45 @@ fn chromium_renders_the_flamegraph() {
     let bytes = std::fs::read(&png).expect("screenshot written");
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
     assert!(bytes.len() > 15_000, "screenshot is {} bytes", bytes.len());
+
+    // At 800 px the legend overlaps no other text: a script added to a
+    // copy of the SVG measures the drawn boxes after inferno's init().
+    let end = source.rfind("</svg>").expect("svg end");
+    let probe = format!(
+        "{}{}",
+        &source[..end],
+        "<script type=\"text/ecmascript\"><![CDATA[\n\
+         window.addEventListener('load', function () { setTimeout(function () {\n\
+           var l = document.getElementById('legend').getBBox(), bad = [];\n\
+           ['title', 'subtitle', 'unzoom', 'search', 'matched', 'details'].forEach(function (id) {\n\
+             var e = document.getElementById(id); if (!e) return;\n\
+             var b = e.getBBox(); if (!e.textContent.trim() || b.width == 0) return;\n\
+             if (!(b.x > l.x + l.width || b.x + b.width < l.x || b.y > l.y + l.height || b.y + b.height < l.y)) bad.push(id);\n\
+           });\n\
+           document.documentElement.setAttribute('data-overlap', bad.join(',') || 'none');\n\
+         }, 50); });\n]]></script>\n</svg>\n"
+    );
+    let probe_path = s.0.join("probe.svg");
+    std::fs::write(&probe_path, probe).expect("probe");
+    let dom = chromium(
+        &profile_dir,
+        &[
+            "--window-size=800,600",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ],
+        &format!("file://{}", probe_path.display()),
+    )
+    .expect("dom at 800 px");
+    let dom = String::from_utf8_lossy(&dom);
+    assert!(
+        dom.contains("data-overlap=\"none\""),
+        "legend overlaps: {}",
+        dom.split("data-overlap")
+            .nth(1)
+            .unwrap_or("(not measured)")
+            .chars()
+            .take(80)
+            .collect::<String>()
+    );
 }

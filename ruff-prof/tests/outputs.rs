@@ -109,18 +109,22 @@ fn flamegraph_svg_has_tier_colours_legend_and_counts() {
     let text = s.read("out.svg");
     let svg = parse_svg(&text);
     assert!(svg.title.contains("samples"), "title: {}", svg.title);
-    assert!(
-        text.contains("<text id=\"subtitle\"")
-            && ["native ", "interpreted ", "compiling ", "runtime "]
-                .iter()
-                .all(|t| text.contains(t)),
-        "subtitle totals"
-    );
-    assert_eq!(svg.legend_rects, 4);
-    assert_eq!(
-        svg.legend_texts,
-        ["interpreted", "native", "JIT compiler", "runtime"]
-    );
+    // The legend (on the subtitle row, alone) gives every kind's share.
+    assert_eq!(svg.legend_rects, 6);
+    let kinds = [
+        "JIT code",
+        "helpers",
+        "interpreter",
+        "JIT compiler",
+        "builtins",
+        "libc/kernel",
+    ];
+    assert_eq!(svg.legend_texts.len(), 6);
+    for (t, k) in svg.legend_texts.iter().zip(kinds) {
+        assert!(t.starts_with(k) && t.ends_with('%'), "{t}");
+    }
+    // The title gives the rate achieved.
+    assert!(svg.title.contains(" Hz"), "title: {}", svg.title);
     assert!(!svg.frames.is_empty());
     for (fill, title) in &svg.frames {
         let c = rgb(fill).unwrap_or_else(|| panic!("fill {fill}"));
@@ -283,17 +287,41 @@ fn program_arguments_pass_through() {
     assert_eq!(String::from_utf8_lossy(&o.stdout), "[x, y]\n");
 }
 
+/// Two structs with a method of the same name, and a function whose
+/// guard fails: frames say `Struct.method`; tooltips carry the deopt.
 #[test]
-fn duration_stops_sampling_not_the_program() {
-    let s = Scratch::new("duration");
-    let prog = s.write("hot.ruff", &hot_loop(6_000_000));
-    // --jit=off keeps the program running well past the sampling window.
-    let (o, folded) = record_collapsed(&s, &prog, &["--duration", "0.1", "--jit", "off"]);
+fn methods_are_struct_qualified_and_tooltips_carry_deopts() {
+    let s = Scratch::new("methods");
+    let prog = s.write(
+        "shapes.ruff",
+        "struct Circle {\n    r: int,\n    func area(self) {\n        return self.r * self.r * 3\n    }\n}\nstruct Square {\n    s: int,\n    func area(self) {\n        return self.s * self.s\n    }\n}\nmut t := 0\nfor i in range(0, 2000000) {\n    c := Circle { r: i % 7 }\n    q := Square { s: i % 5 }\n    t = t + c.area() + q.area()\n}\nprint(t)\n",
+    );
+    let out = s.path("m.collapsed");
+    let o = ruff_prof(&["record", "-o", &out, "--", &prog], &s.0);
     assert!(o.status.success(), "{}", stderr(&o));
-    let expected: u64 = (0..6_000_000u64).map(|i| i % 7).sum();
-    assert_eq!(String::from_utf8_lossy(&o.stdout), format!("{expected}\n"));
-    // 0.1 s at 2 kHz is at most ~200 samples (and the program runs longer).
-    assert!(total(&folded) <= 260, "{}", total(&folded));
+    let text = s.read("m.collapsed");
+    assert!(text.contains("Circle.area (shapes.ruff:"), "{text}");
+    assert!(text.contains("Square.area (shapes.ruff:"), "{text}");
+    let prog = s.write(
+        "deopt.ruff",
+        "func get(a, i) {\n  return a[i] + 1\n}\nmut xs := []\nfor i in range(0, 300) { xs = push(xs, i) }\nfor i in range(300, 700) {\n  if i % 2 == 0 { xs = push(xs, i) } else { xs = push(xs, 0.5) }\n}\nmut t := 0.0\nfor r in range(0, 3000) {\n  for i in range(0, 700) { t = t + get(xs, i) }\n}\nprint(t)\n",
+    );
+    let out = s.path("d.svg");
+    let o = ruff_prof(
+        &[
+            "record", "-o", &out, "--jit", "always", "--rate", "5000", "--", &prog,
+        ],
+        &s.0,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = s.read("d.svg");
+    // The guard's line and the types, in the tooltip of the frames of the
+    // function whose code exited.
+    let noted = svg
+        .split("<title>")
+        .filter(|t| t.contains("deopt ×") && t.contains(" at line ") && t.contains("expected "))
+        .count();
+    assert!(noted > 0, "{svg}");
 }
 
 #[test]

@@ -154,7 +154,7 @@ helper_table! {
     CopySlot = h::copy_slot, "copy_slot", (Ctx, U64, U64) -> Tagged, SLOTS;
     MoveSlot = h::move_slot, "move_slot", (Ctx, U64, U64) -> Tagged, SLOTS;
     DropSlot = h::drop_slot, "rc drop", (Ctx, U64) -> Unit, SLOTS;
-    Release = h::release, "release", (Ctx, U64, U64) -> Unit, PURE;
+    Release = h::release, "release frame", (Ctx, U64, U64) -> Unit, PURE;
     // Variables.
     LoadGlobal = h::load_global, "load_global", (Ctx, U64, U64) -> Tagged, SLOTS;
     StoreGlobal = h::store_global, "store_global", (Ctx, U64, U64) -> Unit, RUNS;
@@ -189,9 +189,9 @@ helper_table! {
     IterPrep = h::iter_prep, "iter_prep", (Ctx, U64, U64) -> Tagged, SLOTS;
     IterNext = h::iter_next, "iter_next", (Ctx, U64, U64) -> Tagged, SLOTS;
     // Leaving native code.
-    Resume = exits::resume, "exit resume", (Ctx, U64, U64, U64, U64) -> Tagged, RUNS;
-    OsrExit = exits::osr_exit, "exit osr", (Ctx, U64, U64, U64) -> Tagged, RUNS;
-    OsrError = exits::osr_error, "exit osr error", (Ctx, U64) -> Tagged, RUNS;
+    Resume = exits::resume, "exit", (Ctx, U64, U64, U64, U64) -> Tagged, RUNS;
+    OsrExit = exits::osr_exit, "osr exit", (Ctx, U64, U64, U64) -> Tagged, RUNS;
+    OsrError = exits::osr_error, "osr error", (Ctx, U64) -> Tagged, RUNS;
 }
 
 /// The helper whose code starts at `addr`, if any (profilers name samples

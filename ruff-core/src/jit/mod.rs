@@ -17,6 +17,7 @@ pub mod helper_table;
 mod entry;
 pub mod exits;
 pub mod feedback;
+pub mod helper_names;
 pub mod helpers;
 pub mod layout;
 mod lower;

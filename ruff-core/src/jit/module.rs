@@ -61,6 +61,9 @@ pub struct CodeModule {
     spare_builder: Option<cranelift_frontend::FunctionBuilderContext>,
     /// Entry trampolines by the unboxed parameter types they pass.
     trampolines: Vec<(Vec<types::Type>, Trampoline)>,
+    /// The source locations of the last function defined, `(start, end,
+    /// location)` (set only with a profiler attached: `lower::prof`).
+    srclocs: Vec<(u32, u32, u32)>,
 }
 
 impl CodeModule {
@@ -79,6 +82,12 @@ impl CodeModule {
             .set("use_colocated_libcalls", "false")
             .map_err(|e| e.to_string())?;
         flags.set("is_pic", "false").map_err(|e| e.to_string())?;
+        // Every frame, leaves included, keeps a frame pointer, so `perf
+        // record -g` (which walks frame pointers) shows who called native
+        // code (ARCHITECTURE.md, "Profiling hook", for the measured cost).
+        flags
+            .set("preserve_frame_pointers", "true")
+            .map_err(|e| e.to_string())?;
         // The IR verifier roughly doubles compile time; debug builds (and
         // so the test suite's debug runs) keep it.
         let verify = if cfg!(debug_assertions) {
@@ -106,6 +115,7 @@ impl CodeModule {
             spare: Vec::new(),
             spare_builder: None,
             trampolines: Vec::new(),
+            srclocs: Vec::new(),
         })
     }
 
@@ -170,7 +180,21 @@ impl CodeModule {
             e
         })?;
         let size = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
+        self.srclocs.clear();
+        if let Some(c) = ctx.compiled_code() {
+            self.srclocs.extend(
+                c.buffer
+                    .get_srclocs_sorted()
+                    .iter()
+                    .map(|l| (l.start, l.end, l.loc.bits())),
+            );
+        }
         Ok(size)
+    }
+
+    /// The source locations of the function `define` compiled last.
+    pub fn take_srclocs(&mut self) -> Vec<(u32, u32, u32)> {
+        std::mem::take(&mut self.srclocs)
     }
 
     /// Make defined functions executable; returns the entry of `id`.
@@ -209,6 +233,17 @@ impl CodeModule {
         if let Some((_, t)) = self.trampolines.iter().find(|(p, _)| p == params) {
             return Ok(*t);
         }
+        // Compiled between a unit's `define` and its `finalize`: keep that
+        // unit's source locations.
+        let unit_srclocs = std::mem::take(&mut self.srclocs);
+        let t = self.compile_trampoline(params);
+        self.srclocs = unit_srclocs;
+        let t = t?;
+        self.trampolines.push((params.to_vec(), t));
+        Ok(t)
+    }
+
+    fn compile_trampoline(&mut self, params: &[types::Type]) -> Result<Trampoline, String> {
         let i64t = types::I64;
         let sig = self.signature(&[i64t; 5], &[i64t, i64t]);
         let id = self.declare(&sig, "ruff:entry-trampoline")?;
@@ -245,8 +280,6 @@ impl CodeModule {
         self.give_back_builder(fbc);
         let ptr = self.finalize(id, size)?;
         // SAFETY: finalized code with the `Trampoline` signature.
-        let t: Trampoline = unsafe { std::mem::transmute(ptr) };
-        self.trampolines.push((params.to_vec(), t));
-        Ok(t)
+        Ok(unsafe { std::mem::transmute::<*const u8, Trampoline>(ptr) })
     }
 }

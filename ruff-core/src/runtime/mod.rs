@@ -12,6 +12,7 @@ pub mod format;
 pub mod host;
 pub mod ops;
 pub mod shadow;
+pub mod shadow_code;
 pub mod shadow_native;
 pub mod value;
 pub mod vm;

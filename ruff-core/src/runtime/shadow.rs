@@ -26,6 +26,7 @@
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use super::shadow_code::CodeMap;
 use super::shadow_native::{NativeFrames, NativeName, NativeState};
 
 /// What kind of code a frame is executing.
@@ -38,8 +39,15 @@ pub enum Tier {
     Native = 1,
     /// The JIT compiling a function or loop.
     Compiler = 2,
-    /// A runtime helper or builtin (`print`, `push`, dict operations...).
+    /// A builtin (`print`, `push`, `sort`...).
     Runtime = 3,
+    /// A runtime helper native code called (dict and array operations,
+    /// reference counting...). The VM never pushes these: a sampler that
+    /// reads the VM thread's program counter adds them (`shadow_code`).
+    Helper = 4,
+    /// The C library's allocator and string functions, or the kernel,
+    /// as far as a sampler can tell from the program counter.
+    System = 5,
 }
 
 impl Tier {
@@ -48,6 +56,8 @@ impl Tier {
             1 => Tier::Native,
             2 => Tier::Compiler,
             3 => Tier::Runtime,
+            4 => Tier::Helper,
+            5 => Tier::System,
             _ => Tier::Interpreted,
         }
     }
@@ -58,6 +68,8 @@ impl Tier {
             Tier::Native => "native",
             Tier::Compiler => "jit-compiler",
             Tier::Runtime => "runtime",
+            Tier::Helper => "helper",
+            Tier::System => "system",
         }
     }
 }
@@ -119,6 +131,9 @@ pub struct ShadowStack {
     /// The JIT's frame records and names, for samples. The VM thread takes
     /// the lock only to attach, detach and name a compiled function.
     native: Mutex<NativeState>,
+    /// Compiled code's addresses and lines, for samplers that read the VM
+    /// thread's program counter (filled only with a profiler attached).
+    code: Mutex<CodeMap>,
 }
 
 /// The native depth without a JIT.
@@ -134,6 +149,7 @@ impl ShadowStack {
             native_top: AtomicPtr::new(&NO_NATIVE as *const u64 as *mut u64),
             native_records: AtomicUsize::new(0),
             native: Mutex::new(NativeState::default()),
+            code: Mutex::new(CodeMap::default()),
         }
     }
 
@@ -266,8 +282,53 @@ impl ShadowStack {
     /// each slot preceded by the native frames below it not yet shown, and
     /// the native frames above the last slot at the end.
     pub fn sample(&self, out: &mut Vec<FrameSample>) {
-        out.clear();
         let native = self.native.lock().unwrap_or_else(|e| e.into_inner());
+        self.sample_with(&native, out);
+    }
+
+    /// `sample`, unless the VM thread holds the lock (it is naming a
+    /// compiled function): for a sampler that has stopped the VM thread,
+    /// which would wait for it forever. Returns whether it sampled.
+    pub fn try_sample(&self, out: &mut Vec<FrameSample>) -> bool {
+        match self.native.try_lock() {
+            Ok(native) => {
+                self.sample_with(&native, out);
+                true
+            }
+            Err(std::sync::TryLockError::Poisoned(e)) => {
+                self.sample_with(&e.into_inner(), out);
+                true
+            }
+            Err(std::sync::TryLockError::WouldBlock) => false,
+        }
+    }
+
+    /// Record where a compiled unit of `func` is, with its code's source
+    /// locations (`shadow_code`).
+    pub fn register_code(
+        &self,
+        start: usize,
+        len: usize,
+        func: FuncId,
+        lines: &[u32],
+        locs: Vec<(u32, u32, u32)>,
+    ) {
+        let mut c = self.code.lock().unwrap_or_else(|e| e.into_inner());
+        c.add(start, len, func, lines, locs);
+    }
+
+    /// Look at the code map, unless the VM thread holds it (see
+    /// `try_sample`).
+    pub fn try_with_code<R>(&self, f: impl FnOnce(&CodeMap) -> R) -> Option<R> {
+        match self.code.try_lock() {
+            Ok(c) => Some(f(&c)),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(f(&e.into_inner())),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
+    fn sample_with(&self, native: &NativeState, out: &mut Vec<FrameSample>) {
+        out.clear();
         let d = self.depth.load(Ordering::Acquire).min(self.capacity());
         let nd = native.depth();
         let mut next = 1;

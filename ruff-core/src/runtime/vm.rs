@@ -1201,6 +1201,11 @@ impl Vm {
                     load_frame!();
                 }
                 Op::CallMethod(k, argc) | Op::CallMethodWb(k, argc) => {
+                    // As for `Call`: a sampled stack pairs the method's
+                    // frame with this line, not the last call's.
+                    if let Some(s) = &self.shadow {
+                        s.set_line(proto.lines[ip - 1]);
+                    }
                     save_ip!();
                     let name = match &proto.consts[k as usize] {
                         Value::Str(s) => s.clone(),

@@ -284,11 +284,13 @@ impl Lower<'_, '_> {
             if !live {
                 continue;
             }
+            self.prof_srcloc(Some(ip));
             live = self.op(ip)?;
         }
         if live {
             return Err((Refusal::Internal, 0));
         }
+        self.prof_srcloc(None);
         self.emit_exit_block();
         // The shared error path.
         if let Some(err) = self.err_block {

@@ -148,7 +148,11 @@ impl<'a, 'u> Lower<'a, 'u> {
                 .ins()
                 .store(MemFlags::trusted(), self.shadow, self.cx, off::TOP);
         }
+        let loc = self.prof_helper_call(h.addr());
         let call = self.b.ins().call_indirect(sig, fp, &all);
+        if let Some(loc) = loc {
+            self.b.set_srcloc(loc);
+        }
         if fx.dirties {
             self.mark_dirty();
         }

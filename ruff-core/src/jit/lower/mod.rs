@@ -235,6 +235,7 @@ fn build_method(
     let spec = module
         .finalize(spec_id, size)
         .map_err(|_| (Refusal::Codegen, 0))?;
+    prof::register_code(unit, module, spec, size);
     Ok((spec, spec_id, enter, exits, size))
 }
 
@@ -475,6 +476,7 @@ fn build_osr(
     let ptr = module
         .finalize(id, size)
         .map_err(|_| (Refusal::Codegen, header))?;
+    prof::register_code(unit, module, ptr, size);
     // SAFETY: finalized code with the `GenericEntry` signature.
     let entry_fn: super::feedback::GenericEntry = unsafe { std::mem::transmute(ptr) };
     Ok((entry_fn, checks, exits, size))

@@ -40,11 +40,26 @@ use cranelift_codegen::ir::{
 
 use std::rc::Rc;
 
+use cranelift_codegen::ir::SourceLoc;
+
 use crate::bytecode::Op;
 use crate::jit::ctx::off;
+use crate::jit::helper_names::helper_index;
+use crate::jit::module::CodeModule;
 use crate::runtime::shadow::{slot_off, NativeLayout};
+use crate::runtime::shadow_code::{encode_loc, HELPER_SHIFT};
 
-use super::Lower;
+use super::{Lower, Unit};
+
+/// With a profiler attached, tell it where unit `u`'s code is (`ptr`,
+/// `size` bytes) and which instruction each part of it was lowered from
+/// (the source locations `prof_srcloc` set; `runtime::shadow_code`).
+pub(super) fn register_code(u: &Unit, module: &mut CodeModule, ptr: *const u8, size: usize) {
+    let locs = module.take_srclocs();
+    if let Some(shadow) = u.vm.shadow.as_deref().filter(|_| u.prof.is_some()) {
+        shadow.register_code(ptr as usize, size, u.proto.id, &u.proto.lines, locs);
+    }
+}
 
 /// Where a unit records its line.
 #[derive(Clone, Copy)]
@@ -74,6 +89,33 @@ pub(super) struct ProfState {
 }
 
 impl Lower<'_, '_> {
+    /// With a profiler, mark the code lowered from now on as instruction
+    /// `ip`'s (`None`: no instruction, e.g. the shared exit block), so a
+    /// sample in it shows that instruction's line. Source locations are
+    /// metadata: the code is the same.
+    pub(super) fn prof_srcloc(&mut self, ip: Option<usize>) {
+        if self.u.prof.is_some() {
+            let ip = ip.unwrap_or((1 << HELPER_SHIFT) - 1);
+            self.b.set_srcloc(SourceLoc::new(encode_loc(ip, None)));
+        }
+    }
+
+    /// With a profiler, mark the helper call about to be emitted as a call
+    /// of helper `f`; returns the location to restore after it.
+    pub(super) fn prof_helper_call(&mut self, f: usize) -> Option<SourceLoc> {
+        self.u.prof?;
+        let old = self.b.srcloc();
+        let ip = if old.is_default() {
+            (1 << HELPER_SHIFT) - 1
+        } else {
+            old.bits() & ((1 << HELPER_SHIFT) - 1)
+        };
+        let helper = helper_index(f)?;
+        self.b
+            .set_srcloc(SourceLoc::new(encode_loc(ip as usize, Some(helper))));
+        Some(old)
+    }
+
     fn is_call(op: &Op) -> bool {
         matches!(op, Op::Call(_) | Op::CallMethod(..) | Op::CallMethodWb(..))
     }
