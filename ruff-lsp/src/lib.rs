@@ -15,6 +15,7 @@
 //! (stdio framing that survives malformed input).
 
 pub mod analysis;
+pub mod code_actions;
 pub mod completion;
 pub mod config;
 pub mod cursor;

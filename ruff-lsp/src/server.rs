@@ -20,8 +20,8 @@ use crate::insight_view::{self, Measured};
 use crate::panic_guard::{guard, guard_notification};
 use crate::run_insight::{self, COMMAND};
 use crate::{
-    completion, diagnostics, folding, goto, hover, positions, rename, semantic_tokens, signature,
-    symbols, telemetry, transport,
+    code_actions, completion, diagnostics, folding, goto, hover, positions, rename,
+    semantic_tokens, signature, symbols, telemetry, transport,
 };
 
 /// Edits closer together than this are analysed once, for the last one.
@@ -421,6 +421,10 @@ fn server_capabilities() -> ServerCapabilities {
             },
         )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Right(RenameOptions {
@@ -688,6 +692,17 @@ impl LanguageServer for Backend {
             Ok(Some(DocumentSymbolResponse::Nested(
                 symbols::document_symbols(&a),
             )))
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        guard("textDocument/codeAction", async move {
+            let uri = params.text_document.uri;
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(code_actions::quick_fixes(&uri, &a, params.range)))
         })
         .await
     }

@@ -196,3 +196,65 @@ async def test_run_with_jit_insight_command(client: LanguageClient, tmp_path):
         types.InlayHintParams(text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(20, 0)))
     )
     assert len(hints) == 1
+
+
+def apply_edit(text: str, edits) -> str:
+    """Apply LSP text edits (ASCII text: characters are UTF-16 units)."""
+    lines = text.split("\n")
+    starts = [0]
+    for ln in lines:
+        starts.append(starts[-1] + len(ln) + 1)
+
+    def off(p):
+        return starts[p.line] + p.character
+
+    for e in sorted(edits, key=lambda e: off(e.range.start), reverse=True):
+        text = text[: off(e.range.start)] + e.new_text + text[off(e.range.end) :]
+    return text
+
+
+async def fix_and_recheck(client: LanguageClient, uri: str, text: str, code: str, title: str):
+    """Request quick fixes at the `code` diagnostic, apply the one titled
+    `title`, send the new text and return the diagnostics that follow."""
+    open_doc(client, uri, text)
+    diags = await diagnostics_for(client, uri)
+    target = next(d for d in diags if d.code == code)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc(uri),
+            range=target.range,
+            context=types.CodeActionContext(diagnostics=[target]),
+        )
+    )
+    titles = [a.title for a in actions]
+    action = next((a for a in actions if a.title == title), None)
+    assert action is not None, titles
+    assert action.kind == types.CodeActionKind.QuickFix
+    assert action.diagnostics and action.diagnostics[0].code == code
+    new_text = apply_edit(text, action.edit.changes[uri])
+    client.diagnostics.clear()
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)],
+        )
+    )
+    return new_text, await diagnostics_for(client, uri)
+
+
+async def test_quick_fix_let_to_mut(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "immut.ruff").as_uri()
+    text, diags = await fix_and_recheck(
+        client, uri, "let count := 1\ncount = count + 1\nprint(count)\n", "W0002",
+        "Make `count` mutable (`let` → `mut`)",
+    )
+    assert text.startswith("mut count := 1\n"), text
+    assert list(diags) == [], diags
+
+
+async def test_quick_fix_did_you_mean(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "typo.ruff").as_uri()
+    src = "let total := 1\nfunc f() {\n  let inner := 2\n  return inner\n}\nprint(totl)\n"
+    text, diags = await fix_and_recheck(client, uri, src, "W0001", "Did you mean `total`?")
+    assert text.endswith("print(total)\n"), text
+    assert list(diags) == [], diags
