@@ -2,7 +2,9 @@
 //!
 //! - W0002 (reassigning an immutable binding): change its `let` to `mut`;
 //! - W0001 (undefined variable): "did you mean" each visible name (the
-//!   resolver's `visible_at`) within a small edit distance.
+//!   resolver's `visible_at`) within a small edit distance;
+//! - W0004 (too few arguments to a user function): append `null` for each
+//!   missing parameter, named in the title.
 //!
 //! ruff-core's checker has no unused-variable diagnostic, so there is no
 //! "remove unused variable" fix. The fixes come from the server's own
@@ -11,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use ruff_core::compiler::resolve::Visible;
+use ruff_core::compiler::resolve::{Res, Visible};
 use ruff_core::diagnostics::{codes, Diagnostic};
 use ruff_core::syntax::Span;
 use tower_lsp_server::ls_types::{
@@ -33,6 +35,7 @@ pub fn quick_fixes(uri: &Uri, a: &Analysis, range: Range) -> Vec<CodeActionOrCom
         let fixes = match d.code {
             codes::ASSIGN_IMMUTABLE => let_to_mut(a, d).into_iter().collect(),
             codes::UNDEFINED_NAME => did_you_mean(a, d),
+            codes::WRONG_ARITY => missing_arguments(a, d).into_iter().collect(),
             _ => Vec::new(),
         };
         let lsp_diag = diagnostics::to_lsp(uri, a)
@@ -109,6 +112,43 @@ fn did_you_mean(a: &Analysis, d: &Diagnostic) -> Vec<Fix> {
         .collect()
 }
 
+/// `f(a)` called with fewer arguments than `f` declares: `f(a, null, null)`.
+fn missing_arguments(a: &Analysis, d: &Diagnostic) -> Option<Fix> {
+    let rest = d.message.strip_prefix("Expected ")?;
+    let (want, got) = rest.split_once(" arguments but got ")?;
+    let (want, got): (usize, usize) = (want.parse().ok()?, got.parse().ok()?);
+    if got >= want {
+        return None;
+    }
+    let call = a.slice(d.span);
+    let name = call.split('(').next()?.trim();
+    let Res::Decl(id) = a.resolution.lookup_at(name, d.span.start) else {
+        return None;
+    };
+    let sig = a.index.funcs.get(&a.resolution.decl(id).span.start)?;
+    let inside = call.strip_suffix(')')?;
+    let params: Vec<&str> = sig
+        .params
+        .get(got..want)?
+        .iter()
+        .map(|p| p.split(':').next().unwrap_or(p).trim())
+        .collect();
+    let open_args = inside.split_once('(')?.1.trim_end();
+    let sep = if open_args.is_empty() || open_args.ends_with(',') {
+        ""
+    } else {
+        ", "
+    };
+    let nulls = vec!["null"; params.len()].join(", ");
+    let at = d.span.end - 1;
+    Some((
+        format!("Add missing arguments: {}", params.join(", ")),
+        Span::new(at, at),
+        format!("{sep}{nulls}"),
+        true,
+    ))
+}
+
 /// Levenshtein distance over chars.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -159,6 +199,33 @@ mod tests {
             fixes("let total := 1\nfunc f() {\n  let inner := 2\n}\nprint(totl)\nprint(innr)\n");
         let titles: Vec<&str> = f.iter().map(|c| c.title.as_str()).collect();
         assert_eq!(titles, vec!["Did you mean `total`?"], "{titles:?}");
+    }
+
+    #[test]
+    fn missing_arguments_filled_with_null() {
+        let a = analysis("func f(x, y: int, z) {\n  return x\n}\nprint(f(1))\nprint(f())\n");
+        let uri: Uri = "file:///x.ruff".parse().unwrap();
+        let all = Range::new(Position::new(0, 0), Position::new(99, 0));
+        let edits: Vec<(String, String)> = quick_fixes(&uri, &a, all)
+            .into_iter()
+            .filter_map(|c| match c {
+                CodeActionOrCommand::CodeAction(c) => {
+                    let e = c.edit?.changes?.into_values().next()?.remove(0);
+                    Some((c.title, e.new_text))
+                }
+                CodeActionOrCommand::Command(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            edits,
+            vec![
+                ("Add missing arguments: y, z".into(), ", null, null".into()),
+                (
+                    "Add missing arguments: x, y, z".into(),
+                    "null, null, null".into()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -258,3 +258,11 @@ async def test_quick_fix_did_you_mean(client: LanguageClient, tmp_path):
     text, diags = await fix_and_recheck(client, uri, src, "W0001", "Did you mean `total`?")
     assert text.endswith("print(total)\n"), text
     assert list(diags) == [], diags
+
+
+async def test_quick_fix_missing_arguments(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "arity.ruff").as_uri()
+    src = "func area(w, h) {\n  return w\n}\nprint(area(2))\n"
+    text, diags = await fix_and_recheck(client, uri, src, "W0004", "Add missing arguments: h")
+    assert text.endswith("print(area(2, null))\n"), text
+    assert list(diags) == [], diags
