@@ -24,6 +24,7 @@ pub mod documents;
 pub mod folding;
 pub mod framing;
 pub mod goto;
+pub mod highlight;
 pub mod hover;
 pub mod index;
 pub mod insight_view;

@@ -20,7 +20,7 @@ use crate::insight_view::{self, Measured};
 use crate::panic_guard::{guard, guard_notification};
 use crate::run_insight::{self, COMMAND};
 use crate::{
-    code_actions, completion, diagnostics, folding, goto, hover, positions, rename,
+    code_actions, completion, diagnostics, folding, goto, highlight, hover, positions, rename,
     semantic_tokens, signature, symbols, telemetry, transport,
 };
 
@@ -427,6 +427,7 @@ fn server_capabilities() -> ServerCapabilities {
         })),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Right(RenameOptions {
             prepare_provider: Some(true),
             work_done_progress_options: WorkDoneProgressOptions::default(),
@@ -604,6 +605,20 @@ impl LanguageServer for Backend {
                     range: positions::range(&a.text, &a.lines, s),
                 })
             }))
+        })
+        .await
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        guard("textDocument/documentHighlight", async move {
+            let p = params.text_document_position_params;
+            let Some((a, offset)) = self.state.at(&p.text_document.uri, p.position).await? else {
+                return Ok(None);
+            };
+            Ok(highlight::highlights(&a, offset))
         })
         .await
     }

@@ -266,3 +266,16 @@ async def test_quick_fix_missing_arguments(client: LanguageClient, tmp_path):
     text, diags = await fix_and_recheck(client, uri, src, "W0004", "Add missing arguments: h")
     assert text.endswith("print(area(2, null))\n"), text
     assert list(diags) == [], diags
+
+
+async def test_document_highlight(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "hl.ruff").as_uri()
+    open_doc(client, uri, "mut n := 1\nn = n + 1\nfunc g(n) {\n  return n\n}\nprint(n)\n")
+    await diagnostics_for(client, uri)
+    hs = await client.text_document_document_highlight_async(
+        types.DocumentHighlightParams(text_document=doc(uri), position=pos(1, 4))
+    )
+    got = [(h.range.start.line, h.range.start.character, h.kind) for h in hs]
+    K = types.DocumentHighlightKind
+    # The parameter `n` of g shadows the global and is not highlighted.
+    assert got == [(0, 4, K.Write), (1, 0, K.Write), (1, 4, K.Read), (5, 6, K.Read)], got
