@@ -39,6 +39,7 @@ pub mod signature;
 pub mod symbols;
 pub mod telemetry;
 pub mod transport;
+pub mod workspace_symbols;
 
 #[cfg(test)]
 pub(crate) mod test_support {

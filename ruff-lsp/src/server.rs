@@ -21,7 +21,7 @@ use crate::panic_guard::{guard, guard_notification};
 use crate::run_insight::{self, COMMAND};
 use crate::{
     code_actions, completion, diagnostics, folding, goto, highlight, hover, positions, rename,
-    semantic_tokens, signature, symbols, telemetry, transport,
+    semantic_tokens, signature, symbols, telemetry, transport, workspace_symbols,
 };
 
 /// Edits closer together than this are analysed once, for the last one.
@@ -433,6 +433,7 @@ fn server_capabilities() -> ServerCapabilities {
             work_done_progress_options: WorkDoneProgressOptions::default(),
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), ":".into()]),
             ..CompletionOptions::default()
@@ -718,6 +719,22 @@ impl LanguageServer for Backend {
                 return Ok(None);
             };
             Ok(Some(code_actions::quick_fixes(&uri, &a, params.range)))
+        })
+        .await
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        guard("workspace/symbol", async move {
+            let mut out = Vec::new();
+            for uri in self.state.docs.uris() {
+                if let Some(a) = self.state.analysis(&uri).await? {
+                    out.extend(workspace_symbols::matching(&uri, &a, &params.query));
+                }
+            }
+            Ok(Some(WorkspaceSymbolResponse::Flat(out)))
         })
         .await
     }

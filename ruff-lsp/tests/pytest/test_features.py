@@ -279,3 +279,17 @@ async def test_document_highlight(client: LanguageClient, tmp_path):
     K = types.DocumentHighlightKind
     # The parameter `n` of g shadows the global and is not highlighted.
     assert got == [(0, 4, K.Write), (1, 0, K.Write), (1, 4, K.Read), (5, 6, K.Read)], got
+
+
+async def test_workspace_symbols_across_open_documents(client: LanguageClient, tmp_path):
+    a = (tmp_path / "ws_a.ruff").as_uri()
+    b = (tmp_path / "ws_b.ruff").as_uri()
+    open_doc(client, a, "func area_of(p) {\n  return 1\n}\n")
+    open_doc(client, b, "struct Rect {\n  width\n}\nlet arena := 1\n")
+    await diagnostics_for(client, b)
+    syms = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="are"))
+    got = sorted((s.name, s.location.uri) for s in syms)
+    assert ("area_of", a) in got and ("arena", b) in got, got
+    assert all(s.name != "width" for s in syms), got
+    syms = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="wid"))
+    assert [(s.name, s.container_name) for s in syms] == [("width", "Rect")], syms
