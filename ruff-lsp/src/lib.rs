@@ -33,6 +33,7 @@ pub mod panic_guard;
 pub mod positions;
 pub mod rename;
 pub mod run_insight;
+pub mod selection;
 pub mod semantic_tokens;
 pub mod server;
 pub mod signature;

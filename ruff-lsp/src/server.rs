@@ -21,7 +21,7 @@ use crate::panic_guard::{guard, guard_notification};
 use crate::run_insight::{self, COMMAND};
 use crate::{
     code_actions, completion, diagnostics, folding, goto, highlight, hover, positions, rename,
-    semantic_tokens, signature, symbols, telemetry, transport, workspace_symbols,
+    selection, semantic_tokens, signature, symbols, telemetry, transport, workspace_symbols,
 };
 
 /// Edits closer together than this are analysed once, for the last one.
@@ -433,6 +433,7 @@ fn server_capabilities() -> ServerCapabilities {
             work_done_progress_options: WorkDoneProgressOptions::default(),
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
+        selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), ":".into()]),
@@ -735,6 +736,25 @@ impl LanguageServer for Backend {
                 }
             }
             Ok(Some(WorkspaceSymbolResponse::Flat(out)))
+        })
+        .await
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        guard("textDocument/selectionRange", async move {
+            let Some(a) = self.state.analysis(&params.text_document.uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(
+                params
+                    .positions
+                    .iter()
+                    .map(|p| selection::selection(&a, positions::offset(&a.text, &a.lines, *p)))
+                    .collect(),
+            ))
         })
         .await
     }

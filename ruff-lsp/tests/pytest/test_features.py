@@ -293,3 +293,17 @@ async def test_workspace_symbols_across_open_documents(client: LanguageClient, t
     assert all(s.name != "width" for s in syms), got
     syms = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="wid"))
     assert [(s.name, s.container_name) for s in syms] == [("width", "Rect")], syms
+
+
+async def test_selection_range(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "sel.ruff").as_uri()
+    open_doc(client, uri, "print(max(a1, 2))\n")
+    await diagnostics_for(client, uri)
+    [r] = await client.text_document_selection_range_async(
+        types.SelectionRangeParams(text_document=doc(uri), positions=[pos(0, 11)])
+    )
+    got = []
+    while r is not None:
+        got.append((r.range.start.character, r.range.end.line, r.range.end.character))
+        r = r.parent
+    assert got == [(10, 0, 12), (10, 0, 15), (9, 0, 16), (6, 0, 16), (5, 0, 17), (0, 1, 0)], got
