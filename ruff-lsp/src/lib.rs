@@ -15,6 +15,7 @@
 //! (stdio framing that survives malformed input).
 
 pub mod analysis;
+pub mod code_actions;
 pub mod completion;
 pub mod config;
 pub mod cursor;
@@ -23,6 +24,7 @@ pub mod documents;
 pub mod folding;
 pub mod framing;
 pub mod goto;
+pub mod highlight;
 pub mod hover;
 pub mod index;
 pub mod insight_view;
@@ -31,12 +33,14 @@ pub mod panic_guard;
 pub mod positions;
 pub mod rename;
 pub mod run_insight;
+pub mod selection;
 pub mod semantic_tokens;
 pub mod server;
 pub mod signature;
 pub mod symbols;
 pub mod telemetry;
 pub mod transport;
+pub mod workspace_symbols;
 
 #[cfg(test)]
 pub(crate) mod test_support {

@@ -20,8 +20,8 @@ use crate::insight_view::{self, Measured};
 use crate::panic_guard::{guard, guard_notification};
 use crate::run_insight::{self, COMMAND};
 use crate::{
-    completion, diagnostics, folding, goto, hover, positions, rename, semantic_tokens, signature,
-    symbols, telemetry, transport,
+    code_actions, completion, diagnostics, folding, goto, highlight, hover, positions, rename,
+    selection, semantic_tokens, signature, symbols, telemetry, transport, workspace_symbols,
 };
 
 /// Edits closer together than this are analysed once, for the last one.
@@ -421,13 +421,20 @@ fn server_capabilities() -> ServerCapabilities {
             },
         )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Right(RenameOptions {
             prepare_provider: Some(true),
             work_done_progress_options: WorkDoneProgressOptions::default(),
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
+        selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), ":".into()]),
             ..CompletionOptions::default()
@@ -604,6 +611,20 @@ impl LanguageServer for Backend {
         .await
     }
 
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        guard("textDocument/documentHighlight", async move {
+            let p = params.text_document_position_params;
+            let Some((a, offset)) = self.state.at(&p.text_document.uri, p.position).await? else {
+                return Ok(None);
+            };
+            Ok(highlight::highlights(&a, offset))
+        })
+        .await
+    }
+
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         guard("textDocument/references", async move {
             let p = params.text_document_position;
@@ -688,6 +709,52 @@ impl LanguageServer for Backend {
             Ok(Some(DocumentSymbolResponse::Nested(
                 symbols::document_symbols(&a),
             )))
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        guard("textDocument/codeAction", async move {
+            let uri = params.text_document.uri;
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(code_actions::quick_fixes(&uri, &a, params.range)))
+        })
+        .await
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        guard("workspace/symbol", async move {
+            let mut out = Vec::new();
+            for uri in self.state.docs.uris() {
+                if let Some(a) = self.state.analysis(&uri).await? {
+                    out.extend(workspace_symbols::matching(&uri, &a, &params.query));
+                }
+            }
+            Ok(Some(WorkspaceSymbolResponse::Flat(out)))
+        })
+        .await
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        guard("textDocument/selectionRange", async move {
+            let Some(a) = self.state.analysis(&params.text_document.uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(
+                params
+                    .positions
+                    .iter()
+                    .map(|p| selection::selection(&a, positions::offset(&a.text, &a.lines, *p)))
+                    .collect(),
+            ))
         })
         .await
     }

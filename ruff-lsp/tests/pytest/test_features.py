@@ -196,3 +196,114 @@ async def test_run_with_jit_insight_command(client: LanguageClient, tmp_path):
         types.InlayHintParams(text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(20, 0)))
     )
     assert len(hints) == 1
+
+
+def apply_edit(text: str, edits) -> str:
+    """Apply LSP text edits (ASCII text: characters are UTF-16 units)."""
+    lines = text.split("\n")
+    starts = [0]
+    for ln in lines:
+        starts.append(starts[-1] + len(ln) + 1)
+
+    def off(p):
+        return starts[p.line] + p.character
+
+    for e in sorted(edits, key=lambda e: off(e.range.start), reverse=True):
+        text = text[: off(e.range.start)] + e.new_text + text[off(e.range.end) :]
+    return text
+
+
+async def fix_and_recheck(client: LanguageClient, uri: str, text: str, code: str, title: str):
+    """Request quick fixes at the `code` diagnostic, apply the one titled
+    `title`, send the new text and return the diagnostics that follow."""
+    open_doc(client, uri, text)
+    diags = await diagnostics_for(client, uri)
+    target = next(d for d in diags if d.code == code)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc(uri),
+            range=target.range,
+            context=types.CodeActionContext(diagnostics=[target]),
+        )
+    )
+    titles = [a.title for a in actions]
+    action = next((a for a in actions if a.title == title), None)
+    assert action is not None, titles
+    assert action.kind == types.CodeActionKind.QuickFix
+    assert action.diagnostics and action.diagnostics[0].code == code
+    new_text = apply_edit(text, action.edit.changes[uri])
+    client.diagnostics.clear()
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)],
+        )
+    )
+    return new_text, await diagnostics_for(client, uri)
+
+
+async def test_quick_fix_let_to_mut(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "immut.ruff").as_uri()
+    text, diags = await fix_and_recheck(
+        client, uri, "let count := 1\ncount = count + 1\nprint(count)\n", "W0002",
+        "Make `count` mutable (`let` → `mut`)",
+    )
+    assert text.startswith("mut count := 1\n"), text
+    assert list(diags) == [], diags
+
+
+async def test_quick_fix_did_you_mean(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "typo.ruff").as_uri()
+    src = "let total := 1\nfunc f() {\n  let inner := 2\n  return inner\n}\nprint(totl)\n"
+    text, diags = await fix_and_recheck(client, uri, src, "W0001", "Did you mean `total`?")
+    assert text.endswith("print(total)\n"), text
+    assert list(diags) == [], diags
+
+
+async def test_quick_fix_missing_arguments(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "arity.ruff").as_uri()
+    src = "func area(w, h) {\n  return w\n}\nprint(area(2))\n"
+    text, diags = await fix_and_recheck(client, uri, src, "W0004", "Add missing arguments: h")
+    assert text.endswith("print(area(2, null))\n"), text
+    assert list(diags) == [], diags
+
+
+async def test_document_highlight(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "hl.ruff").as_uri()
+    open_doc(client, uri, "mut n := 1\nn = n + 1\nfunc g(n) {\n  return n\n}\nprint(n)\n")
+    await diagnostics_for(client, uri)
+    hs = await client.text_document_document_highlight_async(
+        types.DocumentHighlightParams(text_document=doc(uri), position=pos(1, 4))
+    )
+    got = [(h.range.start.line, h.range.start.character, h.kind) for h in hs]
+    K = types.DocumentHighlightKind
+    # The parameter `n` of g shadows the global and is not highlighted.
+    assert got == [(0, 4, K.Write), (1, 0, K.Write), (1, 4, K.Read), (5, 6, K.Read)], got
+
+
+async def test_workspace_symbols_across_open_documents(client: LanguageClient, tmp_path):
+    a = (tmp_path / "ws_a.ruff").as_uri()
+    b = (tmp_path / "ws_b.ruff").as_uri()
+    open_doc(client, a, "func area_of(p) {\n  return 1\n}\n")
+    open_doc(client, b, "struct Rect {\n  width\n}\nlet arena := 1\n")
+    await diagnostics_for(client, b)
+    syms = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="are"))
+    got = sorted((s.name, s.location.uri) for s in syms)
+    assert ("area_of", a) in got and ("arena", b) in got, got
+    assert all(s.name != "width" for s in syms), got
+    syms = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="wid"))
+    assert [(s.name, s.container_name) for s in syms] == [("width", "Rect")], syms
+
+
+async def test_selection_range(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "sel.ruff").as_uri()
+    open_doc(client, uri, "print(max(a1, 2))\n")
+    await diagnostics_for(client, uri)
+    [r] = await client.text_document_selection_range_async(
+        types.SelectionRangeParams(text_document=doc(uri), positions=[pos(0, 11)])
+    )
+    got = []
+    while r is not None:
+        got.append((r.range.start.character, r.range.end.line, r.range.end.character))
+        r = r.parent
+    assert got == [(10, 0, 12), (10, 0, 15), (9, 0, 16), (6, 0, 16), (5, 0, 17), (0, 1, 0)], got
