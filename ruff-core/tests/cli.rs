@@ -320,7 +320,11 @@ fn max_depth_through_builtin_reentry_never_outruns_the_machine_stack() {
     let source = "func f(n) { return map([n], func(x) { return f(x + 1) }) }\ntry { f(0) } except e { print(e.message) }\n";
     let path = script("reentry_depth.ruff", source);
     for jit in ["--jit=off", "--jit=on", "--jit=always"] {
-        let out = output(ruff().args(["run", jit, "--max-depth", "1000000"]).arg(&path));
+        let out = output(
+            ruff()
+                .args(["run", jit, "--max-depth", "1000000"])
+                .arg(&path),
+        );
         assert_eq!(out.status.code(), Some(0), "{jit}: {}", text(&out.stderr));
         assert_eq!(text(&out.stdout), "Stack overflow\n", "{jit}");
         assert_no_panic(&out);

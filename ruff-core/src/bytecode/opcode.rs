@@ -207,12 +207,18 @@ impl Op {
 
     /// Never falls through to the next instruction.
     pub fn ends_block(self) -> bool {
-        matches!(self, Op::Jump(_) | Op::Loop(_) | Op::Return | Op::Throw | Op::Fail(_))
+        matches!(
+            self,
+            Op::Jump(_) | Op::Loop(_) | Op::Return | Op::Throw | Op::Fail(_)
+        )
     }
 
     /// Calls a Ruff function, a method or a builtin.
     pub fn is_call(self) -> bool {
-        matches!(self, Op::Call(_) | Op::CallMethod(..) | Op::CallMethodWb(..))
+        matches!(
+            self,
+            Op::Call(_) | Op::CallMethod(..) | Op::CallMethodWb(..)
+        )
     }
 
     /// The interpreter records the type of the value it produces (type

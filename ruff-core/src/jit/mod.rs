@@ -13,11 +13,11 @@
 #![allow(clippy::vec_box)]
 
 pub mod ctx;
-pub mod helper_table;
 mod entry;
 pub mod exits;
 pub mod feedback;
 pub mod helper_names;
+pub mod helper_table;
 pub mod helpers;
 pub mod layout;
 mod lower;

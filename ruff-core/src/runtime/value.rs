@@ -354,7 +354,8 @@ impl PartialEq for Value {
             (Value::Builtin(a), Value::Builtin(b)) => a == b,
             (Value::Struct(a), Value::Struct(b)) => {
                 Rc::ptr_eq(a, b)
-                    || (Rc::ptr_eq(&a.def, &b.def) && super::deep::with_stack(|| a.fields == b.fields))
+                    || (Rc::ptr_eq(&a.def, &b.def)
+                        && super::deep::with_stack(|| a.fields == b.fields))
             }
             (Value::Enum(a), Value::Enum(b)) => {
                 a.enum_name == b.enum_name

@@ -460,16 +460,10 @@ impl<'a, 'u> Lower<'a, 'u> {
             None => self.iconst(0),
         };
         if self.u.osr {
-            let (tg, pl) = self.call2(
-                Helper::OsrExit,
-                &[self.base, ptr, vals],
-            );
+            let (tg, pl) = self.call2(Helper::OsrExit, &[self.base, ptr, vals]);
             self.ret(tg, pl);
         } else {
-            let (tg, pl) = self.call2(
-                Helper::Resume,
-                &[self.cl, self.base, ptr, vals],
-            );
+            let (tg, pl) = self.call2(Helper::Resume, &[self.cl, self.base, ptr, vals]);
             self.epilogue(false);
             self.ret(tg, pl);
         }

@@ -699,10 +699,7 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(slow);
         let (f, a) = match var {
             VarRef::Global(g) => (Helper::LoadGlobal, self.iconst(g as i64)),
-            VarRef::Local(s) => (
-                Helper::CopySlot,
-                self.slot_of_local(s as usize),
-            ),
+            VarRef::Local(s) => (Helper::CopySlot, self.slot_of_local(s as usize)),
             _ => unreachable!("variables are locals or globals"),
         };
         self.call(f, &[a, idx]);

@@ -115,7 +115,11 @@ pub(crate) fn compile_method(
     for (i, a) in args.iter().enumerate().take(n) {
         // A parameter is never specialized to `null`: code that assumed it
         // would be useless for every later call with a real value.
-        entry[i] = if generic || *a == Ty::Null { Ty::Any } else { *a };
+        entry[i] = if generic || *a == Ty::Null {
+            Ty::Any
+        } else {
+            *a
+        };
         null[i] = false;
     }
     // Compile the functions this one calls first, so calls to them can be

@@ -477,10 +477,7 @@ impl Lower<'_, '_> {
                 self.materialize_range(p);
                 self.set_ip(ip);
                 let (pv, v) = (self.iconst(pi as i64), self.slot_of_pos(p));
-                let (tg, _) = self.call2(
-                    Helper::StorePath,
-                    &[self.cl, self.base, pv, v],
-                );
+                let (tg, _) = self.call2(Helper::StorePath, &[self.cl, self.base, pv, v]);
                 self.check_error(tg);
                 self.stack.truncate(p);
             }
@@ -632,10 +629,7 @@ impl Lower<'_, '_> {
         self.flush_globals();
         self.set_ip(ip);
         let (uv, first) = (self.iconst(u as i64), self.slot_of_pos(p));
-        let (tg, _) = self.call2(
-            Helper::UpdateVar,
-            &[self.cl, self.base, uv, first],
-        );
+        let (tg, _) = self.call2(Helper::UpdateVar, &[self.cl, self.base, uv, first]);
         self.check_error(tg);
         self.stack.truncate(p);
         self.stack.push(Sv::Boxed);
