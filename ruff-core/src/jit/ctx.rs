@@ -111,6 +111,9 @@ pub struct JitCtx {
     pub shadow_store: Vec<Shadow>,
     /// The live ways into native code, innermost last.
     pub ways_in: Vec<WayIn>,
+    /// How many of them entered OSR code: its native frame stands for a VM
+    /// frame that is still on `Vm::frames`, so it adds nothing to the depth.
+    pub osr_ways: u64,
 }
 
 /// Field offsets used by the code generator.
@@ -148,6 +151,7 @@ impl JitCtx {
             pending: None,
             shadow_store: store,
             ways_in: Vec::new(),
+            osr_ways: 0,
         });
         c.set_limit(max_depth as u64);
         c

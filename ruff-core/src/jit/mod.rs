@@ -228,10 +228,11 @@ impl Jit {
         self.mode != JitMode::Off
     }
 
-    /// Native frames currently on the machine stack.
+    /// Native frames currently on the machine stack that add to the Ruff
+    /// call depth (OSR code stands for the VM frame below it).
     #[inline]
     pub fn native_depth(&self) -> usize {
-        self.ctx.depth() as usize
+        self.ctx.depth().saturating_sub(self.ctx.osr_ways) as usize
     }
 
     /// A global holding a function was reassigned: direct calls compiled
@@ -413,14 +414,13 @@ fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> R
             vm_frames: frames as u32,
             osr,
         });
-        // OSR code stands for the top VM frame: do not count it twice.
-        let below = if osr {
-            frames.saturating_sub(1)
-        } else {
-            frames
-        };
+        // OSR code stands for a VM frame (this one's and every enclosing
+        // one's): count those frames once, as native frames.
+        (*ctx).osr_ways += u64::from(osr);
+        let below = frames.saturating_sub((*ctx).osr_ways as usize);
         (*ctx).set_limit(max.saturating_sub(below) as u64);
         let r = f(ctx);
+        (*ctx).osr_ways -= u64::from(osr);
         (*ctx).ways_in.pop();
         (*ctx).vm = saved.0;
         (*ctx).vm_frames = saved.1;
