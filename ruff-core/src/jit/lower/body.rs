@@ -127,6 +127,12 @@ impl Lower<'_, '_> {
         for (i, &ty) in locals.iter().enumerate() {
             let is_local = i < self.nslots;
             if is_local && null[i] {
+                // The code was compiled knowing this slot is `null` at the
+                // header: a later entry must find it so too.
+                checks.push(EntryCheck {
+                    src: i as i64,
+                    tag: tag_of(Ty::Null),
+                });
                 if let Some(var) = self.vars[i] {
                     let z = self.zero_of(ty);
                     self.b.def_var(var, z);
