@@ -434,7 +434,10 @@ impl Summary {
         r
     }
 
+    /// Only mismatches fail a campaign: a program that `--jit=off` cannot
+    /// finish within the timeout is the generator's limit (too slow under
+    /// load), reported but not a JIT bug.
     pub fn failed(&self) -> bool {
-        self.mismatches > 0 || !self.broken.is_empty()
+        self.mismatches > 0
     }
 }
