@@ -17,6 +17,8 @@ use crate::runtime::builtins;
 use crate::syntax::ast::*;
 use crate::syntax::Span;
 
+mod walk;
+
 pub type DeclId = u32;
 pub type FuncId = u32;
 
@@ -340,11 +342,11 @@ struct Resolver {
 }
 
 impl Resolver {
-    fn cur_func(&self) -> FuncId {
+    pub(super) fn cur_func(&self) -> FuncId {
         self.funcs.last().map_or(MAIN_FUNC, |f| f.id)
     }
 
-    fn new_decl(&mut self, ident: &Ident, kind: BindingKind, global: bool) -> DeclId {
+    pub(super) fn new_decl(&mut self, ident: &Ident, kind: BindingKind, global: bool) -> DeclId {
         let id = self.out.decls.len() as DeclId;
         self.out.decls.push(Decl {
             name: ident.name.clone(),
@@ -368,7 +370,7 @@ impl Resolver {
         id
     }
 
-    fn duplicate(&mut self, ident: &Ident, previous: DeclId) {
+    pub(super) fn duplicate(&mut self, ident: &Ident, previous: DeclId) {
         let prev_span = self.out.decl(previous).span;
         self.out.diagnostics.push(
             Diagnostic::error(
@@ -381,7 +383,7 @@ impl Resolver {
     }
 
     /// Structs and enums form a static namespace, visible everywhere.
-    fn declare_types(&mut self, stmts: &[Stmt]) {
+    pub(super) fn declare_types(&mut self, stmts: &[Stmt]) {
         for stmt in stmts {
             match &stmt.kind {
                 StmtKind::Struct(s) => self.out.structs.push(StructInfo {
@@ -406,7 +408,7 @@ impl Resolver {
 
     /// Top-level bindings are globals, visible from every function wherever
     /// they are declared (mutually recursive functions work).
-    fn declare_globals(&mut self, stmts: &[Stmt]) {
+    pub(super) fn declare_globals(&mut self, stmts: &[Stmt]) {
         for stmt in stmts {
             match &stmt.kind {
                 StmtKind::Decl { kind, pattern, .. } => {
@@ -443,7 +445,7 @@ impl Resolver {
         }
     }
 
-    fn declare_global(&mut self, ident: &Ident, kind: BindingKind) -> DeclId {
+    pub(super) fn declare_global(&mut self, ident: &Ident, kind: BindingKind) -> DeclId {
         if let Some(&prev) = self.globals.get(&ident.name) {
             if self.out.decl(prev).kind.is_explicit() {
                 self.duplicate(ident, prev);
@@ -456,7 +458,7 @@ impl Resolver {
 
     /// Declare a local in the innermost scope (or reuse the global declared by
     /// the pre-pass when at the top level of the file).
-    fn declare(&mut self, ident: &Ident, kind: BindingKind) -> DeclId {
+    pub(super) fn declare(&mut self, ident: &Ident, kind: BindingKind) -> DeclId {
         if self.scopes.len() == 1 && self.cur_func() == MAIN_FUNC {
             if let Some(&id) = self.out.decl_at.get(&ident.span.start) {
                 return id;
@@ -478,7 +480,7 @@ impl Resolver {
     }
 
     /// Find the binding a name refers to from here, marking captures.
-    fn lookup(&mut self, name: &str) -> Res {
+    pub(super) fn lookup(&mut self, name: &str) -> Res {
         let here = self.cur_func();
         for scope in self.scopes.iter().rev() {
             if let Some(&id) = scope.names.get(name) {
@@ -515,7 +517,7 @@ impl Resolver {
         Res::Undefined
     }
 
-    fn current_struct(&self) -> Option<u32> {
+    pub(super) fn current_struct(&self) -> Option<u32> {
         let mut f = Some(self.cur_func());
         while let Some(id) = f {
             let info = &self.out.funcs[id as usize];
@@ -527,7 +529,7 @@ impl Resolver {
         None
     }
 
-    fn use_ident(&mut self, ident: &Ident) -> Res {
+    pub(super) fn use_ident(&mut self, ident: &Ident) -> Res {
         let res = self.lookup(&ident.name);
         self.out.uses.insert(ident.span.start, res);
         if res == Res::Undefined {
@@ -541,11 +543,11 @@ impl Resolver {
     }
 
     /// Open a scope covering `span` (recorded in `Resolution::scopes`).
-    fn push_scope(&mut self, span: Span) {
+    pub(super) fn push_scope(&mut self, span: Span) {
         self.open_scope(span, None);
     }
 
-    fn open_scope(&mut self, span: Span, strukt: Option<u32>) {
+    pub(super) fn open_scope(&mut self, span: Span, strukt: Option<u32>) {
         let id = self.out.scopes.len() as ScopeId;
         let parent = self.scopes.last().map_or(0, |s| s.id);
         self.out.scopes.push(ScopeInfo {
@@ -563,427 +565,8 @@ impl Resolver {
         });
     }
 
-    fn pop_scope(&mut self) {
+    pub(super) fn pop_scope(&mut self) {
         self.scopes.pop();
-    }
-
-    fn block(&mut self, block: &Block) {
-        self.push_scope(block.span);
-        self.stmts(&block.stmts, false);
-        self.pop_scope();
-    }
-
-    fn stmts(&mut self, stmts: &[Stmt], top: bool) {
-        // Top-level functions are hoisted: declared by the pre-pass.
-        // Nested functions are declared where they appear.
-        let _ = top;
-        let mut ended = false;
-        for stmt in stmts {
-            if ended {
-                self.out.diagnostics.push(Diagnostic::warning(
-                    codes::UNREACHABLE,
-                    "Unreachable code",
-                    stmt.span,
-                ));
-                ended = false;
-            }
-            self.stmt(stmt);
-            if matches!(
-                stmt.kind,
-                StmtKind::Return(_) | StmtKind::Break | StmtKind::Continue | StmtKind::Throw(_)
-            ) {
-                ended = true;
-            }
-        }
-    }
-
-    fn stmt(&mut self, stmt: &Stmt) {
-        match &stmt.kind {
-            StmtKind::Expr(e) => self.expr(e),
-            StmtKind::Decl {
-                kind,
-                pattern,
-                value,
-            } => {
-                self.expr(value);
-                self.bind_pattern(pattern, decl_kind(*kind));
-            }
-            StmtKind::Assign { target, op, value } => self.assign(target, *op, value),
-            StmtKind::If {
-                cond,
-                then_block,
-                else_branch,
-            } => {
-                self.expr(cond);
-                self.block(then_block);
-                if let Some(e) = else_branch {
-                    self.stmt(e);
-                }
-            }
-            StmtKind::Block(b) => self.block(b),
-            StmtKind::While { cond, body } => {
-                self.expr(cond);
-                self.loop_body(|r| r.block(body));
-            }
-            StmtKind::Loop { body } => self.loop_body(|r| r.block(body)),
-            StmtKind::For {
-                pattern,
-                iterable,
-                body,
-            } => {
-                self.expr(iterable);
-                let span = Span::new(pattern.span().start, body.span.end);
-                self.loop_body(|r| {
-                    r.push_scope(span);
-                    r.bind_pattern(pattern, BindingKind::ForVar);
-                    r.block(body);
-                    r.pop_scope();
-                });
-            }
-            StmtKind::Return(value) => {
-                if self.cur_func() == MAIN_FUNC {
-                    self.out.diagnostics.push(Diagnostic::error(
-                        codes::RETURN_OUTSIDE_FUNCTION,
-                        "`return` outside of a function",
-                        stmt.span,
-                    ));
-                }
-                if let Some(v) = value {
-                    self.expr(v);
-                }
-            }
-            StmtKind::Break | StmtKind::Continue => {
-                if self.funcs.last().is_some_and(|f| f.loop_depth == 0) {
-                    let word = if stmt.kind == StmtKind::Break {
-                        "break"
-                    } else {
-                        "continue"
-                    };
-                    self.out.diagnostics.push(Diagnostic::error(
-                        codes::LOOP_CONTROL_OUTSIDE_LOOP,
-                        format!("`{word}` outside of a loop"),
-                        stmt.span,
-                    ));
-                }
-            }
-            StmtKind::Throw(e) => self.expr(e),
-            StmtKind::Try {
-                body,
-                err_name,
-                handler,
-                ..
-            } => {
-                self.block(body);
-                let start = err_name
-                    .as_ref()
-                    .map_or(handler.span.start, |n| n.span.start);
-                self.push_scope(Span::new(start, handler.span.end));
-                if let Some(name) = err_name {
-                    self.declare(name, BindingKind::CatchVar);
-                }
-                self.block(handler);
-                self.pop_scope();
-            }
-            StmtKind::Match { scrutinee, arms } => {
-                self.expr(scrutinee);
-                for arm in arms {
-                    self.push_scope(arm.span);
-                    self.pattern(&arm.pattern);
-                    if let Some(g) = &arm.guard {
-                        self.expr(g);
-                    }
-                    self.block(&arm.body);
-                    self.pop_scope();
-                }
-            }
-            StmtKind::Func(f) => {
-                let at_top = self.scopes.len() == 1 && self.cur_func() == MAIN_FUNC;
-                if let Some(name) = &f.name {
-                    if !at_top {
-                        let id = self.declare(name, BindingKind::Func);
-                        self.out.decls[id as usize].arity = Some(f.params.len());
-                        self.out.decls[id as usize].doc = f.doc.clone();
-                    }
-                }
-                self.function(f, None);
-            }
-            StmtKind::Struct(s) => {
-                let strukt = self.out.struct_named(&s.name.name);
-                for field in &s.fields {
-                    if let Some(d) = &field.default {
-                        self.expr(d);
-                    }
-                }
-                for m in &s.methods {
-                    self.function(m, strukt);
-                }
-            }
-            StmtKind::Enum(_) | StmtKind::Unsupported { .. } | StmtKind::Error => {}
-        }
-    }
-
-    fn loop_body(&mut self, f: impl FnOnce(&mut Resolver)) {
-        if let Some(ctx) = self.funcs.last_mut() {
-            ctx.loop_depth += 1;
-        }
-        f(self);
-        if let Some(ctx) = self.funcs.last_mut() {
-            ctx.loop_depth -= 1;
-        }
-    }
-
-    fn function(&mut self, f: &FuncDecl, strukt: Option<u32>) {
-        let id = self.out.funcs.len() as FuncId;
-        let name = f
-            .name
-            .as_ref()
-            .map_or_else(|| "<anonymous>".to_string(), |n| n.name.clone());
-        self.out.funcs.push(FuncInfo {
-            name,
-            parent: Some(self.cur_func()),
-            span: f.span,
-            strukt,
-        });
-        self.out.func_at.insert(f.span.start, id);
-        self.funcs.push(FuncCtx { id, loop_depth: 0 });
-        // Parameters and body are one scope, from the first parameter on.
-        let start = f
-            .params
-            .first()
-            .map_or(f.body.span.start, |p| p.name.span.start);
-        self.open_scope(Span::new(start, f.body.span.end), strukt);
-        for (i, p) in f.params.iter().enumerate() {
-            let kind = if strukt.is_some() && i == 0 && p.name.name == "self" {
-                BindingKind::SelfParam
-            } else {
-                BindingKind::Param
-            };
-            self.declare(&p.name, kind);
-        }
-        self.stmts(&f.body.stmts, false);
-        self.scopes.pop();
-        self.funcs.pop();
-    }
-
-    fn bind_pattern(&mut self, pattern: &BindPattern, kind: BindingKind) {
-        for ident in pattern_names(pattern) {
-            self.declare(ident, kind);
-        }
-    }
-
-    fn pattern(&mut self, p: &Pattern) {
-        match &p.kind {
-            PatternKind::Wildcard => {}
-            PatternKind::Binding(id) => {
-                self.declare(id, BindingKind::MatchVar);
-            }
-            PatternKind::Literal(e) => self.expr(e),
-            PatternKind::Variant {
-                enum_name,
-                variant,
-                payload,
-            } => {
-                if let Some(en) = enum_name {
-                    self.check_variant(en, variant);
-                }
-                if let Some(sub) = payload {
-                    self.pattern(sub);
-                }
-            }
-        }
-    }
-
-    fn check_variant(&mut self, en: &Ident, variant: &Ident) {
-        if let Some(e) = self.out.enum_named(&en.name) {
-            if !self.out.enums[e as usize].variants.contains(&variant.name) {
-                self.out.diagnostics.push(Diagnostic::warning(
-                    codes::UNKNOWN_FIELD,
-                    format!("Enum {} has no variant {}", en.name, variant.name),
-                    variant.span,
-                ));
-            }
-        }
-    }
-
-    fn assign(&mut self, target: &Expr, op: AssignOp, value: &Expr) {
-        self.expr(value);
-        match &target.kind {
-            ExprKind::Ident(ident) => {
-                let res = self.lookup(&ident.name);
-                match res {
-                    Res::Decl(id) => {
-                        self.out.uses.insert(ident.span.start, res);
-                        self.check_mutable(ident, id);
-                    }
-                    _ if op == AssignOp::Walrus => {
-                        self.declare(ident, BindingKind::Walrus);
-                    }
-                    _ => {
-                        self.out.uses.insert(ident.span.start, Res::Undefined);
-                        self.out.diagnostics.push(Diagnostic::warning(
-                            codes::ASSIGN_UNDECLARED,
-                            format!("Undefined variable: {}", ident.name),
-                            ident.span,
-                        ));
-                    }
-                }
-            }
-            ExprKind::Index { .. } | ExprKind::Field { .. } => {
-                // The root variable is mutated: it must be mutable.
-                let mut root = target;
-                loop {
-                    match &root.kind {
-                        ExprKind::Index { object, index } => {
-                            self.expr(index);
-                            root = object;
-                        }
-                        ExprKind::Field { object, .. } => root = object,
-                        _ => break,
-                    }
-                }
-                if let ExprKind::Ident(ident) = &root.kind {
-                    if let Res::Decl(id) = self.use_ident(ident) {
-                        self.check_mutable(ident, id);
-                    }
-                } else {
-                    self.expr(root);
-                }
-            }
-            _ => self.expr(target),
-        }
-    }
-
-    fn check_mutable(&mut self, ident: &Ident, id: DeclId) {
-        let decl = self.out.decl(id);
-        if !decl.kind.is_mutable() {
-            let span = decl.span;
-            self.out.diagnostics.push(
-                Diagnostic::warning(
-                    codes::ASSIGN_IMMUTABLE,
-                    format!("Cannot reassign immutable binding: {}", ident.name),
-                    ident.span,
-                )
-                .with_label(span, "declared immutable here"),
-            );
-        }
-    }
-
-    fn expr(&mut self, e: &Expr) {
-        match &e.kind {
-            ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::Str(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Null
-            | ExprKind::Error => {}
-            ExprKind::Interp(parts) => {
-                for p in parts {
-                    if let InterpPart::Expr(x) = p {
-                        self.expr(x);
-                    }
-                }
-            }
-            ExprKind::Ident(ident) => {
-                self.use_ident(ident);
-            }
-            ExprKind::Array(items) => {
-                for item in items {
-                    match item {
-                        ArrayItem::Item(x) | ArrayItem::Spread(x) => self.expr(x),
-                    }
-                }
-            }
-            ExprKind::Dict(items) => {
-                for item in items {
-                    match item {
-                        DictItem::Pair(k, v) => {
-                            self.expr(k);
-                            self.expr(v);
-                        }
-                        DictItem::Spread(x) => self.expr(x),
-                    }
-                }
-            }
-            ExprKind::StructLit { name, fields } => {
-                for (_, v) in fields {
-                    self.expr(v);
-                }
-                match self.out.struct_named(&name.name) {
-                    Some(s) => {
-                        for (f, _) in fields {
-                            if !self.out.structs[s as usize].fields.contains(&f.name) {
-                                self.out.diagnostics.push(Diagnostic::warning(
-                                    codes::UNKNOWN_FIELD,
-                                    format!("Struct {} has no field {}", name.name, f.name),
-                                    f.span,
-                                ));
-                            }
-                        }
-                    }
-                    None => self.out.diagnostics.push(Diagnostic::warning(
-                        codes::UNDEFINED_NAME,
-                        format!("Undefined struct: {}", name.name),
-                        name.span,
-                    )),
-                }
-            }
-            ExprKind::Path { enum_name, variant } => {
-                if self.out.enum_named(&enum_name.name).is_some() {
-                    self.check_variant(enum_name, variant);
-                } else if self.out.struct_named(&enum_name.name).is_none() {
-                    self.out.diagnostics.push(Diagnostic::warning(
-                        codes::UNDEFINED_NAME,
-                        format!("Undefined enum: {}", enum_name.name),
-                        enum_name.span,
-                    ));
-                }
-            }
-            ExprKind::Unary { expr, .. } => self.expr(expr),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.expr(lhs);
-                self.expr(rhs);
-            }
-            ExprKind::Call { callee, args, .. } => {
-                self.expr(callee);
-                for a in args {
-                    self.expr(a);
-                }
-                if let ExprKind::Ident(ident) = &callee.kind {
-                    self.check_arity(ident, args.len(), e.span);
-                }
-            }
-            ExprKind::Index { object, index } => {
-                self.expr(object);
-                self.expr(index);
-            }
-            ExprKind::Field { object, .. } => self.expr(object),
-            ExprKind::Func(f) => self.function(f, None),
-        }
-    }
-
-    fn check_arity(&mut self, ident: &Ident, got: usize, span: Span) {
-        let message = match self.out.res(ident) {
-            Res::Decl(id) => match self.out.decl(id) {
-                Decl {
-                    kind: BindingKind::Func,
-                    arity: Some(n),
-                    ..
-                } if *n != got => format!("Expected {n} arguments but got {got}"),
-                _ => return,
-            },
-            Res::Builtin(b) => {
-                let def = builtins::def(b);
-                if got < def.min_args as usize || def.max_args.is_some_and(|m| got > m as usize) {
-                    builtins::arity_error(def, got).to_string()
-                } else {
-                    return;
-                }
-            }
-            _ => return,
-        };
-        self.out
-            .diagnostics
-            .push(Diagnostic::warning(codes::WRONG_ARITY, message, span));
     }
 }
 
