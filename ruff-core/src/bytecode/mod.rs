@@ -111,8 +111,9 @@ pub struct FuncProto {
     pub span: Span,
     /// 1-based line of the declaration.
     pub line: u32,
-    /// Tier-up counters, type feedback and compiled code (see `jit`).
-    pub jit: crate::jit::ProtoJit,
+    /// What the interpreter observed running it (counters, types, call
+    /// targets); the JIT's own state is in its code cache, by `id`.
+    pub feedback: crate::runtime::feedback::Feedback,
     /// Index in the program's `FunctionTable` (profilers name frames by it).
     pub id: u32,
 }

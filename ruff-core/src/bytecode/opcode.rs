@@ -222,7 +222,7 @@ impl Op {
     }
 
     /// The interpreter records the type of the value it produces (type
-    /// feedback the JIT specializes on, `jit::feedback`).
+    /// feedback the JIT specializes on, `runtime::feedback`).
     pub fn records_feedback(self) -> bool {
         matches!(
             self,

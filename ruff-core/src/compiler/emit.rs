@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 use super::resolve::{DeclId, FuncId, Res, Resolution, MAIN_FUNC};
 use crate::bytecode::{Capture, FuncProto, Op, VarRef};
 use crate::runtime::builtins;
+use crate::runtime::feedback::Feedback;
 use crate::runtime::shadow::FunctionTable;
 use crate::runtime::value::{Closure, Method, StructDef, Value};
 use crate::syntax::ast::*;
@@ -134,7 +135,7 @@ impl FnState {
     }
 
     fn finish(mut self) -> FuncProto {
-        self.proto.jit = crate::jit::ProtoJit::new(self.proto.code.len(), self.proto.loops.len());
+        self.proto.feedback = Feedback::new(self.proto.code.len(), self.proto.loops.len());
         self.proto
     }
 

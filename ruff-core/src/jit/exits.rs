@@ -13,6 +13,7 @@
 //! division by zero, a guard), so errors have their exact message, line and
 //! stack, and `try` in the function works.
 
+use crate::jit::slot_ref::SlotOrGlobal;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -70,7 +71,7 @@ impl ExitReason {
 }
 
 /// One value an exit writes where the interpreter expects it. `dst` is a
-/// slot offset from the frame's base (≥ 0) or a global (`-1 - index`).
+/// slot (offset from the frame's base) or a global.
 ///
 /// Exits describe their writes as data, applied by `apply_writes`, instead
 /// of native code boxing each value with its own helper call: an exit is
@@ -79,22 +80,30 @@ impl ExitReason {
 #[derive(Debug)]
 pub enum Write {
     /// An unboxed value from the exit's value array (`vals[val]`).
-    Scalar { dst: i64, tag: u64, val: u32 },
+    Scalar {
+        dst: SlotOrGlobal,
+        tag: u64,
+        val: u32,
+    },
     /// A value whose tag is known only at run time: `vals[val]` is the tag
     /// and `vals[val + 1]` the payload (a native callee's result; a heap
     /// result, `tag::HEAP`, is in `dst` already).
-    Tagged { dst: i64, val: u32 },
+    Tagged { dst: SlotOrGlobal, val: u32 },
     /// A value known when compiling (null, a builtin).
-    Imm { dst: i64, tag: u64, payload: u64 },
+    Imm {
+        dst: SlotOrGlobal,
+        tag: u64,
+        payload: u64,
+    },
     /// A copy of a constant of the unit's prototype.
     Const {
-        dst: i64,
+        dst: SlotOrGlobal,
         k: *const crate::runtime::value::Value,
     },
     /// A copy of a global.
-    Global { dst: i64, g: u32 },
+    Global { dst: SlotOrGlobal, g: u32 },
     /// A copy of a slot (offset from the base).
-    Slot { dst: i64, from: i64 },
+    Slot { dst: SlotOrGlobal, from: i64 },
 }
 
 /// Apply an exit's writes (`vals`: its unboxed values, in order).
@@ -125,14 +134,15 @@ unsafe fn apply_writes(vm: &mut Vm, base: usize, ex: &ExitInfo, vals: *const u64
             }
             Write::Slot { dst, from } => (dst, vm.stack[base + from as usize].clone()),
         };
-        if dst >= 0 {
-            let i = base + dst as usize;
-            if i >= vm.stack.len() {
-                set_len(vm, i + 1);
+        match dst {
+            SlotOrGlobal::Slot(s) => {
+                let i = base + s;
+                if i >= vm.stack.len() {
+                    set_len(vm, i + 1);
+                }
+                vm.stack[i] = v;
             }
-            vm.stack[i] = v;
-        } else {
-            vm.globals[(-1 - dst) as usize] = Some(v);
+            SlotOrGlobal::Global(g) => vm.globals[g as usize] = Some(v),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! pops) so reference counts match the interpreter's and copy-on-write
 //! updates stay in place.
 
+use crate::jit::slot_ref::SlotOrGlobal;
 use std::rc::Rc;
 
 use crate::bytecode::{FuncProto, PathDesc};
@@ -115,13 +116,11 @@ fn produce(vm: &mut Vm, dst: u64, v: Value) -> Ret2 {
     r
 }
 
-/// `dst` ≥ 0 is a stack slot, `dst` < 0 the global `-1 - dst`.
+/// A stack slot or a global (`SlotOrGlobal` in its ABI form).
 fn place(vm: &mut Vm, dst: i64) -> &mut Value {
-    if dst >= 0 {
-        slot(vm, dst as u64)
-    } else {
-        let g = (-1 - dst) as usize;
-        vm.globals[g].get_or_insert(Value::Null)
+    match SlotOrGlobal::from_abi(dst) {
+        SlotOrGlobal::Slot(s) => slot(vm, s as u64),
+        SlotOrGlobal::Global(g) => vm.globals[g as usize].get_or_insert(Value::Null),
     }
 }
 
@@ -145,13 +144,13 @@ pub unsafe extern "C" fn put(ctx: *mut JitCtx, dst: i64, t: u64, payload: u64) {
 pub unsafe extern "C" fn get(ctx: *mut JitCtx, src: i64) -> Ret2 {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
-    if src < 0 {
-        return match &vm.globals[(-1 - src) as usize] {
+    match SlotOrGlobal::from_abi(src) {
+        SlotOrGlobal::Global(g) => match &vm.globals[g as usize] {
             Some(v) => encode(v),
             None => Ret2::new(tag::HEAP, 0),
-        };
+        },
+        SlotOrGlobal::Slot(s) => encode(slot(vm, s as u64)),
     }
-    encode(slot(vm, src as u64))
 }
 
 /// # Safety

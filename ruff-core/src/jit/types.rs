@@ -10,8 +10,8 @@
 use crate::bytecode::{FuncProto, Op, UpdateKind, VarRef};
 use crate::runtime::value::Value;
 
-use super::feedback::kind;
 use super::refusal::Refusal;
+use crate::runtime::feedback::kind;
 
 /// A static type. `Any` values live boxed in their VM stack slot; the others
 /// live unboxed in registers.
@@ -297,7 +297,7 @@ fn step(
         if env.generic {
             Ty::Any
         } else {
-            Ty::from_feedback(proto.jit.seen(ip))
+            Ty::from_feedback(proto.feedback.seen(ip))
         }
     };
     let promoted = |g: u32| {

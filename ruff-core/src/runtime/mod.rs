@@ -8,6 +8,7 @@ pub mod cow;
 pub mod deep;
 pub mod dict;
 pub mod error;
+pub mod feedback;
 pub mod format;
 pub mod host;
 pub mod ops;

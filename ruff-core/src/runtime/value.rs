@@ -88,7 +88,7 @@ impl Clone for Value {
 
 /// The one table of `Value`'s tag bytes (`repr(u8)` numbers the variants in
 /// order). The dispatch loop, native code (`jit::layout`), the JIT's return
-/// protocol (`jit::ctx::tag`) and type feedback (`jit::feedback::kind`) all
+/// protocol (`jit::ctx::tag`) and type feedback (`runtime::feedback::kind`) all
 /// derive theirs from it. Checked below at build time where a value can be
 /// built in a constant, and by unit tests for the heap variants.
 pub mod tag {

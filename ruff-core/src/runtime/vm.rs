@@ -17,6 +17,7 @@ use super::shadow::{ShadowStack, Tier};
 use super::value::{Closure, ErrorObj, RStr, Value};
 use crate::bytecode::FuncProto;
 use crate::compiler::Compiled;
+use crate::jit::seam;
 use crate::syntax::{LineIndex, Span};
 
 mod calls;
@@ -38,12 +39,12 @@ pub struct VmOptions {
     /// The arguments after `--`.
     pub args: Vec<String>,
     /// `--jit=off|on|always`.
-    pub jit: crate::jit::JitMode,
+    pub jit: seam::JitMode,
     /// `--jit-threshold N`: calls and loop iterations before compiling
     /// (`None`: the defaults in `jit::policy`).
     pub jit_threshold: Option<u32>,
     /// Debugging and observability switches of the JIT.
-    pub jit_tools: crate::jit::JitTools,
+    pub jit_tools: seam::JitTools,
     /// Keep this shadow stack current for a profiler's sampler thread.
     pub shadow: Option<Arc<ShadowStack>>,
     /// The process exits soon after the run (`ruff run`, `ruff-prof`):
@@ -57,9 +58,9 @@ impl Default for VmOptions {
         VmOptions {
             max_depth: 10_000,
             args: Vec::new(),
-            jit: crate::jit::JitMode::default(),
+            jit: seam::JitMode::default(),
             jit_threshold: None,
-            jit_tools: crate::jit::JitTools::default(),
+            jit_tools: seam::JitTools::default(),
             shadow: None,
             exit_after_run: false,
         }
@@ -128,7 +129,7 @@ pub struct Vm {
     rng: u64,
     pub(crate) main: Rc<FuncProto>,
     /// The JIT: tier-up policy, code cache and the context native code uses.
-    pub(crate) jit: crate::jit::Jit,
+    pub(crate) jit: seam::Jit,
     /// `options.shadow`, kept apart for the hot paths.
     pub(crate) shadow: Option<Arc<ShadowStack>>,
 }
@@ -170,7 +171,7 @@ impl Vm {
             err,
             stdin: None,
             rng: 0x2545_F491_4F6C_DD1D,
-            jit: crate::jit::Jit::new(&options),
+            jit: seam::Jit::new(&options, &compiled.protos()),
             main: compiled.main.clone(),
             shadow,
         };
@@ -253,7 +254,7 @@ impl Vm {
             }
         };
         // Native JIT frames have no VM frame; the JIT's shadow stack names them.
-        let frames = crate::jit::exits::active_frames(self);
+        let frames = seam::active_frames(self);
         let span = frames.last().map(|f| f.1).unwrap_or_default();
         let stack = frames
             .iter()

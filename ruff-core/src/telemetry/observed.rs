@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::bytecode::FuncProto;
-use crate::jit::feedback::kind;
+use crate::runtime::feedback::kind;
 
 use super::events::{Event, Unit};
 use super::sink::Telemetry;
@@ -41,7 +41,7 @@ pub fn events(main: &Rc<FuncProto>) -> Vec<Event> {
             loop_line: None,
         };
         for ip in 0..proto.code.len() {
-            let bits = proto.jit.seen(ip);
+            let bits = proto.feedback.seen(ip);
             if bits == 0 {
                 continue;
             }

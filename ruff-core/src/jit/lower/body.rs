@@ -3,6 +3,7 @@
 //! the walk over the instructions.
 
 use super::super::helper_table::Helper;
+use crate::jit::slot_ref::SlotOrGlobal;
 use std::rc::Rc;
 
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -130,7 +131,7 @@ impl Lower<'_, '_> {
                 // The code was compiled knowing this slot is `null` at the
                 // header: a later entry must find it so too.
                 checks.push(EntryCheck {
-                    src: i as i64,
+                    src: SlotOrGlobal::Slot(i),
                     tag: tag_of(Ty::Null),
                 });
                 if let Some(var) = self.vars[i] {
@@ -143,9 +144,9 @@ impl Lower<'_, '_> {
                 continue;
             }
             let src = if is_local {
-                i as i64
+                SlotOrGlobal::Slot(i)
             } else {
-                -1 - self.u.promoted[i - self.nslots].0 as i64
+                SlotOrGlobal::Global(self.u.promoted[i - self.nslots].0)
             };
             let offset = (checks.len() * 8) as i32;
             checks.push(EntryCheck {

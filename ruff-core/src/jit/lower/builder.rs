@@ -3,6 +3,7 @@
 //! the interpreter keeps it).
 
 use super::super::helper_table::{Arg, Helper, Ret};
+use crate::jit::slot_ref::SlotOrGlobal;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types as t, Block, BlockArg, InstBuilder, MemFlagsData as MemFlags, SigRef, StackSlotData,
@@ -398,7 +399,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             .and_then(|s| s.as_ref())
             .map(|s| s.null.clone());
         for (p, sv) in st.iter().enumerate() {
-            self.plan_write(&mut plan, (self.nslots + p) as i64, *sv);
+            self.plan_write(&mut plan, SlotOrGlobal::Slot(self.nslots + p), *sv);
         }
         let write_globals = write_globals && !self.globals_in_memory;
         self.plan_locals(&mut plan, null.as_deref(), write_globals);
@@ -471,7 +472,7 @@ impl<'a, 'u> Lower<'a, 'u> {
     }
 
     /// Plan the write of stack entry `sv` to `dst` (see `exits::Write`).
-    fn plan_write(&mut self, plan: &mut ExitPlan, dst: i64, sv: Sv) {
+    fn plan_write(&mut self, plan: &mut ExitPlan, dst: SlotOrGlobal, sv: Sv) {
         let w = match sv {
             Sv::Boxed => return,
             Sv::I(v) | Sv::B(v) | Sv::F(v) => {
@@ -523,10 +524,14 @@ impl<'a, 'u> Lower<'a, 'u> {
     }
 
     /// What boxing the typed locals (and dirty promoted globals) writes:
-    /// `(dst, value)`, `dst` a slot offset from the base (≥ 0) or a global
-    /// (`-1 - index`). Locals flagged null (unassigned, or moved out)
+    /// `(dst, value)`, `dst` a slot offset from the base or a global
+    /// (`SlotOrGlobal`). Locals flagged null (unassigned, or moved out)
     /// become null.
-    fn local_write_backs(&mut self, null: Option<&[bool]>, write_globals: bool) -> Vec<(i64, Sv)> {
+    fn local_write_backs(
+        &mut self,
+        null: Option<&[bool]>,
+        write_globals: bool,
+    ) -> Vec<(SlotOrGlobal, Sv)> {
         let mut out = Vec::new();
         for i in 0..self.vars.len() {
             let ty = self.u.an.locals[i];
@@ -535,13 +540,13 @@ impl<'a, 'u> Lower<'a, 'u> {
                 if self.u.kept_slots.get(i) == Some(&true) {
                     continue;
                 }
-                i as i64
+                SlotOrGlobal::Slot(i)
             } else {
                 let k = i - self.nslots;
                 if !write_globals || !self.u.dirty_globals[k] {
                     continue;
                 }
-                -1 - self.u.promoted[k].0 as i64
+                SlotOrGlobal::Global(self.u.promoted[k].0)
             };
             let sv = match self.vars[i] {
                 Some(var) if !is_null => {
@@ -595,10 +600,9 @@ impl<'a, 'u> Lower<'a, 'u> {
     /// them. Locals flagged null (unassigned, or moved out) become null.
     pub(super) fn write_back_locals(&mut self, null: Option<&[bool]>, write_globals: bool) {
         for (dst, sv) in self.local_write_backs(null, write_globals) {
-            let dst = if dst >= 0 {
-                self.slot_of_local(dst as usize)
-            } else {
-                self.iconst(dst)
+            let dst = match dst {
+                SlotOrGlobal::Slot(s) => self.slot_of_local(s),
+                g => self.iconst(g.to_abi()),
             };
             self.box_into(dst, sv);
         }

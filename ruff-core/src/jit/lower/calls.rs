@@ -2,6 +2,7 @@
 //! binding epoch) and generic calls through the `call` helper.
 
 use super::super::helper_table::Helper;
+use crate::jit::slot_ref::SlotOrGlobal;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types as t, Block, BlockArg, FuncRef, Inst, InstBuilder, MemFlagsData as MemFlags, Type,
@@ -61,7 +62,7 @@ impl Lower<'_, '_> {
             return None;
         }
         self.layout()?;
-        let target = self.u.proto.jit.target(ip)?;
+        let target = self.u.proto.feedback.target(ip)?;
         // SAFETY: prototypes live as long as the program (see `target`).
         let tp = unsafe { &*target };
         if tp.is_method || tp.arity as usize != argc {
@@ -70,7 +71,7 @@ impl Lower<'_, '_> {
         let code = if std::ptr::eq(target, Rc::as_ptr(self.u.proto)) {
             None
         } else {
-            Some(tp.jit.code.borrow().clone()?)
+            Some(self.u.vm.jit.cache.of(tp).code.borrow().clone()?)
         };
         Some(Callee {
             closure: std::ptr::null(),
@@ -298,7 +299,7 @@ impl Lower<'_, '_> {
                 // of the exit's writes.
                 let plan = ExitPlan {
                     writes: vec![Write::Tagged {
-                        dst: (s.nslots + p) as i64,
+                        dst: SlotOrGlobal::Slot(s.nslots + p),
                         val: 0,
                     }],
                     vals: vec![tg, pl],

@@ -12,6 +12,7 @@
 //! access, since helpers may reallocate the stack).
 
 use super::super::helper_table::Helper;
+use crate::jit::slot_ref::SlotOrGlobal;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types as t, Block, BlockArg, InstBuilder, MemFlagsData as MemFlags, Value as V,
@@ -484,7 +485,7 @@ impl Lower<'_, '_> {
         self.set_ip(ip);
         let src = match var {
             VarRef::Local(s) => self.slot_of_local(s as usize),
-            VarRef::Global(g) => self.iconst(-1 - g as i64),
+            VarRef::Global(g) => self.iconst(SlotOrGlobal::Global(g).to_abi()),
             _ => unreachable!("lazy entries are locals or globals"),
         };
         let dst = self.slot_of_pos(n - 2);

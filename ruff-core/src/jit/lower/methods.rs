@@ -76,10 +76,10 @@ impl Lower<'_, '_> {
             return Ok(false);
         };
         let m = def.method(name).expect("method_target checked it");
-        if wb && !super::super::keeps_self(&m.proto) {
+        if wb && !super::super::seam::keeps_self(self.u.vm, &m.proto) {
             return Ok(false);
         }
-        let Some(code) = m.proto.jit.code.borrow().clone() else {
+        let Some(code) = self.u.vm.jit.cache.of(&m.proto).code.borrow().clone() else {
             return Ok(false);
         };
         if code.params.len() != argc + 1 || code.params[0].is_unboxed() {

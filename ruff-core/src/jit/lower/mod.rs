@@ -449,7 +449,7 @@ fn build_osr(
     perf: &str,
 ) -> Result<
     (
-        super::feedback::GenericEntry,
+        super::code_cache::GenericEntry,
         Vec<super::EntryCheck>,
         Vec<Box<ExitInfo>>,
         usize,
@@ -482,7 +482,7 @@ fn build_osr(
         .map_err(|_| (Refusal::Codegen, header))?;
     prof::register_code(unit, module, ptr, size);
     // SAFETY: finalized code with the `GenericEntry` signature.
-    let entry_fn: super::feedback::GenericEntry = unsafe { std::mem::transmute(ptr) };
+    let entry_fn: super::code_cache::GenericEntry = unsafe { std::mem::transmute(ptr) };
     Ok((entry_fn, checks, exits, size))
 }
 
@@ -535,9 +535,10 @@ fn analyze_unit(
     let func_global = |g: u32| super::global_func(vm, g).is_some();
     let call_ret = |g: u32| match super::global_func(vm, g) {
         Some(c) if Rc::ptr_eq(&c.proto, proto) => self_ret,
-        Some(c) => c
-            .proto
+        Some(c) => vm
             .jit
+            .cache
+            .of(&c.proto)
             .code
             .borrow()
             .as_ref()
@@ -574,7 +575,7 @@ fn precompile_callees(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
             continue;
         };
         if Rc::ptr_eq(&c.proto, proto)
-            || c.proto.jit.tier.get() != super::Tier::Cold
+            || vm.jit.cache.of(&c.proto).tier.get() != super::Tier::Cold
             || c.proto.arity as usize != argc
             || !c.proto.captures.is_empty()
         {
@@ -584,14 +585,14 @@ fn precompile_callees(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
             .iter()
             .map(|t| if t.is_unboxed() { *t } else { Ty::Any })
             .collect();
-        super::compile_function(vm, &c.proto, &args, c.proto.jit.calls.get());
+        super::compile_function(vm, &c.proto, &args, c.proto.feedback.calls.get());
     }
 }
 
 /// The function a call through a variable called in the interpreter (see
 /// `Callee::ic`), compiled for the argument types `args` if still cold.
 fn precompile_target(vm: &mut Vm, proto: &Rc<FuncProto>, ip: usize, argc: usize, args: &[Ty]) {
-    let Some(t) = proto.jit.target(ip) else {
+    let Some(t) = proto.feedback.target(ip) else {
         return;
     };
     // SAFETY: `t` was a live prototype of this program when recorded, and
@@ -603,7 +604,7 @@ fn precompile_target(vm: &mut Vm, proto: &Rc<FuncProto>, ip: usize, argc: usize,
     if Rc::ptr_eq(&tp, proto)
         || tp.is_method
         || tp.arity as usize != argc
-        || tp.jit.tier.get() != super::Tier::Cold
+        || vm.jit.cache.of(&tp).tier.get() != super::Tier::Cold
     {
         return;
     }
@@ -611,7 +612,7 @@ fn precompile_target(vm: &mut Vm, proto: &Rc<FuncProto>, ip: usize, argc: usize,
         .iter()
         .map(|t| if t.is_unboxed() { *t } else { Ty::Any })
         .collect();
-    super::compile_function(vm, &tp, &args, tp.jit.calls.get());
+    super::compile_function(vm, &tp, &args, tp.feedback.calls.get());
 }
 
 /// Likewise for the struct methods called (see `methods::method_target`).
@@ -633,8 +634,8 @@ fn precompile_methods(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
         };
         let Some(m) = def.method(name) else { continue };
         if Rc::ptr_eq(&m.proto, proto)
-            || m.proto.jit.tier.get() != super::Tier::Cold
-            || (wb && !super::keeps_self(&m.proto))
+            || vm.jit.cache.of(&m.proto).tier.get() != super::Tier::Cold
+            || (wb && !super::seam::keeps_self(vm, &m.proto))
         {
             continue;
         }
@@ -647,7 +648,7 @@ fn precompile_methods(vm: &mut Vm, proto: &Rc<FuncProto>, an: &Analysis) {
             }
         }));
         let mp = m.proto.clone();
-        super::compile_function(vm, &mp, &args, mp.jit.calls.get());
+        super::compile_function(vm, &mp, &args, mp.feedback.calls.get());
     }
 }
 
@@ -663,7 +664,7 @@ fn callees(vm: &Vm, proto: &Rc<FuncProto>) -> Vec<(u32, Callee)> {
                 let code = if Rc::ptr_eq(&c.proto, proto) {
                     None
                 } else {
-                    match c.proto.jit.code.borrow().clone() {
+                    match vm.jit.cache.of(&c.proto).code.borrow().clone() {
                         Some(code) => Some(code),
                         None => continue,
                     }

@@ -3,6 +3,7 @@
 //! heap operations through helpers.
 
 use super::super::helper_table::Helper;
+use crate::jit::slot_ref::SlotOrGlobal;
 use std::rc::Rc;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -608,7 +609,7 @@ impl Lower<'_, '_> {
                     _ => Sv::B(v),
                 };
                 let dst = match g {
-                    Some(g) => self.iconst(-1 - g as i64),
+                    Some(g) => self.iconst(SlotOrGlobal::Global(g).to_abi()),
                     None => self.slot_of_local(i),
                 };
                 self.box_into(dst, sv);
@@ -950,7 +951,7 @@ impl Lower<'_, '_> {
                 .iter()
                 .position(|l| l.header as usize == target)
             {
-                self.bump(&self.u.proto.jit.loops[li].native_iterations as *const _ as usize);
+                self.bump(&self.u.proto.feedback.loops[li].native_iterations as *const _ as usize);
             }
         }
         self.prof_back_edge(ip, target);

@@ -15,6 +15,7 @@ use crate::runtime::shadow::{Tier, BUILTIN_BIT};
 use crate::runtime::value::{Closure, Value};
 
 use super::{receiver_id, Unwind, Vm, INTERRUPTED};
+use crate::jit::seam;
 
 impl Vm {
     pub(super) fn push_frame(
@@ -78,7 +79,7 @@ impl Vm {
                 if c.proto.arity as usize != argc {
                     return Err(arity_error(c.proto.arity as usize, argc));
                 }
-                if self.jit.enabled() && crate::jit::enter_call(self, &c, callee_at)? {
+                if self.jit.enabled() && seam::enter_call(self, &c, callee_at)? {
                     return Ok(());
                 }
                 self.push_frame(c, callee_at + 1, callee_at, 0)
@@ -113,8 +114,8 @@ impl Vm {
             // Native code runs methods that leave `self` alone (their
             // write-back is "unchanged"); the others run here.
             if self.jit.enabled()
-                && (!wb || crate::jit::keeps_self(&closure.proto))
-                && crate::jit::enter_method(self, &closure, recv_at)?
+                && (!wb || seam::keeps_self(self, &closure.proto))
+                && seam::enter_method(self, &closure, recv_at)?
             {
                 if wb {
                     self.stack.push(Value::Null);

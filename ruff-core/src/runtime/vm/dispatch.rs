@@ -13,6 +13,7 @@ use crate::runtime::value::{Closure, EnumObj, Key, StructObj, Value};
 
 use super::fused::{fused_int, Fused};
 use super::{receiver_id, Handler, Unwind, Vm, INTERRUPTED};
+use crate::jit::seam;
 
 impl Vm {
     /// The dispatch loop: runs until the frame at index `stop_depth` returns.
@@ -88,7 +89,7 @@ impl Vm {
         macro_rules! note {
             ($proto:expr, $ip:expr, $v:expr) => {
                 if jit_on {
-                    $proto.jit.note($ip, $v);
+                    $proto.feedback.note($ip, $v);
                 }
             };
         }
@@ -407,11 +408,11 @@ impl Vm {
                     if INTERRUPTED.load(Ordering::Relaxed) {
                         tri!(Err(RtError::Interrupted));
                     }
-                    let n = proto.jit.backedges.get().wrapping_add(1);
-                    proto.jit.backedges.set(n);
+                    let n = proto.feedback.backedges.get().wrapping_add(1);
+                    proto.feedback.backedges.set(n);
                     if n >= self.jit.loop_threshold {
                         save_ip!();
-                        match crate::jit::enter_loop(self, ip) {
+                        match seam::enter_loop(self, ip) {
                             // OSR code ran in this frame; continue where it stopped.
                             Ok(Some(resume_at)) => ip = resume_at,
                             Ok(None) => {}
@@ -529,7 +530,7 @@ impl Vm {
                             caller
                                 .closure
                                 .proto
-                                .jit
+                                .feedback
                                 .note(caller.ip.wrapping_sub(1), seen);
                         }
                     }
