@@ -203,9 +203,8 @@ impl JitCtx {
 }
 
 /// `n` empty shadow entries in zeroed memory. The allocator maps a block
-/// this size lazily, so only the entries used are ever touched; writing
-/// them all (`vec![Shadow::default(); n]`) touched 40 fresh pages at every
-/// start-up for the default `--max-depth` (160 KB; 30–60 µs of `hello`).
+/// this size lazily, so only the entries used are ever touched (writing
+/// them all touched every page at each start-up).
 fn empty_entries(n: usize) -> Vec<Shadow> {
     let layout = std::alloc::Layout::array::<Shadow>(n).expect("max_depth is bounded");
     assert!(layout.size() > 0, "at least one entry");

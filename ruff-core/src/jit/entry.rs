@@ -10,7 +10,7 @@
 //!
 //! Why not always a trampoline: compiling the first one is part of the
 //! first function's compile in every process, when the code generator is
-//! still cold; in `fib` it took 120–280 µs of the 1.5–2.2 ms compile.
+//! still cold (docs/decisions.md).
 
 use super::ctx::{JitCtx, Ret2};
 
@@ -71,8 +71,12 @@ impl Entry {
                 for (k, &bits) in unboxed.iter().enumerate() {
                     args.push(bits, floats >> k & 1 != 0);
                 }
+                // SAFETY: `Registers` was chosen for `spec`'s parameter
+                // types, which `args` holds in order (see `call`'s contract).
                 unsafe { call_in_registers(ctx, closure, base, spec, &args) }
             }
+            // SAFETY: the trampoline was compiled for `spec`'s unboxed
+            // parameter types, which `unboxed` holds (`call`'s contract).
             Entry::Trampoline(enter) => unsafe {
                 enter(ctx, closure, base, spec, unboxed.as_ptr())
             },
@@ -126,6 +130,7 @@ unsafe fn call_in_registers(
     spec: *const u8,
     args: &RegisterArgs,
 ) -> Ret2 {
+    // SAFETY: `ctx` is the live context (the contract).
     let top = unsafe { (*ctx).top } as u64;
     let [i0, i1] = args.ints;
     let [f0, f1, f2, f3, f4, f5, f6, f7] = args.floats;
@@ -164,11 +169,14 @@ unsafe fn call_in_registers(
         );
     }
     Ret2 {
+        // SAFETY: as above; the callee stored its result tag there.
         tag: unsafe { (*ctx).ret_tag },
         payload,
     }
 }
 
+/// # Safety
+/// Never called: `Entry::Registers` is only chosen on x86-64.
 #[cfg(not(target_arch = "x86_64"))]
 unsafe fn call_in_registers(
     _ctx: *mut JitCtx,

@@ -130,19 +130,19 @@ unsafe fn apply_writes(vm: &mut Vm, base: usize, ex: &ExitInfo, vals: *const u64
             // SAFETY: per the contract.
             Write::Const { dst, k } => (dst, unsafe { (*k).clone() }),
             Write::Global { dst, g } => {
-                (dst, vm.globals[g as usize].clone().unwrap_or(Value::Null))
+                (dst, vm.globals()[g as usize].clone().unwrap_or(Value::Null))
             }
-            Write::Slot { dst, from } => (dst, vm.stack[base + from as usize].clone()),
+            Write::Slot { dst, from } => (dst, vm.stack()[base + from as usize].clone()),
         };
         match dst {
             SlotOrGlobal::Slot(s) => {
                 let i = base + s;
-                if i >= vm.stack.len() {
+                if i >= vm.stack_len() {
                     set_len(vm, i + 1);
                 }
-                vm.stack[i] = v;
+                *vm.slot_mut(i) = v;
             }
-            SlotOrGlobal::Global(g) => vm.globals[g as usize] = Some(v),
+            SlotOrGlobal::Global(g) => vm.globals_mut()[g as usize] = Some(v),
         }
     }
 }
@@ -204,7 +204,7 @@ fn observed(vm: &Vm, ex: &ExitInfo, base: usize, proto: &FuncProto) -> Ty {
         return Ty::Bot;
     }
     let top = base + proto.num_slots as usize + ex.sp as usize - 1;
-    vm.stack.get(top).map_or(Ty::Bot, Ty::of_value)
+    vm.stack().get(top).map_or(Ty::Bot, Ty::of_value)
 }
 
 /// Method code exit: continue the function in the interpreter.
@@ -243,21 +243,21 @@ pub unsafe extern "C" fn resume(
         if let Some(s) = &vm.shadow {
             s.push(proto.id, crate::runtime::shadow::Tier::Interpreted, ex.line);
         }
-        vm.frames.push(Frame {
+        vm.push_resumed_frame(Frame {
             closure,
             ip: ex.ip as usize,
             base,
             ret: super::result_slot(proto, base),
             wb_receiver: 0,
         });
-        let stop = vm.frames.len() - 1;
+        let stop = vm.frames().len() - 1;
         let r = vm.run(stop);
         (*ctx).set_depth((*ctx).depth() + 1);
         match r {
             Ok(v) => {
                 set_len(vm, super::result_slot(proto, base));
                 let r = encode(&v);
-                vm.stack.push(v);
+                vm.push(v);
                 r
             }
             Err(u) => unwind_to_pending(ctx, u),
@@ -303,7 +303,7 @@ pub unsafe extern "C" fn osr_error(ctx: *mut JitCtx, len: u64) -> Ret2 {
 /// entered; OSR code stands in for the VM frame just below.
 pub fn active_frames(vm: &Vm) -> Vec<(&FuncProto, Span)> {
     let natives = vm.jit.ctx.native_frames();
-    let mut out = Vec::with_capacity(vm.frames.len() + natives.len());
+    let mut out = Vec::with_capacity(vm.frames().len() + natives.len());
     let native = |s: &super::ctx::Shadow| {
         // SAFETY: shadow entries of live native frames point to protos the
         // code cache keeps alive.
@@ -317,7 +317,7 @@ pub fn active_frames(vm: &Vm) -> Vec<(&FuncProto, Span)> {
     };
     // VM frames that OSR code stands for (one pass: error reports of deep
     // recursions must stay linear in the depth).
-    let mut replaced = vec![false; vm.frames.len()];
+    let mut replaced = vec![false; vm.frames().len()];
     for s in natives.iter().filter(|s| s.vm_frames & OSR_BIT != 0) {
         if let Some(r) = ((s.vm_frames & !OSR_BIT) as usize)
             .checked_sub(1)
@@ -327,7 +327,7 @@ pub fn active_frames(vm: &Vm) -> Vec<(&FuncProto, Span)> {
         }
     }
     let mut n = 0;
-    for (i, f) in vm.frames.iter().enumerate() {
+    for (i, f) in vm.frames().iter().enumerate() {
         while n < natives.len() && ((natives[n].vm_frames & !OSR_BIT) as usize) <= i {
             out.push(native(&natives[n]));
             n += 1;

@@ -48,8 +48,8 @@ pub fn decode(t: u64, payload: u64) -> Value {
 /// Make the VM stack exactly `n` long.
 #[inline]
 pub fn set_len(vm: &mut Vm, n: usize) {
-    if vm.stack.len() > n {
-        vm.stack.truncate(n);
+    if vm.stack_len() > n {
+        vm.truncate_stack(n);
     } else {
         grow(vm, n);
     }
@@ -60,19 +60,19 @@ pub fn set_len(vm: &mut Vm, n: usize) {
 /// generic (outlined, cloning) `Vec::resize`.
 #[inline]
 fn grow(vm: &mut Vm, n: usize) {
-    vm.stack.reserve(n.saturating_sub(vm.stack.len()));
-    while vm.stack.len() < n {
-        vm.stack.push(Value::Null);
+    vm.reserve_stack(n.saturating_sub(vm.stack_len()));
+    while vm.stack_len() < n {
+        vm.push(Value::Null);
     }
 }
 
 #[inline]
 fn slot(vm: &mut Vm, i: u64) -> &mut Value {
     let i = i as usize;
-    if i >= vm.stack.len() {
+    if i >= vm.stack_len() {
         grow(vm, i + 1);
     }
-    &mut vm.stack[i]
+    vm.slot_mut(i)
 }
 
 #[inline]
@@ -120,7 +120,7 @@ fn produce(vm: &mut Vm, dst: u64, v: Value) -> Ret2 {
 fn place(vm: &mut Vm, dst: i64) -> &mut Value {
     match SlotOrGlobal::from_abi(dst) {
         SlotOrGlobal::Slot(s) => slot(vm, s as u64),
-        SlotOrGlobal::Global(g) => vm.globals[g as usize].get_or_insert(Value::Null),
+        SlotOrGlobal::Global(g) => vm.globals_mut()[g as usize].get_or_insert(Value::Null),
     }
 }
 
@@ -145,7 +145,7 @@ pub unsafe extern "C" fn get(ctx: *mut JitCtx, src: i64) -> Ret2 {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
     match SlotOrGlobal::from_abi(src) {
-        SlotOrGlobal::Global(g) => match &vm.globals[g as usize] {
+        SlotOrGlobal::Global(g) => match &vm.globals()[g as usize] {
             Some(v) => encode(v),
             None => Ret2::new(tag::HEAP, 0),
         },
@@ -197,8 +197,8 @@ pub unsafe extern "C" fn release(ctx: *mut JitCtx, len: u64, extent: u64) {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
     let (from, to) = (len as usize, (len + extent) as usize);
-    vm.stack.truncate(to);
-    if let Some(dead) = vm.stack.get_mut(from..) {
+    vm.truncate_stack(to);
+    if let Some(dead) = Some(vm.stack_from_mut(from)) {
         for v in dead {
             if !v.is_scalar() {
                 *v = Value::Null;
@@ -212,7 +212,7 @@ pub unsafe extern "C" fn release(ctx: *mut JitCtx, len: u64, extent: u64) {
 pub unsafe extern "C" fn load_global(ctx: *mut JitCtx, g: u64, dst: u64) -> Ret2 {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
-    match &vm.globals[g as usize] {
+    match &vm.globals()[g as usize] {
         Some(v) => {
             let v = v.clone();
             produce(vm, dst, v)
@@ -230,10 +230,10 @@ pub unsafe extern "C" fn store_global(ctx: *mut JitCtx, g: u64, src: u64) {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
     let v = take(vm, src);
-    if let Some(Value::Func(_)) = vm.globals[g as usize] {
+    if let Some(Value::Func(_)) = vm.globals()[g as usize] {
         vm.jit.function_rebound();
     }
-    vm.globals[g as usize] = Some(v);
+    vm.globals_mut()[g as usize] = Some(v);
 }
 
 /// Binary operators on boxed operands in slots `a` and `a + 1`; the result
@@ -303,7 +303,7 @@ pub unsafe extern "C" fn call(ctx: *mut JitCtx, at: u64, argc: u64) -> Ret2 {
     let vm = unsafe { vm(ctx) };
     let at = at as usize;
     set_len(vm, at + argc as usize + 1);
-    let depth = vm.frames.len();
+    let depth = vm.frames().len();
     vm.jit.native_caller = true;
     let r = vm.call_value(argc as usize);
     vm.jit.native_caller = false;
@@ -315,19 +315,19 @@ pub unsafe extern "C" fn call(ctx: *mut JitCtx, at: u64, argc: u64) -> Ret2 {
 
 /// After `call_value`/`call_method`: run a pushed frame to completion.
 fn finish_call(ctx: *mut JitCtx, vm: &mut Vm, depth: usize, at: usize) -> Ret2 {
-    if vm.frames.len() > depth {
+    if vm.frames().len() > depth {
         match vm.run(depth) {
             Ok(v) => {
                 set_len(vm, at);
                 let r = encode(&v);
-                vm.stack.push(v);
+                vm.push(v);
                 r
             }
             // SAFETY: `ctx` is live.
             Err(u) => unsafe { unwind_to_pending(ctx, u) },
         }
     } else {
-        let r = encode(&vm.stack[at]);
+        let r = encode(&vm.stack()[at]);
         set_len(vm, at + 1);
         r
     }
@@ -354,23 +354,23 @@ pub unsafe extern "C" fn call_method(
     };
     let at = at as usize;
     set_len(vm, at + argc as usize + 1);
-    let depth = vm.frames.len();
+    let depth = vm.frames().len();
     if let Err(e) = vm.call_method(&name, argc as usize, wb != 0) {
         return fail(ctx, vm, e);
     }
-    if vm.frames.len() == depth {
+    if vm.frames().len() == depth {
         // A builtin method ran (and pushed its write-back values, if any).
-        return encode(&vm.stack[at]);
+        return encode(&vm.stack()[at]);
     }
     match vm.run(depth) {
         Ok(v) => {
             set_len(vm, at);
             let r = encode(&v);
-            vm.stack.push(v);
+            vm.push(v);
             if wb != 0 {
                 let (recv, changed) = vm.jit.take_writeback().unwrap_or((Value::Null, false));
-                vm.stack.push(recv);
-                vm.stack.push(Value::Bool(changed));
+                vm.push(recv);
+                vm.push(Value::Bool(changed));
             }
             r
         }
@@ -402,7 +402,7 @@ pub unsafe extern "C" fn update_var(
         if crate::runtime::builtins::def(id).name == "push" {
             let var: Option<&mut Value> = match desc.var {
                 crate::bytecode::VarRef::Local(s) => Some(slot(vm, base + s as u64)),
-                crate::bytecode::VarRef::Global(g) => vm.globals[g as usize].as_mut(),
+                crate::bytecode::VarRef::Global(g) => vm.globals_mut()[g as usize].as_mut(),
                 _ => None,
             };
             if let Some(var @ Value::Array(_)) = var {
@@ -417,7 +417,7 @@ pub unsafe extern "C" fn update_var(
         }
     }
     set_len(vm, at + nops);
-    let depth = vm.frames.len();
+    let depth = vm.frames().len();
     if let Err(e) = vm.update_var(base as usize, closure, desc) {
         return fail(ctx, vm, e);
     }
@@ -461,8 +461,8 @@ pub unsafe extern "C" fn index_int(ctx: *mut JitCtx, a: u64, i: i64) -> Ret2 {
     }
 }
 
-/// `var[i]` with `var` read in place (slot `src` ≥ 0, or global
-/// `-1 - src`, defined) and an unboxed int key; the result goes to slot
+/// `var[i]` with `var` read in place (`src`: a `SlotOrGlobal` in its ABI
+/// form; a global is defined) and an unboxed int key; the result goes to slot
 /// `dst`. No reference to the collection is taken.
 ///
 /// # Safety
@@ -554,7 +554,7 @@ pub unsafe extern "C" fn store_index_int(
     };
     let target = match desc.var {
         crate::bytecode::VarRef::Local(s) => slot(vm, base + s as u64),
-        crate::bytecode::VarRef::Global(g) => match &mut vm.globals[g as usize] {
+        crate::bytecode::VarRef::Global(g) => match &mut vm.globals_mut()[g as usize] {
             Some(root) => root,
             None => {
                 let e = RtError::msg(format!("Undefined variable: {}", desc.name));
@@ -588,7 +588,7 @@ pub unsafe extern "C" fn make_array(ctx: *mut JitCtx, first: u64, n: u64) -> Ret
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
     set_len(vm, (first + n) as usize);
-    let items: Vec<Value> = vm.stack.drain(first as usize..).collect();
+    let items: Vec<Value> = vm.take_stack_from(first as usize);
     produce(vm, first, Value::array(items))
 }
 
@@ -615,7 +615,7 @@ pub unsafe extern "C" fn make_struct(ctx: *mut JitCtx, def: u64, first: u64) -> 
     let (vm, def) = unsafe { (vm(ctx), &*(def as *const Rc<StructDef>)) };
     let n = def.fields.len();
     set_len(vm, first as usize + n);
-    let fields: Vec<Value> = vm.stack.drain(first as usize..).collect();
+    let fields: Vec<Value> = vm.take_stack_from(first as usize);
     produce(
         vm,
         first,
@@ -667,7 +667,7 @@ pub unsafe extern "C" fn concat(ctx: *mut JitCtx, first: u64, n: u64) -> Ret2 {
     // SAFETY: see the contract.
     let vm = unsafe { vm(ctx) };
     set_len(vm, (first + n) as usize);
-    let v = ops::concat(&vm.stack[first as usize..]);
+    let v = ops::concat(&vm.stack()[first as usize..]);
     set_len(vm, first as usize);
     produce(vm, first, v)
 }

@@ -80,9 +80,8 @@ pub struct JitTools {
     pub lean_telemetry: bool,
 }
 
-/// Default thresholds. Measured on fib and loop benchmarks: compiling costs
-/// about 0.1-1 ms per function, so a few hundred interpreted calls or a
-/// thousand iterations is the break-even point.
+/// Default thresholds: about where compiling pays for itself
+/// (docs/decisions.md).
 pub mod policy {
     pub const CALLS: u32 = 100;
     pub const BACKEDGES: u32 = 1000;
@@ -294,7 +293,7 @@ pub fn result_slot(proto: &FuncProto, base: usize) -> usize {
 
 /// The value a global holds at compile time, if it is a function.
 pub(crate) fn global_func(vm: &Vm, g: u32) -> Option<Rc<Closure>> {
-    match vm.globals.get(g as usize) {
+    match vm.globals().get(g as usize) {
         Some(Some(Value::Func(c))) => Some(c.clone()),
         _ => None,
     }

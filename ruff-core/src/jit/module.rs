@@ -72,11 +72,8 @@ impl CodeModule {
         // No e-graph optimization pass. The IR we build is already
         // specialized to the observed types, with constants materialized
         // where they are used and constant operands special-cased
-        // (`lower::ops`); measured on the benchmarks, the pass made the
-        // code larger (small_dicts 2096 → 1696 bytes without it,
-        // mandelbrot 1328 → 944) and no faster (array_sum, nested_loops
-        // and mandelbrot 10–16% slower with it), and it took about a fifth
-        // of each compile (benchmarks/README.md).
+        // (`lower::ops`); the pass made code larger and no faster and took
+        // a fifth of each compile (docs/decisions.md).
         flags.set("opt_level", "none").map_err(|e| e.to_string())?;
         flags
             .set("use_colocated_libcalls", "false")
@@ -84,7 +81,7 @@ impl CodeModule {
         flags.set("is_pic", "false").map_err(|e| e.to_string())?;
         // Every frame, leaves included, keeps a frame pointer, so `perf
         // record -g` (which walks frame pointers) shows who called native
-        // code (ARCHITECTURE.md, "Profiling hook", for the measured cost).
+        // code (cost: docs/decisions.md).
         flags
             .set("preserve_frame_pointers", "true")
             .map_err(|e| e.to_string())?;

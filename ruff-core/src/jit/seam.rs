@@ -25,7 +25,7 @@ use super::{compile_function, helpers, result_slot};
 /// Run native code with the context describing the current VM state, and
 /// restore it after (native code may be entered recursively from helpers).
 fn call_native(vm: &mut Vm, f: impl FnOnce(*mut JitCtx) -> Ret2, osr: bool) -> Ret2 {
-    let frames = vm.frames.len();
+    let frames = vm.frames().len();
     let max = vm.options.max_depth;
     let vm_ptr: *mut Vm = vm;
     let ctx: *mut JitCtx = &mut *vm.jit.ctx;
@@ -65,7 +65,7 @@ pub fn enter_call(vm: &mut Vm, c: &Rc<Closure>, callee_at: usize) -> RtResult<bo
     // Which function this call site calls: compiled code of the caller can
     // then call it directly (behind a guard) even through a variable.
     if !vm.jit.native_caller {
-        if let Some(f) = vm.frames.last() {
+        if let Some(f) = vm.frames().last() {
             f.closure
                 .proto
                 .feedback
@@ -102,7 +102,7 @@ fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
             if n < vm.jit.call_threshold || !matches!(tier, Tier::Cold | Tier::WantsGeneric) {
                 return Ok(false);
             }
-            let args: Vec<Ty> = vm.stack[base..].iter().map(Ty::of_value).collect();
+            let args: Vec<Ty> = vm.stack()[base..].iter().map(Ty::of_value).collect();
             match compile_function(vm, proto, &args, n) {
                 Some(e) => e,
                 None => return Ok(false),
@@ -115,7 +115,7 @@ fn enter_at(vm: &mut Vm, c: &Rc<Closure>, base: usize) -> RtResult<bool> {
     // entry takes the unboxed ones as raw bits (boxed ones stay in the
     // frame).
     let mut unboxed = smallvec::SmallVec::<[u64; 8]>::new();
-    for (ty, v) in code.params.iter().zip(&vm.stack[base..]) {
+    for (ty, v) in code.params.iter().zip(&vm.stack()[base..]) {
         if !ty.admits(Ty::of_value(v)) {
             return Ok(false);
         }
@@ -142,7 +142,7 @@ fn finish_call(vm: &mut Vm, r: Ret2, callee_at: usize) -> RtResult<bool> {
     match r.tag {
         tag::NOT_ENTERED => Ok(false),
         tag::ERROR => {
-            vm.stack.truncate(callee_at);
+            vm.truncate_stack(callee_at);
             Err(vm
                 .jit
                 .ctx
@@ -152,12 +152,12 @@ fn finish_call(vm: &mut Vm, r: Ret2, callee_at: usize) -> RtResult<bool> {
         }
         tag::OVERFLOW => Err(RtError::msg("Stack overflow")),
         tag::HEAP => {
-            vm.stack.truncate(callee_at + 1);
+            vm.truncate_stack(callee_at + 1);
             Ok(true)
         }
         _ => {
-            vm.stack.truncate(callee_at);
-            vm.stack.push(helpers::decode(r.tag, r.payload));
+            vm.truncate_stack(callee_at);
+            vm.push(helpers::decode(r.tag, r.payload));
             Ok(true)
         }
     }
@@ -167,7 +167,7 @@ fn finish_call(vm: &mut Vm, r: Ret2, callee_at: usize) -> RtResult<bool> {
 /// it, compile the loop when hot, and run it natively. `Ok(Some(ip))`:
 /// native code ran and the interpreter continues at `ip`.
 pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
-    let frame = vm.frames.last().expect("a frame is running");
+    let frame = vm.frames().last().expect("a frame is running");
     let c = frame.closure.clone();
     let base = frame.base;
     let proto = &c.proto;
@@ -202,7 +202,7 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
             ) {
                 return Ok(None);
             }
-            if vm.stack.len() != base + proto.num_slots as usize {
+            if vm.stack_len() != base + proto.num_slots as usize {
                 refuse(vm, proto, Some(li), Refusal::LoopStack, header);
                 vm.jit.cache.of(proto).loops[li].tier.set(Tier::Blacklisted);
                 return Ok(None);
@@ -219,11 +219,11 @@ pub fn enter_loop(vm: &mut Vm, header: usize) -> RtResult<Option<usize>> {
     for check in &code.checks {
         let r = match check.src {
             SlotOrGlobal::Global(g) => {
-                let g = vm.globals[g as usize].as_ref();
+                let g = vm.globals()[g as usize].as_ref();
                 g.map_or(Ret2::new(tag::HEAP, 0), helpers::encode)
             }
             SlotOrGlobal::Slot(s) => {
-                let v = vm.stack.get(base + s);
+                let v = vm.stack().get(base + s);
                 v.map_or(Ret2::new(tag::NULL, 0), helpers::encode)
             }
         };

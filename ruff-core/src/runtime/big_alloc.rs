@@ -3,10 +3,9 @@
 //! transparent huge pages where the kernel offers them.
 //!
 //! Why: a program's large arrays and dicts are memory it touches for the
-//! first time, and every first touch of a 4 KiB page is a page fault. On the
-//! machines we measure on a fault costs 3.5 µs (a VM's nested paging), so
-//! building a 2M-key dict (34,000 faults) spent more time in the kernel
-//! than in the dict. With `MADV_HUGEPAGE` one fault maps 2 MiB. The
+//! first time, and every first touch of a 4 KiB page is a page fault, which
+//! is slow under a VM's nested paging (docs/decisions.md). With
+//! `MADV_HUGEPAGE` one fault maps 2 MiB. The
 //! kernel decides: with transparent huge pages off (`never`) the advice is
 //! ignored and these blocks behave as glibc's own large blocks (which are
 //! separate mappings too, from 128 KiB up).
@@ -35,6 +34,9 @@ fn pages(size: usize) -> usize {
 
 /// A fresh zeroed mapping of `size` bytes advised to use huge pages, or
 /// null.
+///
+/// # Safety
+/// None beyond the caller owning the mapping it gets (unmap it once).
 unsafe fn map(size: usize) -> *mut u8 {
     // SAFETY: an anonymous private mapping has no preconditions.
     let p = unsafe {
@@ -159,6 +161,7 @@ mod tests {
         let a = BigAlloc;
         let small = Layout::from_size_align(1000, 8).unwrap();
         let big = Layout::from_size_align(BIG + 123, 64).unwrap();
+        // SAFETY: each block is used within its layout and freed once.
         unsafe {
             let p = a.alloc(small);
             p.write_bytes(7, 1000);

@@ -1,6 +1,7 @@
 //! Operator semantics out of line: the dispatch loop handles the int/float
 //! fast paths itself and calls these for everything else (§4).
 
+use crate::bytecode::Op;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -50,6 +51,42 @@ pub fn add(a: Value, b: Value) -> RtResult<Value> {
             (Some(x), Some(y)) => Ok(Value::Float(x + y)),
             _ => Err(invalid("+", &a, &b)),
         },
+    }
+}
+
+/// `a OP b` for the arithmetic opcodes, the slow path of the dispatch
+/// loop's one arithmetic arm.
+pub fn binary(op: Op, a: Value, b: Value) -> RtResult<Value> {
+    match op {
+        Op::Add => add(a, b),
+        Op::Sub => arith("-", a, b),
+        Op::Mul => arith("*", a, b),
+        Op::Div => arith("/", a, b),
+        _ => arith("%", a, b),
+    }
+}
+
+/// `x OP y` on two ints when it needs no error: `+ - *` without overflow,
+/// `/` and `%` by a positive divisor (truncating, as `arith`).
+#[inline(always)]
+pub fn int_fast_path(op: Op, x: i64, y: i64) -> Option<i64> {
+    match op {
+        Op::Add => x.checked_add(y),
+        Op::Sub => x.checked_sub(y),
+        Op::Mul => x.checked_mul(y),
+        Op::Div if y > 0 => Some(x / y),
+        Op::Mod if y > 0 => Some(x % y),
+        _ => None,
+    }
+}
+
+/// `x OP y` on two floats for `+ - *` (never an error).
+#[inline(always)]
+pub fn float_fast_path(op: Op, x: f64, y: f64) -> f64 {
+    match op {
+        Op::Add => x + y,
+        Op::Sub => x - y,
+        _ => x * y,
     }
 }
 

@@ -402,17 +402,20 @@ mod tests {
         }
         let f = Value::Float(1.5);
         let p = &f as *const Value as *const u8;
+        // SAFETY: as above.
         unsafe {
             assert_eq!(*p, tag::FLOAT);
             assert_eq!(*(p.add(8) as *const f64), 1.5);
         }
         let b = Value::Bool(true);
         let p = &b as *const Value as *const u8;
+        // SAFETY: as above.
         unsafe {
             assert_eq!(*p, tag::BOOL);
             assert_eq!(*p.add(1), 1);
         }
         assert_eq!(
+            // SAFETY: as above.
             unsafe { *(&Value::Null as *const Value as *const u8) },
             tag::NULL
         );
@@ -420,6 +423,7 @@ mod tests {
 
     #[test]
     fn heap_tags_match_the_table() {
+        // SAFETY: the first byte of a live value is its tag.
         let byte = |v: &Value| unsafe { *(v as *const Value as *const u8) };
         let cases = [
             (Value::Str(Rc::new("s".into())), tag::STR),

@@ -20,6 +20,7 @@ use crate::compiler::Compiled;
 use crate::jit::seam;
 use crate::syntax::{LineIndex, Span};
 
+mod access;
 mod calls;
 mod collections;
 mod dispatch;
@@ -116,10 +117,10 @@ struct Handler {
 }
 
 pub struct Vm {
-    pub(crate) stack: Vec<Value>,
-    pub(crate) frames: Vec<Frame>,
+    pub(in crate::runtime) stack: Vec<Value>,
+    pub(in crate::runtime) frames: Vec<Frame>,
     handlers: Vec<Handler>,
-    pub(crate) globals: Vec<Option<Value>>,
+    pub(in crate::runtime) globals: Vec<Option<Value>>,
     global_names: Vec<Rc<str>>,
     source: Rc<SourceFile>,
     pub(crate) options: VmOptions,

@@ -221,7 +221,7 @@ impl<'a, 'u> Lower<'a, 'u> {
         self.stack[p] = Sv::Boxed;
     }
 
-    /// Write `sv` (not `Boxed`) to slot `idx` (≥ 0) or global (< 0).
+    /// Write `sv` (not `Boxed`) to `idx`, a `SlotOrGlobal` in its ABI form.
     pub(super) fn box_into(&mut self, idx: V, sv: Sv) {
         match sv {
             Sv::Boxed => {}
@@ -681,7 +681,7 @@ impl<'a, 'u> Lower<'a, 'u> {
                 _ => Sv::B(v),
             };
             if !self.store_promoted(g, sv) {
-                let dst = self.iconst(-1 - g as i64);
+                let dst = self.iconst(SlotOrGlobal::Global(g).to_abi());
                 self.box_into(dst, sv);
             }
         }
@@ -696,7 +696,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             let (tg, pl) = match self.load_promoted(g, ty) {
                 Some(r) => r,
                 None => {
-                    let src = self.iconst(-1 - g as i64);
+                    let src = self.iconst(SlotOrGlobal::Global(g).to_abi());
                     self.call2(Helper::Get, &[src])
                 }
             };

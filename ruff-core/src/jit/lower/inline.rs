@@ -131,7 +131,7 @@ impl Lower<'_, '_> {
     pub(super) fn var_addr(&mut self, l: &Layout, var: VarRef, slow: Block) -> Option<V> {
         match var {
             VarRef::Global(g) => {
-                let cell = self.u.vm.globals.get(g as usize)?;
+                let cell = self.u.vm.globals().get(g as usize)?;
                 cell.as_ref()?;
                 Some(self.iconst(cell as *const _ as i64))
             }
@@ -227,7 +227,7 @@ impl Lower<'_, '_> {
             VarRef::Global(g) => self
                 .u
                 .vm
-                .globals
+                .globals()
                 .get(g as usize)
                 .is_some_and(Option::is_some),
             _ => true,
@@ -409,7 +409,7 @@ impl Lower<'_, '_> {
                 return structs.iter().find(mine).cloned();
             }
             Sv::LazyGlobal(g) => {
-                if let Some(Some(Value::Struct(s))) = self.u.vm.globals.get(g as usize) {
+                if let Some(Some(Value::Struct(s))) = self.u.vm.globals().get(g as usize) {
                     return Some(s.def.clone());
                 }
             }
@@ -637,7 +637,7 @@ impl Lower<'_, '_> {
         if self.layout().is_none() {
             return false;
         }
-        let cell = &self.u.vm.globals[g as usize] as *const _ as i64;
+        let cell = &self.u.vm.globals()[g as usize] as *const _ as i64;
         let at = self.iconst(cell);
         self.store_scalar(at, sv);
         true
@@ -648,7 +648,7 @@ impl Lower<'_, '_> {
     /// is `ty`'s.
     pub(super) fn load_promoted(&mut self, g: u32, ty: Ty) -> Option<(V, V)> {
         self.layout()?;
-        let cell = &self.u.vm.globals[g as usize] as *const _ as i64;
+        let cell = &self.u.vm.globals()[g as usize] as *const _ as i64;
         let at = self.iconst(cell);
         let tg = self.load_at(t::I8, at, 0);
         let tg = self.b.ins().uextend(t::I64, tg);

@@ -46,7 +46,7 @@ impl Lower<'_, '_> {
     /// The receiver's value at compile time, for a global receiver.
     fn known_receiver(&self, sv: Sv) -> Option<&Value> {
         match sv {
-            Sv::LazyGlobal(g) => self.u.vm.globals.get(g as usize)?.as_ref(),
+            Sv::LazyGlobal(g) => self.u.vm.globals().get(g as usize)?.as_ref(),
             _ => None,
         }
     }

@@ -255,11 +255,11 @@ pub(crate) fn compile_osr(
     let info = &proto.loops[li];
     let header = info.header as usize;
     let range = (header, info.exit as usize);
-    let base = vm.frames.last().expect("a frame").base;
+    let base = vm.frames().last().expect("a frame").base;
     let n = proto.num_slots as usize;
     let mut entry = Vec::with_capacity(n);
     let mut null = Vec::with_capacity(n);
-    for v in &vm.stack[base..base + n] {
+    for v in &vm.stack()[base..base + n] {
         let ty = Ty::of_value(v);
         null.push(ty == Ty::Null);
         entry.push(match ty {
@@ -292,7 +292,7 @@ pub(crate) fn compile_osr(
         };
         if let Some(g) = g {
             let typed = matches!(
-                vm.globals[g as usize],
+                vm.globals()[g as usize],
                 Some(Value::Int(_) | Value::Float(_) | Value::Bool(_))
             );
             if typed
@@ -502,7 +502,7 @@ fn analyze_osr(
     let mut null = locals.1.to_vec();
     for (g, _) in promoted {
         entry.push(Ty::of_value(
-            vm.globals[*g as usize].as_ref().expect("typed"),
+            vm.globals()[*g as usize].as_ref().expect("typed"),
         ));
         null.push(false);
     }

@@ -156,7 +156,7 @@ impl Lower<'_, '_> {
                     self.stack.push(Sv::Func(g));
                 } else if !produced.is_unboxed()
                     && self.layout().is_some()
-                    && self.u.vm.globals[g as usize].is_some()
+                    && self.u.vm.globals()[g as usize].is_some()
                 {
                     // Defined globals stay defined: read it where it is used.
                     self.stack.push(Sv::LazyGlobal(g));

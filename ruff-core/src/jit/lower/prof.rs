@@ -5,9 +5,8 @@
 //! Method code pushes nothing for the profiler: its sampler reads the frame
 //! record every method prologue writes anyway (`ctx::Shadow`, see
 //! `runtime::shadow_native`); a profiler adds one store per call, the
-//! frame clearing its record as it returns (measured: a profiler frame
-//! pushed and popped per call cost fib +20–30% CPU; publishing the record
-//! as `JitCtx::top` and restoring the caller's, +16%). What is added
+//! frame clearing its record as it returns (cheaper than a push and pop:
+//! docs/decisions.md, "Measurements behind code"). What is added
 //! besides is the frame's line: the
 //! record's instruction (`set_ip`), which calls store anyway, is also
 //! stored where the line must change without a call. OSR code stands for
@@ -17,16 +16,14 @@
 //!
 //! Lines: the frame shows the line of the call it is in or of the loop it
 //! runs, as in the interpreter, with as few stores as that takes (they are
-//! on the hottest paths: measured, a store per back edge of a tight loop
-//! cost while_sum +40%). A function whose calls and loops are all on one
+//! on the hottest paths). A function whose calls and loops are all on one
 //! line stores nothing: the sampler shows that line. Otherwise method code
 //! stores its instruction once at entry (a record reused from an earlier
 //! frame must not show that frame's line), and each call stores its line.
 //! OSR code stores no line for its calls: its record's instruction, which
 //! every call stores anyway for error reports, gives the line while a call
 //! is running (the sampler looks there when a frame is above the OSR
-//! frame; measured with closures, whose top-level loop calls on another
-//! line: +10% CPU with a profiler before, +4–7% after, 11-run passes).
+//! frame).
 //! An OSR unit whose loops are on one line stores it once at entry. A
 //! loop stores its line when entered, and again at its back edge only if
 //! its body contains an inner loop or, in method code, a call (which
@@ -69,9 +66,8 @@ enum Target {
     /// OSR code: its VM frame's shadow-stack slot (the spare slot past the
     /// capacity), whose address is kept in this stack slot rather than in
     /// a register: held in a register across a loop nest it made the
-    /// register allocator spill inside inner loops (measured: three
-    /// reloads and three spills per iteration of mandelbrot's inner loop,
-    /// +20% CPU), while the stores that need it run only at loop entries.
+    /// register allocator spill inside inner loops, while the stores that
+    /// need it run only at loop entries.
     Slot(StackSlot),
 }
 

@@ -247,9 +247,9 @@ impl Vm {
                 }
                 Op::LoadBuiltin(b) => push!(Value::Builtin(b)),
 
-                Op::Add => {
+                Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod => {
                     if let Some((x, y)) = self.top2_ints() {
-                        if let Some(r) = x.checked_add(y) {
+                        if let Some(r) = ops::int_fast_path(op, x, y) {
                             self.replace_top2_with_int(r);
                             continue;
                         }
@@ -257,63 +257,10 @@ impl Vm {
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) => match x.checked_add(*y) {
-                            Some(r) => Value::Int(r),
-                            None => tri!(ops::add(a, b)),
-                        },
-                        (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
-                        _ => tri!(ops::add(a, b)),
-                    };
-                    push!(r);
-                }
-                Op::Sub => {
-                    if let Some((x, y)) = self.top2_ints() {
-                        if let Some(r) = x.checked_sub(y) {
-                            self.replace_top2_with_int(r);
-                            continue;
+                        (Value::Float(x), Value::Float(y)) if op != Op::Div && op != Op::Mod => {
+                            Value::Float(ops::float_fast_path(op, *x, *y))
                         }
-                    }
-                    let b = pop!();
-                    let a = pop!();
-                    let r = match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) if x.checked_sub(*y).is_some() => {
-                            Value::Int(x - y)
-                        }
-                        (Value::Float(x), Value::Float(y)) => Value::Float(x - y),
-                        _ => tri!(ops::arith("-", a, b)),
-                    };
-                    push!(r);
-                }
-                Op::Mul => {
-                    if let Some((x, y)) = self.top2_ints() {
-                        if let Some(r) = x.checked_mul(y) {
-                            self.replace_top2_with_int(r);
-                            continue;
-                        }
-                    }
-                    let b = pop!();
-                    let a = pop!();
-                    let r = match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) if x.checked_mul(*y).is_some() => {
-                            Value::Int(x * y)
-                        }
-                        (Value::Float(x), Value::Float(y)) => Value::Float(x * y),
-                        _ => tri!(ops::arith("*", a, b)),
-                    };
-                    push!(r);
-                }
-                Op::Div => {
-                    let b = pop!();
-                    let a = pop!();
-                    let r = tri!(ops::arith("/", a, b));
-                    push!(r);
-                }
-                Op::Mod => {
-                    let b = pop!();
-                    let a = pop!();
-                    let r = match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) if *y > 0 => Value::Int(x % y),
-                        _ => tri!(ops::arith("%", a, b)),
+                        _ => tri!(ops::binary(op, a, b)),
                     };
                     push!(r);
                 }

@@ -70,7 +70,7 @@ impl Vm {
     /// calls the out-of-line drop glue of `Value` once per value, which is
     /// most of the cost of a `Return` (callee and arguments are dropped).
     #[inline(always)]
-    pub(super) fn truncate_stack(&mut self, len: usize) {
+    pub(crate) fn truncate_stack(&mut self, len: usize) {
         while self.stack.len() > len {
             let n = self.stack.len() - 1;
             if self.stack[n].is_scalar() {
