@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 fn references(root: &Path, dir: &Path, prefix: &str) -> Vec<(String, Vec<String>, String)> {
     let mut out = Vec::new();
     for file in rs_files(dir) {
-        let rel = file.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        let rel = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let module = module_path(&rel);
         let text = std::fs::read_to_string(&file).unwrap();
         for line in text.lines() {
@@ -51,8 +55,15 @@ fn rs_files(dir: &Path) -> Vec<PathBuf> {
 
 /// `runtime/vm/calls.rs` → `[runtime, vm, calls]`; `jit/mod.rs` → `[jit]`.
 fn module_path(rel: &str) -> Vec<String> {
-    let mut parts: Vec<String> = rel.trim_end_matches(".rs").split('/').map(String::from).collect();
-    if parts.last().is_some_and(|p| p == "mod" || p == "lib" || p == "main") {
+    let mut parts: Vec<String> = rel
+        .trim_end_matches(".rs")
+        .split('/')
+        .map(String::from)
+        .collect();
+    if parts
+        .last()
+        .is_some_and(|p| p == "mod" || p == "lib" || p == "main")
+    {
         parts.pop();
     }
     parts
@@ -103,7 +114,14 @@ fn violations(from: &str, to: &str, allowed: &[&str]) -> Vec<String> {
 
 #[test]
 fn syntax_depends_only_on_diagnostics() {
-    for to in ["bytecode", "compiler", "runtime", "jit", "telemetry", "driver"] {
+    for to in [
+        "bytecode",
+        "compiler",
+        "runtime",
+        "jit",
+        "telemetry",
+        "driver",
+    ] {
         assert_eq!(violations("syntax", to, &[]), Vec::<String>::new());
     }
 }
@@ -111,18 +129,31 @@ fn syntax_depends_only_on_diagnostics() {
 #[test]
 fn compiler_never_sees_the_vm_or_the_jit() {
     assert_eq!(violations("compiler", "jit", &[]), Vec::<String>::new());
-    assert_eq!(violations("compiler", "runtime::vm", &[]), Vec::<String>::new());
+    assert_eq!(
+        violations("compiler", "runtime::vm", &[]),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 fn bytecode_never_sees_the_jit_or_the_compiler() {
     assert_eq!(violations("bytecode", "jit", &[]), Vec::<String>::new());
-    assert_eq!(violations("bytecode", "compiler", &[]), Vec::<String>::new());
+    assert_eq!(
+        violations("bytecode", "compiler", &[]),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 fn the_runtime_reaches_the_jit_only_through_the_seam_and_never_sees_the_ast() {
-    assert_eq!(violations("runtime", "jit", &["jit::seam"]), Vec::<String>::new());
+    assert_eq!(
+        violations("runtime", "jit", &["jit::seam"]),
+        Vec::<String>::new()
+    );
+    // The scan sees the seam's uses (the rule is not vacuous).
+    assert!(core_refs()
+        .iter()
+        .any(|(_, m, p)| starts(m, "runtime::vm") && starts(p, "jit::seam")));
     for ast in ["syntax::ast", "syntax::parser", "syntax::parse"] {
         assert_eq!(violations("runtime", ast, &[]), Vec::<String>::new());
     }
@@ -155,6 +186,7 @@ fn tools_use_only_the_public_api() {
     ];
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let mut bad = Vec::new();
+    let mut seen = 0;
     for krate in ["ruff-lsp", "ruff-prof", "difftest"] {
         let src = root.join(krate).join("src");
         if !src.exists() {
@@ -162,23 +194,36 @@ fn tools_use_only_the_public_api() {
         }
         for (file, _, path) in references(&root.join(krate), &src, "ruff_core::") {
             // `use ruff_core::jit::{JitMode, JitTools}` names `jit::`.
-            let named = path.trim_start_matches("ruff_core::").trim_end_matches("::");
+            let named = path
+                .trim_start_matches("ruff_core::")
+                .trim_end_matches("::");
             if named.is_empty() {
                 continue;
             }
-            if !allowed.iter().any(|a| starts(named, a) || a.starts_with(&format!("{named}::"))) {
+            seen += 1;
+            if !allowed
+                .iter()
+                .any(|a| starts(named, a) || a.starts_with(&format!("{named}::")))
+            {
                 bad.push(format!("{krate}/{file}: {path}"));
             }
         }
     }
     assert_eq!(bad, Vec::<String>::new());
+    assert!(seen > 50, "the scan found only {seen} uses of ruff_core");
 }
 
 #[test]
 fn the_reader_resolves_relative_paths() {
     let m = module_path("runtime/vm/calls.rs");
     assert_eq!(resolve(&m, "super::Vm").as_deref(), Some("runtime::vm::Vm"));
-    assert_eq!(resolve(&m, "super::super::jit").as_deref(), Some("runtime::jit"));
-    assert_eq!(resolve(&m, "crate::jit::seam").as_deref(), Some("jit::seam"));
+    assert_eq!(
+        resolve(&m, "super::super::jit").as_deref(),
+        Some("runtime::jit")
+    );
+    assert_eq!(
+        resolve(&m, "crate::jit::seam").as_deref(),
+        Some("jit::seam")
+    );
     assert_eq!(module_path("jit/mod.rs"), vec!["jit".to_string()]);
 }

@@ -8,6 +8,7 @@ mod builtins;
 mod bytecode_snapshots;
 mod cli;
 mod cow;
+mod dependency_rules;
 mod jit_diff;
 mod jit_stress;
 mod jit_telemetry;
