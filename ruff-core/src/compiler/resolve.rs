@@ -304,6 +304,7 @@ pub fn resolve(program: &Program) -> Resolution {
             id: MAIN_FUNC,
             loop_depth: 0,
         }],
+        local_decls: Vec::new(),
     };
     r.out.funcs.push(FuncInfo {
         name: "<main>".into(),
@@ -328,6 +329,7 @@ pub fn resolve(program: &Program) -> Resolution {
         barrier: false,
     });
     r.stmts(&program.stmts, true);
+    r.report_unused();
     r.out
 }
 
@@ -337,6 +339,9 @@ struct Resolver {
     scopes: Vec<Scope>,
     globals: FxHashMap<String, DeclId>,
     funcs: Vec<FuncCtx>,
+    /// Single-name local declarations with their statement's span: the
+    /// candidates for `UNUSED_VARIABLE`.
+    local_decls: Vec<(DeclId, Span)>,
 }
 
 impl Resolver {
@@ -607,8 +612,16 @@ impl Resolver {
             } => {
                 self.expr(value);
                 self.bind_pattern(pattern, decl_kind(*kind));
+                if let BindPattern::Name(ident) = pattern {
+                    self.note_local(ident, stmt.span);
+                }
             }
-            StmtKind::Assign { target, op, value } => self.assign(target, *op, value),
+            StmtKind::Assign { target, op, value } => {
+                self.assign(target, *op, value);
+                if let (ExprKind::Ident(ident), AssignOp::Walrus) = (&target.kind, op) {
+                    self.note_local(ident, stmt.span);
+                }
+            }
             StmtKind::If {
                 cond,
                 then_block,
@@ -853,6 +866,47 @@ impl Resolver {
         }
     }
 
+    /// Remember a local binding declared by this identifier (if it declared
+    /// one) and the statement that declares it.
+    fn note_local(&mut self, ident: &Ident, stmt: Span) {
+        if let Some(&id) = self.out.decl_at.get(&ident.span.start) {
+            if !self.out.decl(id).global {
+                self.local_decls.push((id, stmt));
+            }
+        }
+    }
+
+    /// W0007 for each noted local whose only occurrence is its declaration
+    /// (one pass over `uses`; an assignment counts as a use). The label
+    /// spans the declaring statement, which tools may offer to remove.
+    fn report_unused(&mut self) {
+        let mut count = vec![0u32; self.out.decls.len()];
+        for res in self.out.uses.values() {
+            if let Res::Decl(id) = res {
+                count[*id as usize] += 1;
+            }
+        }
+        let mut found = Vec::new();
+        for &(id, stmt) in &self.local_decls {
+            let decl = self.out.decl(id);
+            if count[id as usize] <= 1 && !decl.name.starts_with('_') {
+                found.push(
+                    Diagnostic::warning(
+                        codes::UNUSED_VARIABLE,
+                        format!("Unused variable: {}", decl.name),
+                        decl.span,
+                    )
+                    .with_label(stmt, "the declaration")
+                    .with_help(format!(
+                        "remove it, or rename it `_{}` if it is meant to be unused",
+                        decl.name
+                    )),
+                );
+            }
+        }
+        self.out.diagnostics.extend(found);
+    }
+
     fn check_mutable(&mut self, ident: &Ident, id: DeclId) {
         let decl = self.out.decl(id);
         if !decl.kind.is_mutable() {
@@ -1039,6 +1093,19 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn unused_locals_are_reported_with_their_statement() {
+        let src = "let g := 1\nfunc f(p) {\n  let a := 1\n  mut b := 2\n  b = 3\n  c := 4\n  let _d := 5\n  let [e] := [1]\n  let used := 6\n  return used\n}\n";
+        let res = resolve(&parse(src).program);
+        let unused: Vec<(&str, &str)> = res
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == codes::UNUSED_VARIABLE)
+            .map(|d| (&src[d.span.range()], &src[d.labels[0].span.range()]))
+            .collect();
+        assert_eq!(unused, [("a", "let a := 1"), ("c", "c := 4")]);
     }
 
     #[test]

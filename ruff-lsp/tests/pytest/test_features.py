@@ -307,3 +307,11 @@ async def test_selection_range(client: LanguageClient, tmp_path):
         got.append((r.range.start.character, r.range.end.line, r.range.end.character))
         r = r.parent
     assert got == [(10, 0, 12), (10, 0, 15), (9, 0, 16), (6, 0, 16), (5, 0, 17), (0, 1, 0)], got
+
+
+async def test_quick_fix_remove_unused_variable(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "unused.ruff").as_uri()
+    src = "func f(x) {\n  let tmp := x * 2\n  return x\n}\nprint(f(1))\n"
+    text, diags = await fix_and_recheck(client, uri, src, "W0007", "Remove unused variable `tmp`")
+    assert text == "func f(x) {\n  return x\n}\nprint(f(1))\n", text
+    assert list(diags) == [], diags
