@@ -7,7 +7,7 @@
 //! (identifier occurrences and roles, signatures, struct shapes; scopes are
 //! the resolver's) · `cursor` (half-typed code, from ruff-core's tokens) ·
 //! `framing` · `positions` · one module per feature (`hover`,
-//! `goto`, `rename`, `symbols`, `completion`, `signature`,
+//! `goto`, `rename`, `symbols`, `call_hierarchy`, `completion`, `signature`,
 //! `semantic_tokens`, `folding`, `diagnostics`) · JIT insight: `jit_insight`
 //! (static verdicts, the seam to ruff-core), `run_insight` (the child
 //! process), `telemetry` (reading its events), `insight_view` (hints,
@@ -15,6 +15,7 @@
 //! (stdio framing that survives malformed input).
 
 pub mod analysis;
+pub mod call_hierarchy;
 pub mod code_actions;
 pub mod completion;
 pub mod config;

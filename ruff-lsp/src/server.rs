@@ -20,8 +20,9 @@ use crate::insight_view::{self, Measured};
 use crate::panic_guard::{guard, guard_notification};
 use crate::run_insight::{self, COMMAND};
 use crate::{
-    code_actions, completion, diagnostics, folding, goto, highlight, hover, positions, rename,
-    selection, semantic_tokens, signature, symbols, telemetry, transport, workspace_symbols,
+    call_hierarchy, code_actions, completion, diagnostics, folding, goto, highlight, hover,
+    positions, rename, selection, semantic_tokens, signature, symbols, telemetry, transport,
+    workspace_symbols,
 };
 
 /// Edits closer together than this are analysed once, for the last one.
@@ -434,6 +435,7 @@ fn server_capabilities() -> ServerCapabilities {
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
         selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+        call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), ":".into()]),
@@ -755,6 +757,49 @@ impl LanguageServer for Backend {
                     .map(|p| selection::selection(&a, positions::offset(&a.text, &a.lines, *p)))
                     .collect(),
             ))
+        })
+        .await
+    }
+
+    async fn prepare_call_hierarchy(
+        &self,
+        params: CallHierarchyPrepareParams,
+    ) -> Result<Option<Vec<CallHierarchyItem>>> {
+        guard("textDocument/prepareCallHierarchy", async move {
+            let p = params.text_document_position_params;
+            let uri = p.text_document.uri;
+            let Some((a, offset)) = self.state.at(&uri, p.position).await? else {
+                return Ok(None);
+            };
+            Ok(call_hierarchy::prepare(&uri, &a, offset))
+        })
+        .await
+    }
+
+    async fn incoming_calls(
+        &self,
+        params: CallHierarchyIncomingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
+        guard("callHierarchy/incomingCalls", async move {
+            let uri = params.item.uri.clone();
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(call_hierarchy::incoming(&uri, &a, &params.item)))
+        })
+        .await
+    }
+
+    async fn outgoing_calls(
+        &self,
+        params: CallHierarchyOutgoingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
+        guard("callHierarchy/outgoingCalls", async move {
+            let uri = params.item.uri.clone();
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(call_hierarchy::outgoing(&uri, &a, &params.item)))
         })
         .await
     }

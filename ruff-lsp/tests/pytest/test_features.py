@@ -315,3 +315,39 @@ async def test_quick_fix_remove_unused_variable(client: LanguageClient, tmp_path
     text, diags = await fix_and_recheck(client, uri, src, "W0007", "Remove unused variable `tmp`")
     assert text == "func f(x) {\n  return x\n}\nprint(f(1))\n", text
     assert list(diags) == [], diags
+
+
+CALLS = """\
+func leaf(x) {
+  return x
+}
+func mid(y) {
+  return leaf(y) + leaf(1)
+}
+print(mid(1), leaf(2))
+"""
+
+
+async def test_call_hierarchy(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "calls.ruff").as_uri()
+    open_doc(client, uri, CALLS)
+    await diagnostics_for(client, uri)
+    [leaf] = await client.text_document_prepare_call_hierarchy_async(
+        types.CallHierarchyPrepareParams(text_document=doc(uri), position=pos(4, 10))
+    )
+    assert (leaf.name, leaf.kind, leaf.selection_range.start.line) == ("leaf", types.SymbolKind.Function, 0)
+    incoming = await client.call_hierarchy_incoming_calls_async(
+        types.CallHierarchyIncomingCallsParams(item=leaf)
+    )
+    got = sorted((c.from_.name, [r.start.line for r in c.from_ranges]) for c in incoming)
+    assert got == [("<top level>", [6]), ("mid", [4, 4])], got
+    mid = next(c.from_ for c in incoming if c.from_.name == "mid")
+    outgoing = await client.call_hierarchy_outgoing_calls_async(
+        types.CallHierarchyOutgoingCallsParams(item=mid)
+    )
+    assert [(c.to.name, len(c.from_ranges)) for c in outgoing] == [("leaf", 2)], outgoing
+    top = next(c.from_ for c in incoming if c.from_.name == "<top level>")
+    outgoing = await client.call_hierarchy_outgoing_calls_async(
+        types.CallHierarchyOutgoingCallsParams(item=top)
+    )
+    assert [c.to.name for c in outgoing] == ["leaf", "mid"], outgoing
