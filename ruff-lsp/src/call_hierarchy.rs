@@ -20,7 +20,7 @@ use crate::{goto, positions};
 pub const TOP_LEVEL: &str = "<top level>";
 
 /// The function whose name the identifier at `offset` denotes.
-fn function_at(a: &Analysis, offset: u32) -> Option<u32> {
+pub fn function_at(a: &Analysis, offset: u32) -> Option<u32> {
     let (_, target) = goto::target_at(a, offset)?;
     let key = goto::definition(a, &target)?.start;
     a.index.funcs.contains_key(&key).then_some(key)
