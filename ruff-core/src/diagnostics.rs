@@ -103,6 +103,9 @@ pub mod codes {
     pub const UNREACHABLE: &str = "W0005";
     /// Warning: a struct literal or access naming a field the struct lacks.
     pub const UNKNOWN_FIELD: &str = "W0006";
+    /// Warning: a local `let`/`mut`/`const`/`:=` binding that is never used
+    /// after its declaration (names starting with `_` are exempt).
+    pub const UNUSED_VARIABLE: &str = "W0007";
 }
 
 /// Longest source line a rendered diagnostic quotes.

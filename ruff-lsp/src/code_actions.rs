@@ -6,8 +6,11 @@
 //! - W0004 (too few arguments to a user function): append `null` for each
 //!   missing parameter, named in the title.
 //!
-//! ruff-core's checker has no unused-variable diagnostic, so there is no
-//! "remove unused variable" fix. The fixes come from the server's own
+//! - W0007 (unused local): remove the declaring statement (its label), the
+//!   whole line when it stands alone; when the value may have effects (it
+//!   contains a call), keep the value as an expression statement.
+//!
+//! The fixes come from the server's own
 //! analysis, not from the diagnostics the client sends back, so they always
 //! match the current text.
 
@@ -36,6 +39,7 @@ pub fn quick_fixes(uri: &Uri, a: &Analysis, range: Range) -> Vec<CodeActionOrCom
             codes::ASSIGN_IMMUTABLE => let_to_mut(a, d).into_iter().collect(),
             codes::UNDEFINED_NAME => did_you_mean(a, d),
             codes::WRONG_ARITY => missing_arguments(a, d).into_iter().collect(),
+            codes::UNUSED_VARIABLE => remove_unused(a, d).into_iter().collect(),
             _ => Vec::new(),
         };
         let lsp_diag = diagnostics::to_lsp(uri, a)
@@ -149,6 +153,50 @@ fn missing_arguments(a: &Analysis, d: &Diagnostic) -> Option<Fix> {
     ))
 }
 
+/// Delete the statement declaring an unused local (W0007's label).
+fn remove_unused(a: &Analysis, d: &Diagnostic) -> Option<Fix> {
+    let stmt = d.labels.first()?.span;
+    let name = a.slice(d.span);
+    let text = a.slice(stmt);
+    if text.is_empty() || !(stmt.start <= d.span.start && d.span.end <= stmt.end) {
+        return None;
+    }
+    // The value starts after the first `:=` following the name.
+    let after_name = (d.span.end - stmt.start) as usize;
+    let value_at = text.get(after_name..)?.find(":=")? + after_name + 2;
+    let value = text[value_at..].trim_start();
+    if value.contains('(') {
+        let keep_from = stmt.start + (text.len() - value.len()) as u32;
+        return Some((
+            format!("Remove unused variable `{name}` (keep the value)"),
+            Span::new(stmt.start, keep_from),
+            String::new(),
+            true,
+        ));
+    }
+    // A statement alone on its line(s): remove the lines.
+    let line_start = a.text[..stmt.start as usize]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let rest = &a.text[stmt.end as usize..];
+    let line_end = rest
+        .find('\n')
+        .map_or(a.text.len(), |i| stmt.end as usize + i + 1);
+    let alone = a.text[line_start..stmt.start as usize].trim().is_empty()
+        && a.text[stmt.end as usize..line_end].trim().is_empty();
+    let span = if alone {
+        Span::new(line_start as u32, line_end as u32)
+    } else {
+        stmt
+    };
+    Some((
+        format!("Remove unused variable `{name}`"),
+        span,
+        String::new(),
+        true,
+    ))
+}
+
 /// Levenshtein distance over chars.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -197,7 +245,11 @@ mod tests {
     fn did_you_mean_offers_visible_near_names() {
         let f =
             fixes("let total := 1\nfunc f() {\n  let inner := 2\n}\nprint(totl)\nprint(innr)\n");
-        let titles: Vec<&str> = f.iter().map(|c| c.title.as_str()).collect();
+        let titles: Vec<&str> = f
+            .iter()
+            .map(|c| c.title.as_str())
+            .filter(|t| t.starts_with("Did you mean"))
+            .collect();
         assert_eq!(titles, vec!["Did you mean `total`?"], "{titles:?}");
     }
 
@@ -223,6 +275,39 @@ mod tests {
                 (
                     "Add missing arguments: x, y, z".into(),
                     "null, null, null".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn unused_variable_removed() {
+        let src =
+            "func f() {\n  let a := 1\n  let b := g()\n  return 0\n}\nfunc g() { return 1 }\n";
+        let a = analysis(src);
+        let uri: Uri = "file:///x.ruff".parse().unwrap();
+        let all = Range::new(Position::new(0, 0), Position::new(99, 0));
+        let got: Vec<(String, u32, u32, u32, u32)> = quick_fixes(&uri, &a, all)
+            .into_iter()
+            .filter_map(|c| match c {
+                CodeActionOrCommand::CodeAction(c) => {
+                    let e = c.edit?.changes?.into_values().next()?.remove(0);
+                    let (s, t) = (e.range.start, e.range.end);
+                    Some((c.title, s.line, s.character, t.line, t.character))
+                }
+                CodeActionOrCommand::Command(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Remove unused variable `a`".into(), 1, 0, 2, 0),
+                (
+                    "Remove unused variable `b` (keep the value)".into(),
+                    2,
+                    2,
+                    2,
+                    11
                 ),
             ]
         );

@@ -2,10 +2,11 @@
 //! `workspace/didChangeConfiguration` later. Unknown or ill-typed values
 //! are ignored (the previous value stays).
 //!
-//! initializationOptions: `{ "jitHints": bool, "ruffPath": string,
-//! "insightTimeoutSeconds": number }`.
+//! initializationOptions: `{ "jitHints": bool, "parameterHints": bool,
+//! "ruffPath": string, "insightTimeoutSeconds": number }`.
 //! didChangeConfiguration: `{ "ruffLang": { "jitHints": { "enabled": bool },
-//! "ruffPath": string, "insightTimeoutSeconds": number } }`, or the same
+//! "parameterHints": bool, "ruffPath": string, "insightTimeoutSeconds":
+//! number } }`, or the same
 //! flat object as initializationOptions (what editors/vscode sends, so one
 //! shape serves both messages).
 
@@ -18,6 +19,8 @@ use serde_json::Value;
 pub struct Settings {
     /// Show static JIT eligibility hints and lenses.
     pub jit_hints: bool,
+    /// Show parameter-name inlay hints at call sites.
+    pub parameter_hints: bool,
     pub ruff_path: Option<PathBuf>,
     pub insight_timeout: Duration,
 }
@@ -26,6 +29,7 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             jit_hints: true,
+            parameter_hints: true,
             ruff_path: None,
             insight_timeout: Duration::from_secs(10),
         }
@@ -59,6 +63,9 @@ impl Settings {
             }
             _ => {}
         }
+        if let Some(Value::Bool(b)) = v.get("parameterHints") {
+            self.parameter_hints = *b;
+        }
         if let Some(Value::String(p)) = v.get("ruffPath") {
             self.ruff_path = (!p.trim().is_empty()).then(|| PathBuf::from(p));
         }
@@ -87,7 +94,8 @@ mod tests {
         assert!(s.jit_hints);
         s.apply_change(&json!({ "other": 1, "ruffLang": { "jitHints": "yes" } }));
         assert!(s.jit_hints, "ill-typed values are ignored");
-        s.apply_change(&json!({ "jitHints": false }));
+        s.apply_change(&json!({ "jitHints": false, "parameterHints": false }));
+        assert!(!s.parameter_hints);
         assert!(!s.jit_hints, "the flat shape editors/vscode sends");
         assert_eq!(
             Settings::from_initialization_options(None),

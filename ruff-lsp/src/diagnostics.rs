@@ -1,6 +1,7 @@
 //! ruff-core diagnostics → LSP diagnostics: exact ranges (UTF-16), the
 //! severity ruff-core assigned, the stable code, secondary labels as related
-//! information, and the "unnecessary" tag on unreachable code so editors
+//! information, and the "unnecessary" tag on unreachable code and unused
+//! variables so editors
 //! fade it out instead of underlining it.
 
 use ruff_core::diagnostics::{codes, Diagnostic, Severity};
@@ -41,7 +42,8 @@ fn convert(uri: &Uri, a: &Analysis, d: &Diagnostic) -> lsp::Diagnostic {
         source: Some("ruff".into()),
         message,
         related_information: (!related.is_empty()).then_some(related),
-        tags: (d.code == codes::UNREACHABLE).then(|| vec![DiagnosticTag::UNNECESSARY]),
+        tags: matches!(d.code, codes::UNREACHABLE | codes::UNUSED_VARIABLE)
+            .then(|| vec![DiagnosticTag::UNNECESSARY]),
         ..lsp::Diagnostic::default()
     }
 }

@@ -73,6 +73,8 @@ pub struct FuncSig {
     pub ret: Option<String>,
     pub doc: Option<String>,
     pub name_span: Span,
+    /// The whole `func ... { ... }`.
+    pub span: Span,
     /// The struct this is a method of.
     pub method_of: Option<u32>,
 }
@@ -138,6 +140,24 @@ pub struct SemanticIndex {
     pub enums: Vec<EnumDef>,
     /// Variables known to hold an instance of a struct.
     pub decl_struct: HashMap<DeclId, u32>,
+    /// Every call whose callee is a name or `object.name`, in source order.
+    pub calls: Vec<CallSite>,
+}
+
+/// One call `f(a, b)` / `obj.m(a)` / `x |> f(y)`. What the callee denotes
+/// is asked of `goto` (the resolver) when needed, not stored here.
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    /// The callee's name identifier (`f`, or `m` in `obj.m`).
+    pub callee: Span,
+    /// The argument expressions as written (for a pipe, the piped value
+    /// first).
+    pub args: Vec<Span>,
+    pub pipe: bool,
+    /// The key in `funcs` of the function whose body holds the call
+    /// (anonymous functions count as the name they are bound to, else as
+    /// their enclosing function); `None` at top level.
+    pub caller: Option<u32>,
 }
 
 impl SemanticIndex {
@@ -145,6 +165,8 @@ impl SemanticIndex {
         let mut b = Builder {
             res,
             out: SemanticIndex::default(),
+            current_fn: None,
+            pending_fn: None,
         };
         b.declare_types(&program.stmts);
         b.stmts(&program.stmts);
@@ -177,6 +199,10 @@ impl SemanticIndex {
 struct Builder<'a> {
     res: &'a Resolution,
     out: SemanticIndex,
+    /// The `funcs` key of the function being walked (see `CallSite::caller`).
+    current_fn: Option<u32>,
+    /// The name an anonymous function about to be walked is bound to.
+    pending_fn: Option<u32>,
 }
 
 impl Builder<'_> {
@@ -250,6 +276,9 @@ impl Builder<'_> {
         match &stmt.kind {
             StmtKind::Expr(e) | StmtKind::Throw(e) => self.expr(e),
             StmtKind::Decl { pattern, value, .. } => {
+                if let (BindPattern::Name(id), ExprKind::Func(_)) = (pattern, &value.kind) {
+                    self.pending_fn = Some(id.span.start);
+                }
                 self.expr(value);
                 self.bind_pattern(pattern);
                 if let (BindPattern::Name(id), Some(s)) = (pattern, self.struct_of_value(value)) {
@@ -370,6 +399,14 @@ impl Builder<'_> {
     }
 
     fn function(&mut self, f: &FuncDecl, strukt: Option<u32>) {
+        let named = f.name.as_ref().map(|n| n.span.start);
+        let this = named.or(self.pending_fn.take()).or(self.current_fn);
+        let outer = std::mem::replace(&mut self.current_fn, this);
+        self.function_body(f, strukt);
+        self.current_fn = outer;
+    }
+
+    fn function_body(&mut self, f: &FuncDecl, strukt: Option<u32>) {
         for (i, p) in f.params.iter().enumerate() {
             self.name(&p.name);
             let d = self.decl_of(&p.name);
@@ -416,6 +453,7 @@ impl Builder<'_> {
             ret: f.ret.as_ref().map(|t| t.text.clone()),
             doc: f.doc.clone(),
             name_span: id.span,
+            span: f.span,
             method_of: None,
         };
         self.out.funcs.insert(id.span.start, sig);
@@ -547,7 +585,20 @@ impl Builder<'_> {
                 self.expr(lhs);
                 self.expr(rhs);
             }
-            ExprKind::Call { callee, args, .. } => {
+            ExprKind::Call { callee, args, pipe } => {
+                let name_span = match &callee.kind {
+                    ExprKind::Ident(id) => Some(id.span),
+                    ExprKind::Field { name, .. } => Some(name.span),
+                    _ => None,
+                };
+                if let Some(callee) = name_span {
+                    self.out.calls.push(CallSite {
+                        callee,
+                        args: args.iter().map(|x| x.span).collect(),
+                        pipe: *pipe,
+                        caller: self.current_fn,
+                    });
+                }
                 if let ExprKind::Field { object, name, .. } = &callee.kind {
                     self.expr(object);
                     let receiver = self.receiver(object);
@@ -603,6 +654,7 @@ fn signature(f: &FuncDecl, method_of: Option<u32>) -> Option<FuncSig> {
         ret: f.ret.as_ref().map(|t| t.text.clone()),
         doc: f.doc.clone(),
         name_span: name.span,
+        span: f.span,
         method_of,
     })
 }

@@ -7,14 +7,15 @@
 //! (identifier occurrences and roles, signatures, struct shapes; scopes are
 //! the resolver's) · `cursor` (half-typed code, from ruff-core's tokens) ·
 //! `framing` · `positions` · one module per feature (`hover`,
-//! `goto`, `rename`, `symbols`, `completion`, `signature`,
-//! `semantic_tokens`, `folding`, `diagnostics`) · JIT insight: `jit_insight`
+//! `goto`, `rename`, `symbols`, `call_hierarchy`, `completion`, `signature`,
+//! `semantic_tokens` (+ `semantic_tokens_delta`), `folding`, `diagnostics`) · JIT insight: `jit_insight`
 //! (static verdicts, the seam to ruff-core), `run_insight` (the child
 //! process), `telemetry` (reading its events), `insight_view` (hints,
 //! lenses, deopt diagnostics) · `config` · `panic_guard` · `transport`
 //! (stdio framing that survives malformed input).
 
 pub mod analysis;
+pub mod call_hierarchy;
 pub mod code_actions;
 pub mod completion;
 pub mod config;
@@ -30,11 +31,13 @@ pub mod index;
 pub mod insight_view;
 pub mod jit_insight;
 pub mod panic_guard;
+pub mod parameter_hints;
 pub mod positions;
 pub mod rename;
 pub mod run_insight;
 pub mod selection;
 pub mod semantic_tokens;
+pub mod semantic_tokens_delta;
 pub mod server;
 pub mod signature;
 pub mod symbols;

@@ -96,9 +96,23 @@ fn classify(a: &Analysis, start: u32, role: Role) -> Option<(u32, u32)> {
 }
 
 pub fn tokens(a: &Analysis) -> Vec<SemanticToken> {
-    let mut out = Vec::with_capacity(a.index.idents.len());
+    tokens_in(a, None)
+}
+
+/// The tokens of the identifiers that start inside `range` (all, for
+/// `None`), relative to each other as the protocol encodes them.
+pub fn tokens_in(a: &Analysis, range: Option<ruff_core::syntax::Span>) -> Vec<SemanticToken> {
+    let idents = match range {
+        Some(r) => {
+            let lo = a.index.idents.partition_point(|i| i.span.start < r.start);
+            let hi = a.index.idents.partition_point(|i| i.span.start < r.end);
+            &a.index.idents[lo..hi.max(lo)]
+        }
+        None => &a.index.idents[..],
+    };
+    let mut out = Vec::with_capacity(idents.len());
     let (mut prev_line, mut prev_col) = (0u32, 0u32);
-    for ident in &a.index.idents {
+    for ident in idents {
         let Some((ty, mods)) = classify(a, ident.span.start, ident.role) else {
             continue;
         };
@@ -173,5 +187,11 @@ mod tests {
         assert_eq!(find(4, 19), (METHOD, 0));
         // The emoji is two UTF-16 units: `k` after `"😀", ` is at column 30.
         assert_eq!(find(4, 30), (VARIABLE, READONLY));
+
+        // A range gives the same tokens for the lines it covers.
+        let line1 = ruff_core::syntax::Span::new(11, src.find("struct").unwrap() as u32);
+        let ranged = decode(&tokens_in(&a, Some(line1)));
+        let full_line1: Vec<_> = toks.iter().filter(|t| t.0 == 1).copied().collect();
+        assert_eq!(ranged, full_line1);
     }
 }

@@ -20,8 +20,9 @@ use crate::insight_view::{self, Measured};
 use crate::panic_guard::{guard, guard_notification};
 use crate::run_insight::{self, COMMAND};
 use crate::{
-    code_actions, completion, diagnostics, folding, goto, highlight, hover, positions, rename,
-    selection, semantic_tokens, signature, symbols, telemetry, transport, workspace_symbols,
+    call_hierarchy, code_actions, completion, diagnostics, folding, goto, highlight, hover,
+    parameter_hints, positions, rename, selection, semantic_tokens, semantic_tokens_delta,
+    signature, symbols, telemetry, transport, workspace_symbols,
 };
 
 /// Edits closer together than this are analysed once, for the last one.
@@ -48,6 +49,8 @@ struct State {
     caps: RwLock<ClientCaps>,
     /// Last measured run per document, with the generation it ran against.
     measured: DashMap<Uri, (u64, Arc<Measured>)>,
+    /// The last full semantic tokens per document (for deltas).
+    tokens: semantic_tokens_delta::TokenCache,
     /// Serialises "is this still the current version? then publish" so an
     /// older analysis can never publish after a newer one.
     publish_lock: tokio::sync::Mutex<()>,
@@ -108,6 +111,7 @@ impl Backend {
                 settings: RwLock::new(Settings::default()),
                 caps: RwLock::new(ClientCaps::default()),
                 measured: DashMap::new(),
+                tokens: semantic_tokens_delta::TokenCache::default(),
                 publish_lock: tokio::sync::Mutex::new(()),
                 shutdown_requested,
             }),
@@ -213,6 +217,13 @@ fn timeout_of(args: &[Value]) -> Option<Duration> {
     (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
 }
 
+/// The `ruffPath` argument of the run command (the interpreter the
+/// editor's own setting resolves to; editors/vscode sends it), if any.
+fn ruff_path_of(args: &[Value]) -> Option<std::path::PathBuf> {
+    let p = args.first()?.get("ruffPath")?.as_str()?.trim();
+    (!p.is_empty()).then(|| std::path::PathBuf::from(p))
+}
+
 /// The error line of a failed run's stderr (`error: ...`), else its first line.
 fn error_line(stderr: &str) -> String {
     stderr
@@ -268,7 +279,8 @@ impl State {
             .filter(|p| p.is_file())
             .ok_or_else(|| lsp_error(format!("{} is not a file on disk", uri.as_str())))?;
         let settings = self.settings();
-        let Some(ruff) = run_insight::find_ruff(settings.ruff_path.as_deref()) else {
+        let configured = ruff_path_of(args).or(settings.ruff_path.clone());
+        let Some(ruff) = run_insight::find_ruff(configured.as_deref()) else {
             let msg = "Cannot run with JIT insight: the `ruff` executable was not found (set initializationOptions.ruffPath)";
             self.client.show_message(MessageType::ERROR, msg).await;
             return Err(lsp_error(msg));
@@ -434,6 +446,7 @@ fn server_capabilities() -> ServerCapabilities {
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
         selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+        call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), ":".into()]),
@@ -447,8 +460,8 @@ fn server_capabilities() -> ServerCapabilities {
         semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
             SemanticTokensOptions {
                 legend: semantic_tokens::legend(),
-                full: Some(SemanticTokensFullOptions::Bool(true)),
-                range: None,
+                full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
+                range: Some(true),
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             },
         )),
@@ -557,6 +570,7 @@ impl LanguageServer for Backend {
             let uri = params.text_document.uri;
             self.state.docs.close(&uri);
             self.state.measured.remove(&uri);
+            self.state.tokens.forget(&uri);
             let _serial = self.state.publish_lock.lock().await;
             self.state
                 .client
@@ -759,6 +773,49 @@ impl LanguageServer for Backend {
         .await
     }
 
+    async fn prepare_call_hierarchy(
+        &self,
+        params: CallHierarchyPrepareParams,
+    ) -> Result<Option<Vec<CallHierarchyItem>>> {
+        guard("textDocument/prepareCallHierarchy", async move {
+            let p = params.text_document_position_params;
+            let uri = p.text_document.uri;
+            let Some((a, offset)) = self.state.at(&uri, p.position).await? else {
+                return Ok(None);
+            };
+            Ok(call_hierarchy::prepare(&uri, &a, offset))
+        })
+        .await
+    }
+
+    async fn incoming_calls(
+        &self,
+        params: CallHierarchyIncomingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
+        guard("callHierarchy/incomingCalls", async move {
+            let uri = params.item.uri.clone();
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(call_hierarchy::incoming(&uri, &a, &params.item)))
+        })
+        .await
+    }
+
+    async fn outgoing_calls(
+        &self,
+        params: CallHierarchyOutgoingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
+        guard("callHierarchy/outgoingCalls", async move {
+            let uri = params.item.uri.clone();
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            Ok(Some(call_hierarchy::outgoing(&uri, &a, &params.item)))
+        })
+        .await
+    }
+
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         guard("textDocument/completion", async move {
             let p = params.text_document_position;
@@ -787,12 +844,55 @@ impl LanguageServer for Backend {
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
         guard("textDocument/semanticTokens/full", async move {
+            let uri = params.text_document.uri;
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            let data = semantic_tokens::tokens(&a);
+            let result_id = Some(self.state.tokens.store(&uri, data.clone()));
+            Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+                result_id,
+                data,
+            })))
+        })
+        .await
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        guard("textDocument/semanticTokens/full/delta", async move {
+            let uri = params.text_document.uri;
+            let Some(a) = self.state.analysis(&uri).await? else {
+                return Ok(None);
+            };
+            let data = semantic_tokens::tokens(&a);
+            let previous = self.state.tokens.previous(&uri, &params.previous_result_id);
+            let result_id = Some(self.state.tokens.store(&uri, data.clone()));
+            Ok(Some(match previous {
+                Some(old) => SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta {
+                    result_id,
+                    edits: semantic_tokens_delta::edits(&old, &data),
+                }),
+                None => SemanticTokensFullDeltaResult::Tokens(SemanticTokens { result_id, data }),
+            }))
+        })
+        .await
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        guard("textDocument/semanticTokens/range", async move {
             let Some(a) = self.state.analysis(&params.text_document.uri).await? else {
                 return Ok(None);
             };
-            Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+            let span = positions::span(&a.text, &a.lines, params.range);
+            Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
                 result_id: None,
-                data: semantic_tokens::tokens(&a),
+                data: semantic_tokens::tokens_in(&a, Some(span)),
             })))
         })
         .await
@@ -817,13 +917,13 @@ impl LanguageServer for Backend {
             };
             let visible = positions::span(&a.text, &a.lines, params.range);
             let measured = self.state.measured_for(&uri, generation);
-            let show_static = self.state.settings().jit_hints;
-            Ok(Some(insight_view::inlay_hints(
-                &a,
-                measured.as_deref(),
-                show_static,
-                visible,
-            )))
+            let settings = self.state.settings();
+            let mut hints =
+                insight_view::inlay_hints(&a, measured.as_deref(), settings.jit_hints, visible);
+            if settings.parameter_hints {
+                hints.extend(parameter_hints::parameter_hints(&a, visible));
+            }
+            Ok(Some(hints))
         })
         .await
     }

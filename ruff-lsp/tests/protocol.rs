@@ -28,6 +28,9 @@ fn initialize_open_change_publishes_versioned_diagnostics() {
     assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
     assert_eq!(caps["renameProvider"]["prepareProvider"], true);
     assert!(caps["semanticTokensProvider"]["legend"]["tokenTypes"].is_array());
+    assert_eq!(caps["callHierarchyProvider"], true);
+    assert_eq!(caps["semanticTokensProvider"]["range"], true);
+    assert_eq!(caps["semanticTokensProvider"]["full"]["delta"], true);
     assert_eq!(
         caps["executeCommandProvider"]["commands"][0],
         "ruffLang.runWithJitInsight"

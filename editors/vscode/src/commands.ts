@@ -110,9 +110,18 @@ export function profileArgs(file: string, svgOut: string): string[] {
   return ['run', file, '--flamegraph', svgOut];
 }
 
-/** The arguments of `workspace/executeCommand` for JIT insight. */
-export function insightArguments(uri: vscode.Uri, timeoutSeconds: number): [{ uri: string; timeoutSeconds: number }] {
-  return [{ uri: uri.toString(), timeoutSeconds }];
+/**
+ * The arguments of `workspace/executeCommand` for JIT insight. `ruffPath` is
+ * the interpreter `ruffLang.ruffPath` resolves to (the server runs that one
+ * instead of searching its own); it is sent only with this user-triggered,
+ * trust-checked command, never in the initialization options.
+ */
+export function insightArguments(
+  uri: vscode.Uri,
+  timeoutSeconds: number,
+  ruffPath?: string,
+): [{ uri: string; timeoutSeconds: number; ruffPath?: string }] {
+  return [ruffPath === undefined ? { uri: uri.toString(), timeoutSeconds } : { uri: uri.toString(), timeoutSeconds, ruffPath }];
 }
 
 /** How long the client waits for the server's answer: the run's budget plus start-up and analysis. */
@@ -212,6 +221,7 @@ async function runWithJitInsight(ctx: CommandContext, arg: unknown): Promise<voi
     return;
   }
   const timeoutSeconds = ctx.settings().insightTimeoutSeconds;
+  const ruff = resolveTool('ruff', ctx.settings().ruffPath);
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: `Ruff: running ${path.basename(file)} for JIT insight` },
     async () => {
@@ -222,7 +232,7 @@ async function runWithJitInsight(ctx: CommandContext, arg: unknown): Promise<voi
       try {
         const result = await ctx.server.executeCommand(
           COMMANDS.runWithJitInsight,
-          insightArguments(vscode.Uri.file(file), timeoutSeconds),
+          insightArguments(vscode.Uri.file(file), timeoutSeconds, ruff.found ? ruff.path : undefined),
           cancel.token,
         );
         // Hints and lenses refresh through the server's refresh requests;

@@ -16,6 +16,7 @@ export const KEYS = {
   serverExtraArgs: 'server.extraArgs',
   traceServer: 'trace.server',
   jitHintsEnabled: 'jitHints.enabled',
+  parameterHints: 'inlayHints.parameterNames',
   ruffPath: 'ruffPath',
   profPath: 'profPath',
   insightTimeoutSeconds: 'insight.timeoutSeconds',
@@ -39,6 +40,8 @@ export interface RuffSettings {
   readonly serverPath: string;
   readonly serverExtraArgs: readonly string[];
   readonly jitHintsEnabled: boolean;
+  /** Parameter-name inlay hints at call sites (server side). */
+  readonly parameterHints: boolean;
   /** `ruff` interpreter path as configured; empty means "find it". */
   readonly ruffPath: string;
   /** `ruff-prof` path as configured; empty means "find it". */
@@ -50,6 +53,7 @@ export const DEFAULT_SETTINGS: RuffSettings = {
   serverPath: '',
   serverExtraArgs: [],
   jitHintsEnabled: true,
+  parameterHints: true,
   ruffPath: '',
   profPath: '',
   insightTimeoutSeconds: 10,
@@ -84,6 +88,7 @@ export function readSettings(config: ConfigReader): RuffSettings {
     serverPath: stringOr(config.get(KEYS.serverPath), d.serverPath),
     serverExtraArgs: stringArrayOr(config.get(KEYS.serverExtraArgs), d.serverExtraArgs),
     jitHintsEnabled: booleanOr(config.get(KEYS.jitHintsEnabled), d.jitHintsEnabled),
+    parameterHints: booleanOr(config.get(KEYS.parameterHints), d.parameterHints),
     ruffPath: stringOr(config.get(KEYS.ruffPath), d.ruffPath),
     profPath: stringOr(config.get(KEYS.profPath), d.profPath),
     insightTimeoutSeconds: timeoutOr(config.get(KEYS.insightTimeoutSeconds), d.insightTimeoutSeconds),
@@ -97,10 +102,11 @@ export function readSettings(config: ConfigReader): RuffSettings {
  */
 export interface ServerSettings {
   readonly jitHints: boolean;
+  readonly parameterHints: boolean;
 }
 
 export function serverSettings(settings: RuffSettings): ServerSettings {
-  return { jitHints: settings.jitHintsEnabled };
+  return { jitHints: settings.jitHintsEnabled, parameterHints: settings.parameterHints };
 }
 
 export function initializationOptions(settings: RuffSettings): ServerSettings {
@@ -124,7 +130,7 @@ export function configurationImpact(affects: (qualifiedKey: string) => boolean):
   if (q(KEYS.serverPath) || q(KEYS.serverExtraArgs)) {
     return 'restart';
   }
-  if (q(KEYS.jitHintsEnabled)) {
+  if (q(KEYS.jitHintsEnabled) || q(KEYS.parameterHints)) {
     return 'notify';
   }
   return 'none';

@@ -72,6 +72,7 @@ function setup(): Setup {
       serverPath: '',
       serverExtraArgs: [],
       jitHintsEnabled: true,
+      parameterHints: true,
       ruffPath: String(state.config['ruffLang.ruffPath']),
       profPath: String(state.config['ruffLang.profPath']),
       insightTimeoutSeconds: 7,
@@ -116,6 +117,7 @@ describe('commands: pure helpers', () => {
   it('builds the executeCommand arguments for JIT insight', () => {
     const uri = vscode.Uri.file('/w/a.ruff');
     assert.deepEqual(insightArguments(uri, 10), [{ uri: uri.toString(), timeoutSeconds: 10 }]);
+    assert.deepEqual(insightArguments(uri, 3, '/opt/ruff'), [{ uri: uri.toString(), timeoutSeconds: 3, ruffPath: '/opt/ruff' }]);
     assert.equal(insightClientTimeoutMs(10), 15_000);
   });
 
@@ -234,6 +236,13 @@ describe('Ruff: Run with JIT Insight', () => {
       { command: 'ruffLang.runWithJitInsight', args: [{ uri: vscode.Uri.file(s.file).toString(), timeoutSeconds: 7 }] },
     ]);
     assert.deepEqual(s.state.messages, [{ kind: 'info', text: 'Ruff: compiled 2 loops', items: [] }]);
+  });
+
+  it('passes the interpreter ruffLang.ruffPath names to the server', async () => {
+    const ruff = writeExecutable(path.join(s.dir, 'bin', 'my-ruff'), '#!/bin/sh\nexit 0\n');
+    s.state.config['ruffLang.ruffPath'] = ruff;
+    await s.run(COMMANDS.runWithJitInsight);
+    assert.equal((s.server.requests[0]?.args[0] as { ruffPath?: string }).ruffPath, ruff);
   });
 
   it('accepts the arguments of a code lens', async () => {

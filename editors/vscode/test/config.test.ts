@@ -20,6 +20,7 @@ describe('readSettings', () => {
       serverPath: '',
       serverExtraArgs: [],
       jitHintsEnabled: true,
+      parameterHints: true,
       ruffPath: '',
       profPath: '',
       insightTimeoutSeconds: 10,
@@ -33,6 +34,7 @@ describe('readSettings', () => {
         'server.path': ' /opt/ruff-lsp ',
         'server.extraArgs': ['--log', 'debug'],
         'jitHints.enabled': false,
+        'inlayHints.parameterNames': false,
         ruffPath: '/opt/ruff',
         profPath: '/opt/ruff-prof',
         'insight.timeoutSeconds': 30,
@@ -42,6 +44,7 @@ describe('readSettings', () => {
       serverPath: '/opt/ruff-lsp',
       serverExtraArgs: ['--log', 'debug'],
       jitHintsEnabled: false,
+      parameterHints: false,
       ruffPath: '/opt/ruff',
       profPath: '/opt/ruff-prof',
       insightTimeoutSeconds: 30,
@@ -69,8 +72,15 @@ describe('readSettings', () => {
 
 describe('what the server is told', () => {
   it('maps jitHints.enabled to initializationOptions { jitHints }', () => {
-    assert.deepEqual(initializationOptions(DEFAULT_SETTINGS), { jitHints: true });
-    assert.deepEqual(initializationOptions({ ...DEFAULT_SETTINGS, jitHintsEnabled: false }), { jitHints: false });
+    assert.deepEqual(initializationOptions(DEFAULT_SETTINGS), { jitHints: true, parameterHints: true });
+    assert.deepEqual(initializationOptions({ ...DEFAULT_SETTINGS, jitHintsEnabled: false }), {
+      jitHints: false,
+      parameterHints: true,
+    });
+    assert.deepEqual(initializationOptions({ ...DEFAULT_SETTINGS, parameterHints: false }), {
+      jitHints: true,
+      parameterHints: false,
+    });
   });
 
   it('sends the same shape in workspace/didChangeConfiguration', () => {
@@ -80,7 +90,7 @@ describe('what the server is told', () => {
 
   it('does not leak local paths to the server', () => {
     const s = { ...DEFAULT_SETTINGS, serverPath: '/secret/path', ruffPath: '/x' };
-    assert.deepEqual(Object.keys(initializationOptions(s)), ['jitHints']);
+    assert.deepEqual(Object.keys(initializationOptions(s)), ['jitHints', 'parameterHints']);
   });
 });
 
@@ -92,6 +102,7 @@ describe('configurationImpact', () => {
   });
   it('only notifies for JIT hints', () => {
     assert.equal(configurationImpact(only('ruffLang.jitHints.enabled')), 'notify');
+    assert.equal(configurationImpact(only('ruffLang.inlayHints.parameterNames')), 'notify');
   });
   it('ignores settings the server does not use', () => {
     assert.equal(configurationImpact(only('ruffLang.ruffPath', 'ruffLang.trace.server', 'ruff.path')), 'none');

@@ -94,7 +94,7 @@ describe('activate()', () => {
     await waitFor(() => statusText().includes('check') && state.commands.has('ruffLang.serverOnlyCommand'), 10000, 'running client');
 
     const [init] = messages('initialize');
-    assert.deepEqual(init?.params?.initializationOptions, { jitHints: true });
+    assert.deepEqual(init?.params?.initializationOptions, { jitHints: true, parameterHints: true });
     // The server's own commands become VS Code commands, except the one the
     // extension registers itself (which would otherwise clash).
     assert.ok(state.commands.has('ruffLang.serverOnlyCommand'));
@@ -113,13 +113,13 @@ describe('activate()', () => {
     state.config['ruffLang.jitHints.enabled'] = false;
     state.onDidChangeConfiguration.fire({ affectsConfiguration: (k) => k === 'ruffLang.jitHints.enabled' });
     await waitFor(() => messages('workspace/didChangeConfiguration').length > 0, 5000, 'didChangeConfiguration');
-    assert.deepEqual(messages('workspace/didChangeConfiguration')[0]?.params, { settings: { jitHints: false } });
+    assert.deepEqual(messages('workspace/didChangeConfiguration')[0]?.params, { settings: { jitHints: false, parameterHints: true } });
 
     // Restart: a clean shutdown, then a new initialize with the new settings.
     await vscode.commands.executeCommand('ruffLang.restartServer');
     await waitFor(() => messages('initialize').length === 2 && statusText().includes('check'), 10000, 'restart');
     assert.equal(messages('shutdown').length, 1);
-    assert.deepEqual(messages('initialize')[1]?.params?.initializationOptions, { jitHints: false });
+    assert.deepEqual(messages('initialize')[1]?.params?.initializationOptions, { jitHints: false, parameterHints: true });
 
     await deactivate();
     assert.match(statusText(), /circle-slash/);

@@ -81,6 +81,7 @@ describe('package.json', () => {
     assert.deepEqual(d(KEYS.serverExtraArgs), DEFAULT_SETTINGS.serverExtraArgs);
     assert.equal(d(KEYS.traceServer), 'off');
     assert.equal(d(KEYS.jitHintsEnabled), DEFAULT_SETTINGS.jitHintsEnabled);
+    assert.equal(d(KEYS.parameterHints), DEFAULT_SETTINGS.parameterHints);
     assert.equal(d(KEYS.ruffPath), DEFAULT_SETTINGS.ruffPath);
     assert.equal(d(KEYS.profPath), DEFAULT_SETTINGS.profPath);
     assert.equal(d(KEYS.insightTimeoutSeconds), DEFAULT_SETTINGS.insightTimeoutSeconds);

@@ -306,6 +306,7 @@ pub fn resolve(program: &Program) -> Resolution {
             id: MAIN_FUNC,
             loop_depth: 0,
         }],
+        local_decls: Vec::new(),
     };
     r.out.funcs.push(FuncInfo {
         name: "<main>".into(),
@@ -330,6 +331,7 @@ pub fn resolve(program: &Program) -> Resolution {
         barrier: false,
     });
     r.stmts(&program.stmts, true);
+    r.report_unused();
     r.out
 }
 
@@ -339,6 +341,9 @@ struct Resolver {
     scopes: Vec<Scope>,
     globals: FxHashMap<String, DeclId>,
     funcs: Vec<FuncCtx>,
+    /// Single-name local declarations with their statement's span: the
+    /// candidates for `UNUSED_VARIABLE`.
+    local_decls: Vec<(DeclId, Span)>,
 }
 
 impl Resolver {
@@ -622,6 +627,19 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn unused_locals_are_reported_with_their_statement() {
+        let src = "let g := 1\nfunc f(p) {\n  let a := 1\n  mut b := 2\n  b = 3\n  c := 4\n  let _d := 5\n  let [e] := [1]\n  let used := 6\n  return used\n}\n";
+        let res = resolve(&parse(src).program);
+        let unused: Vec<(&str, &str)> = res
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == codes::UNUSED_VARIABLE)
+            .map(|d| (&src[d.span.range()], &src[d.labels[0].span.range()]))
+            .collect();
+        assert_eq!(unused, [("a", "let a := 1"), ("c", "c := 4")]);
     }
 
     #[test]

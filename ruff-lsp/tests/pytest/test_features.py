@@ -7,6 +7,8 @@ import pathlib
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+RUFF_BIN = os.environ.get("RUFF_BIN") or str(pathlib.Path(os.environ["RUFF_LSP_BIN"]).with_name("ruff"))
+
 PROGRAM = """\
 /// Adds two numbers.
 func add(a, b) {
@@ -141,6 +143,7 @@ async def test_static_jit_inlay_hints_and_lenses(client: LanguageClient, tmp_pat
     hints = await client.text_document_inlay_hint_async(
         types.InlayHintParams(text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(20, 0)))
     )
+    hints = [h for h in hints if h.kind != types.InlayHintKind.Parameter]
     assert [(h.position.line, h.label) for h in hints] == [(5, "⚡ JIT-eligible")]
     assert hints[0].position.character == len("for i in range(0, 10) {")
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=doc(uri)))
@@ -195,7 +198,7 @@ async def test_run_with_jit_insight_command(client: LanguageClient, tmp_path):
     hints = await client.text_document_inlay_hint_async(
         types.InlayHintParams(text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(20, 0)))
     )
-    assert len(hints) == 1
+    assert len([h for h in hints if h.kind != types.InlayHintKind.Parameter]) == 1
 
 
 def apply_edit(text: str, edits) -> str:
@@ -307,3 +310,191 @@ async def test_selection_range(client: LanguageClient, tmp_path):
         got.append((r.range.start.character, r.range.end.line, r.range.end.character))
         r = r.parent
     assert got == [(10, 0, 12), (10, 0, 15), (9, 0, 16), (6, 0, 16), (5, 0, 17), (0, 1, 0)], got
+
+
+async def test_quick_fix_remove_unused_variable(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "unused.ruff").as_uri()
+    src = "func f(x) {\n  let tmp := x * 2\n  return x\n}\nprint(f(1))\n"
+    text, diags = await fix_and_recheck(client, uri, src, "W0007", "Remove unused variable `tmp`")
+    assert text == "func f(x) {\n  return x\n}\nprint(f(1))\n", text
+    assert list(diags) == [], diags
+
+
+CALLS = """\
+func leaf(x) {
+  return x
+}
+func mid(y) {
+  return leaf(y) + leaf(1)
+}
+print(mid(1), leaf(2))
+"""
+
+
+async def test_call_hierarchy(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "calls.ruff").as_uri()
+    open_doc(client, uri, CALLS)
+    await diagnostics_for(client, uri)
+    [leaf] = await client.text_document_prepare_call_hierarchy_async(
+        types.CallHierarchyPrepareParams(text_document=doc(uri), position=pos(4, 10))
+    )
+    assert (leaf.name, leaf.kind, leaf.selection_range.start.line) == ("leaf", types.SymbolKind.Function, 0)
+    incoming = await client.call_hierarchy_incoming_calls_async(
+        types.CallHierarchyIncomingCallsParams(item=leaf)
+    )
+    got = sorted((c.from_.name, [r.start.line for r in c.from_ranges]) for c in incoming)
+    assert got == [("<top level>", [6]), ("mid", [4, 4])], got
+    mid = next(c.from_ for c in incoming if c.from_.name == "mid")
+    outgoing = await client.call_hierarchy_outgoing_calls_async(
+        types.CallHierarchyOutgoingCallsParams(item=mid)
+    )
+    assert [(c.to.name, len(c.from_ranges)) for c in outgoing] == [("leaf", 2)], outgoing
+    top = next(c.from_ for c in incoming if c.from_.name == "<top level>")
+    outgoing = await client.call_hierarchy_outgoing_calls_async(
+        types.CallHierarchyOutgoingCallsParams(item=top)
+    )
+    assert [c.to.name for c in outgoing] == ["leaf", "mid"], outgoing
+
+
+def decode_tokens(data):
+    """Flat semantic token ints -> [(line, col, length, type, modifiers)]."""
+    out, line, col = [], 0, 0
+    for i in range(0, len(data), 5):
+        dl, dc, n, ty, mods = data[i : i + 5]
+        line += dl
+        col = col + dc if dl == 0 else dc
+        out.append((line, col, n, ty, mods))
+    return out
+
+
+async def test_semantic_tokens_range_and_delta(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "tokens.ruff").as_uri()
+    open_doc(client, uri, PROGRAM)
+    await diagnostics_for(client, uri)
+    full = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=doc(uri))
+    )
+    assert full.result_id
+    everything = decode_tokens(full.data)
+
+    ranged = await client.text_document_semantic_tokens_range_async(
+        types.SemanticTokensRangeParams(
+            text_document=doc(uri), range=types.Range(start=pos(5, 0), end=pos(7, 0))
+        )
+    )
+    assert decode_tokens(ranged.data) == [t for t in everything if 5 <= t[0] < 7], ranged.data
+
+    # One edit in the middle: `add(total, i)` -> `add(i, i)` on line 6.
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=pos(6, 16), end=pos(6, 21)), text="i"
+                )
+            ],
+        )
+    )
+    delta = await client.text_document_semantic_tokens_full_delta_async(
+        types.SemanticTokensDeltaParams(text_document=doc(uri), previous_result_id=full.result_id)
+    )
+    assert isinstance(delta, types.SemanticTokensDelta), delta
+    assert delta.result_id and delta.result_id != full.result_id
+    flat = list(full.data)
+    for e in sorted(delta.edits, key=lambda e: e.start, reverse=True):
+        flat[e.start : e.start + e.delete_count] = e.data or []
+    fresh = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=doc(uri))
+    )
+    assert flat == list(fresh.data)
+    assert sum(len(e.data or []) for e in delta.edits) < len(fresh.data)
+
+    # An unknown previous id gets full tokens.
+    again = await client.text_document_semantic_tokens_full_delta_async(
+        types.SemanticTokensDeltaParams(text_document=doc(uri), previous_result_id="nope")
+    )
+    assert isinstance(again, types.SemanticTokens) and list(again.data) == list(fresh.data)
+
+
+async def inlay_hints(client, uri):
+    return await client.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(40, 0)))
+    )
+
+
+async def test_parameter_name_hints(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "params.ruff").as_uri()
+    open_doc(client, uri, "func area(w, h) {\n  return w * h\n}\nlet h := 2\nprint(area(3, h), len([1]))\n")
+    await diagnostics_for(client, uri)
+    hints = await inlay_hints(client, uri)
+    got = [(h.position.line, h.position.character, h.label) for h in hints if h.kind == types.InlayHintKind.Parameter]
+    # `h` is already named like the parameter; builtins get no hints.
+    assert got == [(4, 11, "w:")], got
+
+
+async def test_server_settings_are_honoured(client: LanguageClient, tmp_path):
+    """jitHints, parameterHints, ruffPath and insightTimeoutSeconds, changed
+    through workspace/didChangeConfiguration (the shape editors/vscode sends),
+    and the ruffPath / timeoutSeconds arguments of the run command."""
+    path = tmp_path / "settings.ruff"
+    path.write_text(PROGRAM)
+    uri = path.as_uri()
+    open_doc(client, uri, PROGRAM)
+    await diagnostics_for(client, uri)
+
+    def kinds(hints):
+        return sorted({"param" if h.kind == types.InlayHintKind.Parameter else "jit" for h in hints})
+
+    assert kinds(await inlay_hints(client, uri)) == ["jit", "param"]
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"jitHints": False, "parameterHints": True})
+    )
+    await asyncio.sleep(0.2)
+    assert kinds(await inlay_hints(client, uri)) == ["param"]
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"ruffLang": {"jitHints": {"enabled": True}, "parameterHints": False}})
+    )
+    await asyncio.sleep(0.2)
+    assert kinds(await inlay_hints(client, uri)) == ["jit"]
+
+    # ruffPath: the configured interpreter is the one that runs.
+    def fake_ruff(name, marker):
+        exe = tmp_path / name
+        exe.write_text(f'#!/bin/sh\necho "$@" > "{marker}"\n')
+        exe.chmod(0o755)
+        return str(exe)
+
+    from_setting = tmp_path / "from_setting.txt"
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"ruffPath": fake_ruff("ruff-a", from_setting)})
+    )
+    await asyncio.sleep(0.2)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="ruffLang.runWithJitInsight", arguments=[{"uri": uri}])
+    )
+    assert result["exitCode"] == 0, result
+    assert from_setting.read_text().startswith("run --telemetry"), from_setting.read_text()
+
+    # The command's own ruffPath argument (what editors/vscode sends) wins.
+    from_arg = tmp_path / "from_arg.txt"
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="ruffLang.runWithJitInsight",
+            arguments=[{"uri": uri, "ruffPath": fake_ruff("ruff-b", from_arg)}],
+        )
+    )
+    assert from_arg.exists()
+
+    # insightTimeoutSeconds: a program that never ends is stopped after it.
+    loop = tmp_path / "loop.ruff"
+    loop.write_text("mut i := 0\nwhile true {\n  i = i + 1\n}\n")
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"ruffPath": RUFF_BIN, "insightTimeoutSeconds": 1})
+    )
+    await asyncio.sleep(0.2)
+    started = asyncio.get_running_loop().time()
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="ruffLang.runWithJitInsight", arguments=[{"uri": loop.as_uri()}])
+    )
+    assert result["timedOut"] is True, result
+    assert asyncio.get_running_loop().time() - started < 8

@@ -54,8 +54,16 @@ impl Resolver {
             } => {
                 self.expr(value);
                 self.bind_pattern(pattern, decl_kind(*kind));
+                if let BindPattern::Name(ident) = pattern {
+                    self.note_local(ident, stmt.span);
+                }
             }
-            StmtKind::Assign { target, op, value } => self.assign(target, *op, value),
+            StmtKind::Assign { target, op, value } => {
+                self.assign(target, *op, value);
+                if let (ExprKind::Ident(ident), AssignOp::Walrus) = (&target.kind, op) {
+                    self.note_local(ident, stmt.span);
+                }
+            }
             StmtKind::If {
                 cond,
                 then_block,
@@ -298,6 +306,47 @@ impl Resolver {
             }
             _ => self.expr(target),
         }
+    }
+
+    /// Remember a local binding declared by this identifier (if it declared
+    /// one) and the statement that declares it.
+    pub(super) fn note_local(&mut self, ident: &Ident, stmt: Span) {
+        if let Some(&id) = self.out.decl_at.get(&ident.span.start) {
+            if !self.out.decl(id).global {
+                self.local_decls.push((id, stmt));
+            }
+        }
+    }
+
+    /// W0007 for each noted local whose only occurrence is its declaration
+    /// (one pass over `uses`; an assignment counts as a use). The label
+    /// spans the declaring statement, which tools may offer to remove.
+    pub(super) fn report_unused(&mut self) {
+        let mut count = vec![0u32; self.out.decls.len()];
+        for res in self.out.uses.values() {
+            if let Res::Decl(id) = res {
+                count[*id as usize] += 1;
+            }
+        }
+        let mut found = Vec::new();
+        for &(id, stmt) in &self.local_decls {
+            let decl = self.out.decl(id);
+            if count[id as usize] <= 1 && !decl.name.starts_with('_') {
+                found.push(
+                    Diagnostic::warning(
+                        codes::UNUSED_VARIABLE,
+                        format!("Unused variable: {}", decl.name),
+                        decl.span,
+                    )
+                    .with_label(stmt, "the declaration")
+                    .with_help(format!(
+                        "remove it, or rename it `_{}` if it is meant to be unused",
+                        decl.name
+                    )),
+                );
+            }
+        }
+        self.out.diagnostics.extend(found);
     }
 
     pub(super) fn check_mutable(&mut self, ident: &Ident, id: DeclId) {
