@@ -1,6 +1,6 @@
 //! No input kills or deafens the server: programs that once crashed it, the
-//! corpus and 1,000+ random mutations of it (`open_all` takes any list of
-//! program sources, so the project's program generator can feed it too),
+//! corpus and 1,000+ random mutations of it, 1,000 programs from the
+//! project's program generator (`difftest::gen`),
 //! every malformed frame kind followed by a valid request, cancellation of
 //! queued and running work, and end of input while the server waits for the
 //! client.
@@ -140,7 +140,8 @@ fn open_all(sources: &[String]) {
             ("textDocument/semanticTokens/full", doc.clone()),
             ("textDocument/foldingRange", doc.clone()),
             ("textDocument/codeLens", doc.clone()),
-            ("textDocument/inlayHint", range),
+            ("textDocument/inlayHint", range.clone()),
+            ("textDocument/semanticTokens/range", range),
         ];
         for line in [0, lines / 2, lines.saturating_sub(1)] {
             for method in [
@@ -148,6 +149,8 @@ fn open_all(sources: &[String]) {
                 "textDocument/completion",
                 "textDocument/signatureHelp",
                 "textDocument/definition",
+                "textDocument/prepareCallHierarchy",
+                "textDocument/documentHighlight",
             ] {
                 requests.push((method, doc_pos(&uri, line, 4)));
             }
@@ -178,6 +181,16 @@ fn corpus_and_a_thousand_mutations_open_without_a_crash() {
         let base = &corpus[rng.below(corpus.len())];
         programs.push(mutate(base, &mut rng));
     }
+    open_all(&programs);
+}
+
+/// 1,000 programs from the project's program generator (difftest's, the
+/// one the JIT-correctness campaigns use), seeds 0..1000.
+#[test]
+fn a_thousand_generated_programs_open_without_a_crash() {
+    let programs: Vec<String> = (0..1000)
+        .map(|seed| difftest::printer::print_program(&difftest::gen::generate(seed)))
+        .collect();
     open_all(&programs);
 }
 

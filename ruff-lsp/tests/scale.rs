@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{doc_pos, pos, Lsp};
+use common::{big_program, doc_pos, pos, Lsp};
 use serde_json::{json, Value};
 
 const URI: &str = "file:///tmp/scale-test.ruff";
@@ -18,26 +18,6 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// A realistic 10,000-line program: documented functions with loops and
-/// calls, structs with methods, and top-level code using them.
-pub fn big_program() -> String {
-    let mut s = String::from("mut total := 0\n");
-    let mut i = 0;
-    while s.lines().count() < 10_000 {
-        if i % 10 == 0 {
-            s.push_str(&format!(
-                "/// Point number {i}.\nstruct P{i} {{\n    x: float,\n    y: float = 0.0,\n    func norm(self) {{ return self.x * self.x + self.y * self.y }}\n}}\n"
-            ));
-        }
-        s.push_str(&format!(
-            "/// Sums a range, scaled.\nfunc f{i}(n, k) {{\n    mut acc := 0\n    for j in range(0, n) {{\n        acc += j * k\n    }}\n    let p := P{} {{ x: 1.5, y: 2.5 }}\n    return acc + p.norm()\n}}\ntotal += f{i}({i}, 2)\n",
-            i - i % 10
-        ));
-        i += 1;
-    }
-    s
 }
 
 fn line_of(text: &str, needle: &str) -> (u32, u32) {

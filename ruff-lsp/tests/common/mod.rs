@@ -230,3 +230,23 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
 pub fn file_uri(path: &std::path::Path) -> String {
     format!("file://{}", path.display())
 }
+
+/// A realistic 10,000-line program: documented functions with loops and
+/// calls, structs with methods, and top-level code using them.
+pub fn big_program() -> String {
+    let mut s = String::from("mut total := 0\n");
+    let mut i = 0;
+    while s.lines().count() < 10_000 {
+        if i % 10 == 0 {
+            s.push_str(&format!(
+                "/// Point number {i}.\nstruct P{i} {{\n    x: float,\n    y: float = 0.0,\n    func norm(self) {{ return self.x * self.x + self.y * self.y }}\n}}\n"
+            ));
+        }
+        s.push_str(&format!(
+            "/// Sums a range, scaled.\nfunc f{i}(n, k) {{\n    mut acc := 0\n    for j in range(0, n) {{\n        acc += j * k\n    }}\n    let p := P{} {{ x: 1.5, y: 2.5 }}\n    return acc + p.norm()\n}}\ntotal += f{i}({i}, 2)\n",
+            i - i % 10
+        ));
+        i += 1;
+    }
+    s
+}
