@@ -81,7 +81,7 @@ mod tests {
                 (4, 23, "w:".to_string()),
                 (4, 30, "h:".to_string()),
                 (6, 19, "k:".to_string()),
-                (6, 32, "h:".to_string()),
+                (6, 33, "h:".to_string()),
             ]
         );
     }
