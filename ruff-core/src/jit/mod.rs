@@ -24,6 +24,7 @@ mod lower;
 pub mod module;
 mod profiling;
 pub mod refusal;
+pub(crate) mod reprofile;
 pub mod types;
 
 use std::cell::Cell;

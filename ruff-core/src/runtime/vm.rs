@@ -320,7 +320,8 @@ impl Vm {
         if self.frames.len() + self.jit.native_depth() >= self.options.max_depth {
             return Err(RtError::msg("Stack overflow"));
         }
-        if INTERRUPTED.load(Ordering::Relaxed) {
+        // (Or a profiler attaching: `attach::poll`.)
+        if INTERRUPTED.load(Ordering::Relaxed) && !super::attach::poll(self) {
             return Err(RtError::Interrupted);
         }
         self.enter_frame(closure, base, ret, wb);
@@ -1144,7 +1145,10 @@ impl Vm {
                     }
                     ip = t as usize;
                     if INTERRUPTED.load(Ordering::Relaxed) {
-                        tri!(Err(RtError::Interrupted));
+                        save_ip!();
+                        if !super::attach::poll(self) {
+                            tri!(Err(RtError::Interrupted));
+                        }
                     }
                     let n = proto.jit.backedges.get().wrapping_add(1);
                     proto.jit.backedges.set(n);
