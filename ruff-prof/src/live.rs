@@ -209,7 +209,6 @@ fn pct(n: u64, of: u64) -> f64 {
 /// One screen of `top`.
 fn render_top(
     cfg: &TopConfig,
-    name: &str,
     info: &ProgramInfo,
     recent: &Window,
     all: &Window,
@@ -219,8 +218,9 @@ fn render_top(
 ) -> String {
     let secs = |n: u64| n as f64 / f64::from(cfg.rate_hz);
     let mut s = format!(
-        "ruff-prof top: process {} ({name}), {:.1} s, {} samples/s, refresh {refresh} (Ctrl-C to quit)\n",
+        "ruff-prof top: process {} ({}), {:.1} s, {} samples/s, refresh {refresh} (Ctrl-C to quit)\n",
         cfg.pid,
+        info.file,
         elapsed.as_secs_f64(),
         (recent.samples as f64 / cfg.interval.as_secs_f64()).round()
     );
@@ -295,7 +295,6 @@ pub fn top(cfg: &TopConfig) -> i32 {
             return ATTACH_FAILED;
         }
     };
-    let name = a.name.clone();
     let tty = std::io::stdout().is_terminal();
     let mut all = Window::default();
     let mut recent = Window::default();
@@ -317,7 +316,6 @@ pub fn top(cfg: &TopConfig) -> i32 {
             .map_or(40, |r| r.saturating_sub(6));
         let screen = render_top(
             cfg,
-            &name,
             &info,
             &recent,
             &all,
