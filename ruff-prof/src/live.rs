@@ -314,15 +314,7 @@ pub fn top(cfg: &TopConfig) -> i32 {
         let rows = terminal_rows()
             .filter(|_| tty)
             .map_or(40, |r| r.saturating_sub(6));
-        let screen = render_top(
-            cfg,
-            &info,
-            &recent,
-            &all,
-            start.elapsed(),
-            refresh,
-            rows,
-        );
+        let screen = render_top(cfg, &info, &recent, &all, start.elapsed(), refresh, rows);
         let mut out = std::io::stdout().lock();
         let _ = if tty {
             write!(out, "\x1b[H\x1b[2J{screen}")

@@ -384,3 +384,33 @@ fn a_second_profiler_is_refused_while_one_is_attached() {
     );
     assert!(t.running());
 }
+
+/// Another user's process: the control file is 0600, and the message
+/// says that ptrace_scope is not the issue. Needs root (to start the
+/// profiler as another user); skipped otherwise.
+#[test]
+fn another_users_process_is_refused_with_the_reason() {
+    // SAFETY: getuid cannot fail.
+    if unsafe { libc::getuid() } != 0 {
+        eprintln!("skipped: needs root to run ruff-prof as another user");
+        return;
+    }
+    let s = Scratch::new("attach-other-user");
+    let mut t = Target::start(&s, FOREVER, &[]);
+    use std::os::unix::process::CommandExt;
+    let o = Command::new(env!("CARGO_BIN_EXE_ruff-prof"))
+        .args(["dump", "--pid", &t.pid().to_string()])
+        .current_dir("/")
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .expect("run ruff-prof as nobody");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("belongs to another user"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("ptrace_scope"), "{}", stderr(&o));
+    assert!(t.running());
+}
