@@ -141,6 +141,7 @@ fn check(m: &ArgMatches) -> ExitCode {
 }
 
 extern "C" fn on_sigint(_: libc::c_int) {
+    ruff_core::runtime::attach::note_ctrl_c();
     INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
@@ -186,6 +187,10 @@ fn run(m: &ArgMatches) -> ExitCode {
     // SAFETY: installing a handler that only stores to an atomic.
     unsafe {
         libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+    }
+    // `ruff-prof record|top|dump --pid` can attach (runtime::attach).
+    if std::env::var_os("RUFF_NO_ATTACH").is_none_or(|v| v != "1") {
+        ruff_core::runtime::attach::register();
     }
     // The VM runs on a thread with a large stack: native JIT frames and the
     // recursive parts of the compiler use the machine stack.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 
+use crate::live::{PidConfig, TopConfig};
 use crate::profile::Lines;
 use crate::runner::RunConfig;
 
@@ -42,6 +43,16 @@ pub enum Cmd {
         output: String,
         format: Format,
     },
+    /// `run|record|annotate --pid PID`: the same, on a running process.
+    Attach {
+        config: PidConfig,
+        output: Option<(String, Format)>,
+        annotate: bool,
+    },
+    /// `ruff-prof top --pid PID`
+    Top(TopConfig),
+    /// `ruff-prof dump --pid PID`
+    Dump { pid: u32 },
     /// `ruff-prof diff A.collapsed B.collapsed -o diff.svg`
     Diff {
         before: String,
@@ -50,8 +61,17 @@ pub enum Cmd {
     },
 }
 
+fn pid_arg() -> Arg {
+    Arg::new("pid")
+        .long("pid")
+        .short('p')
+        .value_name("PID")
+        .value_parser(value_parser!(u32))
+        .help("Attach to this running `ruff run` process instead of starting a program")
+}
+
 fn run_args(cmd: Command) -> Command {
-    cmd.arg(
+    cmd.arg(pid_arg()).arg(
         Arg::new("rate")
             .long("rate")
             .short('r')
@@ -100,7 +120,12 @@ fn run_args(cmd: Command) -> Command {
 pub fn command() -> Command {
     let run = Command::new("run")
         .about("Run a program under the profiler; print a summary, optionally write a flamegraph")
-        .arg(Arg::new("FILE").required(true).help("The .ruff program"))
+        .arg(
+            Arg::new("FILE")
+                .required_unless_present("pid")
+                .conflicts_with("pid")
+                .help("The .ruff program (not with --pid)"),
+        )
         .arg(
             Arg::new("flamegraph")
                 .long("flamegraph")
@@ -132,7 +157,12 @@ pub fn command() -> Command {
         );
     let annotate = Command::new("annotate")
         .about("Run a program and print its source with each line's share of time and kinds (LuaJIT -jp=a)")
-        .arg(Arg::new("FILE").required(true).help("The .ruff program"))
+        .arg(
+            Arg::new("FILE")
+                .required_unless_present("pid")
+                .conflicts_with("pid")
+                .help("The .ruff program (not with --pid)"),
+        )
         .arg(
             Arg::new("ARGS")
                 .num_args(0..)
@@ -163,11 +193,43 @@ pub fn command() -> Command {
         )
         .arg(
             Arg::new("COMMAND")
-                .required(true)
+                .required_unless_present("pid")
+                .conflicts_with("pid")
                 .num_args(1..)
                 .last(true)
-                .help("`-- FILE [ARGS]`: the program and its arguments"),
+                .help("`-- FILE [ARGS]`: the program and its arguments (or --pid)"),
         );
+    let top = Command::new("top")
+        .about("Live view of a running `ruff run` process's hottest functions, refreshed every second (py-spy top)")
+        .arg(pid_arg().required(true))
+        .arg(
+            Arg::new("rate")
+                .long("rate")
+                .short('r')
+                .value_name("HZ")
+                .value_parser(value_parser!(u32).range(1..=20_000))
+                .default_value("100")
+                .help("Samples per second"),
+        )
+        .arg(
+            Arg::new("interval")
+                .long("interval")
+                .value_name("S")
+                .value_parser(value_parser!(f64))
+                .default_value("1")
+                .help("Seconds between refreshes"),
+        )
+        .arg(
+            Arg::new("iterations")
+                .long("iterations")
+                .short('n')
+                .value_name("N")
+                .value_parser(value_parser!(u64).range(1..))
+                .help("Stop after N refreshes (default: until Ctrl-C or the program exits)"),
+        );
+    let dump = Command::new("dump")
+        .about("Print the current Ruff stack of a running `ruff run` process (py-spy dump)")
+        .arg(pid_arg().required(true));
     let diff = Command::new("diff")
         .about("Differential flamegraph of two folded-stack profiles (tiers ignored)")
         .arg(
@@ -196,6 +258,8 @@ pub fn command() -> Command {
         .subcommand(run_args(run))
         .subcommand(run_args(record))
         .subcommand(run_args(annotate))
+        .subcommand(top)
+        .subcommand(dump)
         .subcommand(diff)
 }
 
@@ -234,7 +298,47 @@ fn strings(m: &ArgMatches, id: &str) -> Vec<String> {
 }
 
 pub fn parse(matches: &ArgMatches) -> Result<Cmd, String> {
+    if let Some((name @ ("run" | "record" | "annotate"), m)) = matches.subcommand() {
+        if let Some(&pid) = m.get_one::<u32>("pid") {
+            let c = config(m, String::new(), Vec::new())?;
+            let config = PidConfig {
+                pid,
+                rate_hz: c.rate_hz,
+                duration: c.duration,
+                lines: c.lines,
+            };
+            let output = match name {
+                "record" => Some(record_output(m)),
+                "run" => m
+                    .get_one::<String>("flamegraph")
+                    .map(|f| (f.clone(), Format::Flamegraph)),
+                _ => None,
+            };
+            return Ok(Cmd::Attach {
+                config,
+                output,
+                annotate: name == "annotate" || (name == "run" && m.get_flag("annotate")),
+            });
+        }
+    }
     match matches.subcommand() {
+        Some(("top", m)) => {
+            let interval = *m.get_one::<f64>("interval").expect("defaulted");
+            if !(interval >= 0.05 && interval.is_finite()) {
+                return Err(format!(
+                    "--interval must be at least 0.05 s, not {interval}"
+                ));
+            }
+            Ok(Cmd::Top(TopConfig {
+                pid: *m.get_one::<u32>("pid").expect("required"),
+                rate_hz: *m.get_one::<u32>("rate").expect("defaulted"),
+                interval: Duration::from_secs_f64(interval),
+                iterations: m.get_one::<u64>("iterations").copied(),
+            }))
+        }
+        Some(("dump", m)) => Ok(Cmd::Dump {
+            pid: *m.get_one::<u32>("pid").expect("required"),
+        }),
         Some(("run", m)) => {
             let file = m.get_one::<String>("FILE").expect("required").clone();
             Ok(Cmd::Run {
@@ -253,23 +357,7 @@ pub fn parse(matches: &ArgMatches) -> Result<Cmd, String> {
         Some(("record", m)) => {
             let mut command = strings(m, "COMMAND");
             let file = command.remove(0);
-            let given = m.get_one::<String>("output");
-            let format = match m.get_one::<String>("format").map(String::as_str) {
-                Some("speedscope") => Format::Speedscope,
-                Some("collapsed") => Format::Collapsed,
-                Some(_) => Format::Flamegraph,
-                None => given
-                    .and_then(|o| format_of_path(o))
-                    .unwrap_or(Format::Flamegraph),
-            };
-            let output = given.cloned().unwrap_or_else(|| {
-                match format {
-                    Format::Flamegraph => "flamegraph.svg",
-                    Format::Speedscope => "profile.speedscope.json",
-                    Format::Collapsed => "profile.collapsed",
-                }
-                .to_string()
-            });
+            let (output, format) = record_output(m);
             let mut config = config(m, file, command)?;
             // stdout holds the profile: the program's output goes to stderr.
             config.program_stdout_to_stderr = output == "-";
@@ -286,4 +374,26 @@ pub fn parse(matches: &ArgMatches) -> Result<Cmd, String> {
         }),
         _ => Err("unknown subcommand".to_string()),
     }
+}
+
+/// `record`'s output path and format (from `-o` and `--format`).
+fn record_output(m: &ArgMatches) -> (String, Format) {
+    let given = m.get_one::<String>("output");
+    let format = match m.get_one::<String>("format").map(String::as_str) {
+        Some("speedscope") => Format::Speedscope,
+        Some("collapsed") => Format::Collapsed,
+        Some(_) => Format::Flamegraph,
+        None => given
+            .and_then(|o| format_of_path(o))
+            .unwrap_or(Format::Flamegraph),
+    };
+    let output = given.cloned().unwrap_or_else(|| {
+        match format {
+            Format::Flamegraph => "flamegraph.svg",
+            Format::Speedscope => "profile.speedscope.json",
+            Format::Collapsed => "profile.collapsed",
+        }
+        .to_string()
+    });
+    (output, format)
 }

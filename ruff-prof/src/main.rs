@@ -10,9 +10,11 @@
 //! collapsed / svg / speedscope / diff, summary (+ telemetry from the JIT).
 
 mod annotate;
+mod attach;
 mod cli;
 mod collapsed;
 mod diff;
+mod live;
 mod machine;
 mod pc;
 mod profile;
@@ -43,6 +45,11 @@ extern "C" fn on_stop_signal(sig: libc::c_int) {
     INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Whether SIGINT or SIGTERM arrived.
+pub(crate) fn signalled() -> bool {
+    SIGNALLED.load(std::sync::atomic::Ordering::Relaxed) != 0
+}
+
 /// Ctrl-C and SIGTERM (what `timeout` and `kill` send) stop the program
 /// the way Ctrl-C stops `ruff run`, and the profile of what ran is still
 /// written (and the temporary telemetry file removed) before ruff-prof
@@ -66,7 +73,7 @@ fn signal_status(status: i32) -> i32 {
 
 /// Write an output file; a failure turns a successful run's status into an
 /// I/O error (the program's own failure status wins).
-fn write_output(path: &str, what: &str, contents: &str, status: &mut i32) {
+pub(crate) fn write_output(path: &str, what: &str, contents: &str, status: &mut i32) {
     let written = if path == "-" {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -86,7 +93,7 @@ fn write_output(path: &str, what: &str, contents: &str, status: &mut i32) {
     }
 }
 
-fn render(
+pub(crate) fn render(
     p: &Profile,
     format: Format,
     telemetry: Option<&telemetry::Telemetry>,
@@ -260,6 +267,23 @@ fn main() -> ExitCode {
             install_sigint();
             profile_to(&config, Some((&output, format)), false)
         }
+        Cmd::Attach {
+            config,
+            output,
+            annotate,
+        } => {
+            install_sigint();
+            live::record(
+                &config,
+                output.as_ref().map(|(p, f)| (p.as_str(), *f)),
+                annotate,
+            )
+        }
+        Cmd::Top(config) => {
+            install_sigint();
+            live::top(&config)
+        }
+        Cmd::Dump { pid } => live::dump(pid),
         Cmd::Diff {
             before,
             after,

@@ -29,6 +29,7 @@ mod lower;
 pub mod module;
 mod profiling;
 pub mod refusal;
+pub(crate) mod reprofile;
 pub mod seam;
 pub mod slot_ref;
 mod summary;

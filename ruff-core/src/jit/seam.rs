@@ -6,7 +6,9 @@
 
 use std::rc::Rc;
 
+pub use super::ctx::OSR_BIT;
 pub use super::exits::active_frames;
+pub(crate) use super::reprofile::recompile_all;
 pub use super::{Jit, JitMode, JitTools};
 
 use crate::bytecode::FuncProto;

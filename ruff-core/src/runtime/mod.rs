@@ -2,6 +2,7 @@
 //! runtime never sees the syntax tree; it runs `bytecode`.
 
 pub mod array;
+pub mod attach;
 pub mod big_alloc;
 pub mod builtins;
 pub mod cow;

@@ -184,6 +184,19 @@ impl ShadowStack {
         self.depth.store(d + 1, Ordering::Release);
     }
 
+    /// Enter a frame with `below` native frames under it given, not read
+    /// from the JIT (rebuilding the stack of a program already running:
+    /// `attach`).
+    pub fn push_below(&self, func: FuncId, tier: Tier, line: u32, below: usize) {
+        let d = self.depth.load(Ordering::Relaxed);
+        let s = self.slot(d);
+        s.func.store(func, Ordering::Relaxed);
+        s.tier.store(tier as u8, Ordering::Relaxed);
+        s.line.store(line, Ordering::Relaxed);
+        s.below.store(below as u32, Ordering::Relaxed);
+        self.depth.store(d + 1, Ordering::Release);
+    }
+
     /// Leave the innermost frame.
     #[inline]
     pub fn pop(&self) {

@@ -28,7 +28,8 @@ impl Vm {
         if self.frames.len() + self.jit.native_depth() >= self.options.max_depth {
             return Err(RtError::msg("Stack overflow"));
         }
-        if INTERRUPTED.load(Ordering::Relaxed) {
+        // (Or a profiler attaching: `attach::poll`.)
+        if INTERRUPTED.load(Ordering::Relaxed) && !crate::runtime::attach::poll(self) {
             return Err(RtError::Interrupted);
         }
         self.enter_frame(closure, base, ret, wb);

@@ -353,7 +353,10 @@ impl Vm {
                     }
                     ip = t as usize;
                     if INTERRUPTED.load(Ordering::Relaxed) {
-                        tri!(Err(RtError::Interrupted));
+                        save_ip!();
+                        if !crate::runtime::attach::poll(self) {
+                            tri!(Err(RtError::Interrupted));
+                        }
                     }
                     let n = proto.feedback.backedges.get().wrapping_add(1);
                     proto.feedback.backedges.set(n);
