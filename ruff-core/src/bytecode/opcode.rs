@@ -1,6 +1,14 @@
 //! The instruction set. This enum is the spec of the VM: one line per opcode
 //! giving its operands and stack effect (`[before] -> [after]`, top rightmost).
 //! Jump targets are absolute instruction indices.
+//!
+//! Superinstructions are not opcodes: the dispatch loop runs
+//! `LoadLocal(int); Int(k); Add|Sub|compare [; JumpIfFalse]` as one step
+//! when the local holds an int and nothing overflows
+//! (`runtime/vm/fused.rs`), with exactly the effect of the instructions
+//! it replaces; the bytecode (which the JIT and the disassembler read) is
+//! unchanged, and a jump into the middle of such a sequence runs the
+//! ordinary instructions.
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Op {
