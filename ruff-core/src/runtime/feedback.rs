@@ -10,7 +10,7 @@
 use std::cell::Cell;
 
 use crate::bytecode::FuncProto;
-use crate::runtime::value::Value;
+use crate::runtime::value::{tag, Value};
 
 /// Feedback bits: which kinds of values an instruction produced.
 pub mod kind {
@@ -22,6 +22,9 @@ pub mod kind {
     pub const FLOAT: u8 = 1 << tag::FLOAT;
     pub const OTHER: u8 = 1 << (tag::FLOAT + 1);
 }
+
+/// Number of feedback kinds (bit positions 0..KINDS of `kind`).
+pub const KINDS: usize = tag::FLOAT as usize + 2;
 
 #[inline]
 pub fn kind_bit(v: &Value) -> u8 {
@@ -54,6 +57,9 @@ pub struct Feedback {
     pub backedges: Cell<u32>,
     /// Per instruction: `kind` bits of the values it produced.
     kinds: Box<[Cell<u8>]>,
+    /// Per instruction and kind (indexed by the kind bit's position): how
+    /// many values of that kind it produced in the interpreter, saturating.
+    kind_counts: Box<[[Cell<u32>; KINDS]]>,
     /// Per instruction (calls): the function called there.
     targets: Box<[Cell<CallSite>]>,
     /// Per loop (index into `FuncProto::loops`).
@@ -73,6 +79,7 @@ impl Feedback {
     pub fn new(code_len: usize, loops: usize) -> Feedback {
         Feedback {
             kinds: (0..code_len).map(|_| Cell::new(0)).collect(),
+            kind_counts: (0..code_len).map(|_| Default::default()).collect(),
             targets: (0..code_len).map(|_| Cell::default()).collect(),
             loops: (0..loops).map(|_| LoopFeedback::default()).collect(),
             ..Feedback::default()
@@ -83,13 +90,26 @@ impl Feedback {
     #[inline]
     pub fn note(&self, ip: usize, v: &Value) {
         if let Some(c) = self.kinds.get(ip) {
-            c.set(c.get() | kind_bit(v));
+            let bit = kind_bit(v);
+            c.set(c.get() | bit);
+            if let Some(n) = self.kind_counts.get(ip) {
+                let n = &n[bit.trailing_zeros() as usize % KINDS];
+                n.set(n.get().saturating_add(1));
+            }
         }
     }
 
     /// The `kind` bits instruction `ip` has produced.
     pub fn seen(&self, ip: usize) -> u8 {
         self.kinds.get(ip).map_or(0, Cell::get)
+    }
+
+    /// How many values of the kind `bit` (one `kind` constant) the
+    /// instruction at `ip` produced in the interpreter (saturating).
+    pub fn count(&self, ip: usize, bit: u8) -> u32 {
+        self.kind_counts
+            .get(ip)
+            .map_or(0, |n| n[bit.trailing_zeros() as usize % KINDS].get())
     }
 
     /// Record that the call at `ip` called function `p`.

@@ -101,13 +101,18 @@ pub enum Event {
     /// feedback for (a read of a global, captured or outer variable, an
     /// index or field read, a `for` loop's next element, a call's result)
     /// and that ran: the kinds of values it produced (`int`, `float`,
-    /// `bool`, `null`, `other`). A set, not counts: the interpreter keeps
-    /// one bit per kind. Only with the JIT on (feedback exists for it).
+    /// `bool`, `null`, `other`) and how many of each (interpreted
+    /// executions only). Only with the JIT on (feedback exists for it).
     Observed {
         unit: Unit,
         line: u32,
         span: [u32; 2],
         types: Vec<String>,
+        /// Parallel to `types`: how many values of each kind the
+        /// instruction produced in the interpreter (saturating at 2^32-1).
+        /// Absent in telemetry written before counts existed.
+        #[serde(default)]
+        counts: Vec<u64>,
     },
 }
 
@@ -216,6 +221,7 @@ mod tests {
                 line: 5,
                 span: [1, 2],
                 types: vec!["int".into()],
+                counts: vec![7],
             },
         ];
         for e in events {

@@ -51,6 +51,11 @@ pub fn events(main: &Rc<FuncProto>) -> Vec<Event> {
                 line: proto.lines.get(ip).copied().unwrap_or(0),
                 span: [span.start, span.end],
                 types: names(bits),
+                counts: ORDER
+                    .iter()
+                    .filter(|(b, _)| bits & b != 0)
+                    .map(|(b, _)| u64::from(proto.feedback.count(ip, *b)))
+                    .collect(),
             });
         }
         let mut next: Vec<Rc<FuncProto>> = proto.protos.clone();
@@ -64,17 +69,20 @@ pub fn events(main: &Rc<FuncProto>) -> Vec<Event> {
     out
 }
 
+/// The kinds in the order events list them.
+const ORDER: [(u8, &str); 5] = [
+    (kind::INT, "int"),
+    (kind::FLOAT, "float"),
+    (kind::BOOL, "bool"),
+    (kind::NULL, "null"),
+    (kind::OTHER, "other"),
+];
+
 /// The kind names of a feedback bit set, in a fixed order.
 pub fn names(bits: u8) -> Vec<String> {
-    [
-        (kind::INT, "int"),
-        (kind::FLOAT, "float"),
-        (kind::BOOL, "bool"),
-        (kind::NULL, "null"),
-        (kind::OTHER, "other"),
-    ]
-    .iter()
-    .filter(|(b, _)| bits & b != 0)
-    .map(|(_, n)| n.to_string())
-    .collect()
+    ORDER
+        .iter()
+        .filter(|(b, _)| bits & b != 0)
+        .map(|(_, n)| n.to_string())
+        .collect()
 }
