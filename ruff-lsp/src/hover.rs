@@ -20,10 +20,10 @@ pub fn hover_with_run(a: &Analysis, offset: u32, measured: Option<&Measured>) ->
         return base;
     };
     let mut extra = Vec::new();
-    if let Some(types) = observed_types(a, offset, m) {
+    if let Some(kinds) = observed_types(a, offset, m) {
         extra.push(format!(
-            "**Observed at run time:** {} (the interpreter's type feedback at this variable's reads in the last run with JIT insight)",
-            types.join(", ")
+            "**Observed at run time:** {} (the interpreter's type feedback at this variable's reads in the last run with JIT insight; reads in native code are not counted)",
+            observed_text(&kinds)
         ));
     }
     if let Some(story) = insight_view::story_at_line(a, Some(m), a.lines.line0(offset)) {
@@ -50,23 +50,64 @@ pub fn hover_with_run(a: &Analysis, offset: u32, measured: Option<&Measured>) ->
     })
 }
 
-/// The union of the kinds observed at the reads of the declaration the
-/// identifier at `offset` refers to.
-fn observed_types(a: &Analysis, offset: u32, m: &Measured) -> Option<Vec<String>> {
+/// `int in 100% of 2,000,000 interpreted executions`, or the kinds alone
+/// when the telemetry has no counts.
+pub fn observed_text(kinds: &[(String, Option<u64>)]) -> String {
+    let total: Option<u64> = kinds.iter().map(|(_, c)| *c).sum();
+    match total {
+        Some(total) if total > 0 => {
+            let parts: Vec<String> = kinds
+                .iter()
+                .map(|(t, c)| format!("{t} in {}", percent(c.unwrap_or(0), total)))
+                .collect();
+            format!(
+                "{} of {} interpreted executions",
+                parts.join(", "),
+                crate::telemetry::thousands(total)
+            )
+        }
+        _ => kinds
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn percent(n: u64, total: u64) -> String {
+    if n == total {
+        return "100%".into();
+    }
+    let p = n as f64 * 100.0 / total as f64;
+    if p < 0.1 {
+        "<0.1%".into()
+    } else if p > 99.9 {
+        ">99.9%".into()
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// The kinds observed at the reads of the declaration the identifier at
+/// `offset` refers to, each with its count summed over those reads (`None`
+/// when the telemetry has no counts).
+fn observed_types(a: &Analysis, offset: u32, m: &Measured) -> Option<Vec<(String, Option<u64>)>> {
     let ident = a.index.ident_at(offset)?;
     let Some(Res::Decl(d)) = a.resolution.uses.get(&ident.span.start).copied() else {
         return None;
     };
-    let mut types: Vec<String> = Vec::new();
+    let mut types: Vec<(String, Option<u64>)> = Vec::new();
     for o in &m.telemetry.observed {
         let refers = matches!(a.resolution.uses.get(&o.span.start), Some(Res::Decl(x)) if *x == d)
             && a.index
                 .ident_at(o.span.start)
                 .is_some_and(|i| i.span == o.span);
         if refers {
-            for t in &o.types {
-                if !types.contains(t) {
-                    types.push(t.clone());
+            for (i, t) in o.types.iter().enumerate() {
+                let n = o.counts.get(i).copied();
+                match types.iter_mut().find(|(x, _)| x == t) {
+                    Some((_, c)) => *c = c.zip(n).map(|(a, b)| a + b),
+                    None => types.push((t.clone(), n)),
                 }
             }
         }
@@ -233,6 +274,23 @@ fn enum_hover(a: &Analysis, e: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn observed_text_gives_shares_of_the_count() {
+        let k = |t: &str, n: Option<u64>| (t.to_string(), n);
+        assert_eq!(
+            observed_text(&[k("int", Some(2_000_000))]),
+            "int in 100% of 2,000,000 interpreted executions"
+        );
+        assert_eq!(
+            observed_text(&[k("int", Some(3)), k("float", Some(1))]),
+            "int in 75.0%, float in 25.0% of 4 interpreted executions"
+        );
+        assert_eq!(
+            observed_text(&[k("int", None), k("null", None)]),
+            "int, null"
+        );
+    }
     use crate::test_support::{analysis, at};
 
     fn text(a: &Analysis, offset: u32) -> String {

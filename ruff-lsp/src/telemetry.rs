@@ -94,6 +94,8 @@ pub struct ExitSite {
 pub struct Observed {
     pub span: Span,
     pub types: Vec<String>,
+    /// Parallel to `types` (empty in telemetry without counts).
+    pub counts: Vec<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -191,9 +193,15 @@ pub fn parse(jsonl: &str) -> Telemetry {
                     }),
                 }
             }
-            Event::Observed { span, types, .. } => t.observed.push(Observed {
+            Event::Observed {
+                span,
+                types,
+                counts,
+                ..
+            } => t.observed.push(Observed {
                 span: span_of(span),
                 types,
+                counts,
             }),
         }
     }

@@ -383,6 +383,21 @@ fn static_insight_trust_and_measured_run() {
         assert!(hover.contains(t), "{t} missing from {hover}");
     }
     assert!(hover.contains("Observed at run time"), "{hover}");
+    // With counts: each kind's share of the reads' interpreted executions.
+    let total: u64 = observed
+        .iter()
+        .filter(|e| {
+            x_reads.contains(&e["span"][0].as_u64().unwrap())
+                && e["span"][1].as_u64().unwrap() == e["span"][0].as_u64().unwrap() + 1
+        })
+        .flat_map(|e| e["counts"].as_array().unwrap().iter())
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert!(total > 0, "counts exported: {observed:?}");
+    assert!(
+        hover.contains(&format!("of {} interpreted executions", thousands(total))),
+        "{hover}"
+    );
 
     // An edit makes the measured facts stale: back to static hints.
     lsp.notify(
