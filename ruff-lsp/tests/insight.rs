@@ -348,12 +348,13 @@ fn static_insight_trust_and_measured_run() {
         .unwrap_or("")
         .to_string();
     let x_start = text.lines().take(13).map(|l| l.len() + 1).sum::<usize>() as u64 + x_col as u64;
-    // The reads of `x` anywhere (a one-byte identifier `x`).
+    // The reads of the variable `x` (a one-byte identifier `x`, not a
+    // field `.x`).
     let bytes = text.as_bytes();
     let x_reads: Vec<u64> = (0..bytes.len())
         .filter(|&i| {
             bytes[i] == b'x'
-                && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+                && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.'))
                 && !bytes
                     .get(i + 1)
                     .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')

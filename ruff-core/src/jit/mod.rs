@@ -151,6 +151,12 @@ impl Jit {
             None => None,
         };
         let telemetry = Telemetry::new(sink);
+        // The interpreter counts values per kind only for counting telemetry.
+        if telemetry.enabled() && !o.jit_tools.lean_telemetry {
+            for p in protos.iter().flatten() {
+                p.feedback.enable_counts();
+            }
+        }
         // With counting telemetry, every back edge takes the slow path so
         // loops are counted; otherwise only hot ones do.
         let loop_threshold = if o.jit == JitMode::Off {

@@ -7,7 +7,7 @@
 //! JIT and telemetry read it. Compiled code and tiers belong to the JIT
 //! (`jit::code_cache`).
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 
 use crate::bytecode::FuncProto;
 use crate::runtime::value::{tag, Value};
@@ -59,7 +59,9 @@ pub struct Feedback {
     kinds: Box<[Cell<u8>]>,
     /// Per instruction and kind (indexed by the kind bit's position): how
     /// many values of that kind it produced in the interpreter, saturating.
-    kind_counts: Box<[[Cell<u32>; KINDS]]>,
+    /// Kept only when a run's telemetry counts (`enable_counts`): counting
+    /// costs the interpreter a few percent.
+    kind_counts: OnceCell<Box<[[Cell<u32>; KINDS]]>>,
     /// Per instruction (calls): the function called there.
     targets: Box<[Cell<CallSite>]>,
     /// Per loop (index into `FuncProto::loops`).
@@ -79,7 +81,6 @@ impl Feedback {
     pub fn new(code_len: usize, loops: usize) -> Feedback {
         Feedback {
             kinds: (0..code_len).map(|_| Cell::new(0)).collect(),
-            kind_counts: (0..code_len).map(|_| Default::default()).collect(),
             targets: (0..code_len).map(|_| Cell::default()).collect(),
             loops: (0..loops).map(|_| LoopFeedback::default()).collect(),
             ..Feedback::default()
@@ -92,7 +93,7 @@ impl Feedback {
         if let Some(c) = self.kinds.get(ip) {
             let bit = kind_bit(v);
             c.set(c.get() | bit);
-            if let Some(n) = self.kind_counts.get(ip) {
+            if let Some(n) = self.kind_counts.get().and_then(|k| k.get(ip)) {
                 let n = &n[bit.trailing_zeros() as usize % KINDS];
                 n.set(n.get().saturating_add(1));
             }
@@ -108,8 +109,21 @@ impl Feedback {
     /// instruction at `ip` produced in the interpreter (saturating).
     pub fn count(&self, ip: usize, bit: u8) -> u32 {
         self.kind_counts
-            .get(ip)
+            .get()
+            .and_then(|k| k.get(ip))
             .map_or(0, |n| n[bit.trailing_zeros() as usize % KINDS].get())
+    }
+
+    /// Whether values are counted per kind (`enable_counts` was called).
+    pub fn counting(&self) -> bool {
+        self.kind_counts.get().is_some()
+    }
+
+    /// Start counting values per kind (for telemetry's `observed` events).
+    pub fn enable_counts(&self) {
+        let n = self.kinds.len();
+        self.kind_counts
+            .get_or_init(|| (0..n).map(|_| Default::default()).collect());
     }
 
     /// Record that the call at `ip` called function `p`.

@@ -110,7 +110,8 @@ pub enum Event {
         types: Vec<String>,
         /// Parallel to `types`: how many values of each kind the
         /// instruction produced in the interpreter (saturating at 2^32-1).
-        /// Absent in telemetry written before counts existed.
+        /// Empty under lean telemetry (which does not count) and absent
+        /// in telemetry written before counts existed.
         #[serde(default)]
         counts: Vec<u64>,
     },

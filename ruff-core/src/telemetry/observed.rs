@@ -51,11 +51,15 @@ pub fn events(main: &Rc<FuncProto>) -> Vec<Event> {
                 line: proto.lines.get(ip).copied().unwrap_or(0),
                 span: [span.start, span.end],
                 types: names(bits),
-                counts: ORDER
-                    .iter()
-                    .filter(|(b, _)| bits & b != 0)
-                    .map(|(b, _)| u64::from(proto.feedback.count(ip, *b)))
-                    .collect(),
+                counts: if proto.feedback.counting() {
+                    ORDER
+                        .iter()
+                        .filter(|(b, _)| bits & b != 0)
+                        .map(|(b, _)| u64::from(proto.feedback.count(ip, *b)))
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             });
         }
         let mut next: Vec<Rc<FuncProto>> = proto.protos.clone();
