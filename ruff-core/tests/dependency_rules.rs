@@ -162,7 +162,8 @@ fn the_runtime_reaches_the_jit_only_through_the_seam_and_never_sees_the_ast() {
 /// The other crates use ruff-core's public API: the pipeline (`driver`),
 /// syntax and the semantic model, diagnostics, telemetry, the builtin
 /// registry (documentation), and for a profiler running the VM in process
-/// its options, shadow stack and the helper names.
+/// its options, shadow stack and the helper names, or attaching to one its
+/// protocol (`runtime::attach`).
 #[test]
 fn tools_use_only_the_public_api() {
     let allowed = [
@@ -179,6 +180,7 @@ fn tools_use_only_the_public_api() {
         "runtime::vm::INTERRUPTED",
         "runtime::shadow",
         "runtime::shadow_code",
+        "runtime::attach",
         "runtime::big_alloc::BigAlloc",
         "jit::JitMode",
         "jit::JitTools",
