@@ -627,6 +627,11 @@ impl Vm {
                             }
                         }
                     }
+                    // The slow path may call a builtin (`a = push(a, x)`):
+                    // profilers must see it called from this line.
+                    if let Some(s) = &self.shadow {
+                        s.set_line(proto.lines[ip - 1]);
+                    }
                     save_ip!();
                     tri!(self.update_var(base, cl, &proto.updates[u as usize]));
                     load_frame!();
