@@ -98,6 +98,11 @@ pub fn exprs(p: &mut Program, f: &mut dyn FnMut(&mut Expr) -> bool) -> bool {
     false
 }
 
+/// Whether `e` reads the variable `name` (lambda bodies included).
+pub fn mentions(e: &Expr, name: &str) -> bool {
+    expr(&mut e.clone(), &mut |x| matches!(x, Expr::Var(v) if v == name))
+}
+
 fn block_exprs(b: &mut Block, f: &mut dyn FnMut(&mut Expr) -> bool) -> bool {
     b.iter_mut().any(|s| stmt_exprs(s, f))
 }

@@ -25,9 +25,21 @@ use crate::modes::Mode;
 use crate::printer::print_program;
 use crate::runner::{self, Outcome};
 
+/// Address-space cap of a worker. The generator bounds most growth but not
+/// all (two strings built from each other can double every iteration): such
+/// a program then fails an allocation here, and is reported as "--jit=off
+/// itself crashed", instead of two workers pushing the machine into swap.
+const MEMORY_CAP: u64 = 6 << 30;
+
 /// Serve requests until stdin closes. Returns the process exit code.
 pub fn serve(modes: Vec<Mode>) -> i32 {
     runner::install_panic_hook();
+    let cap = libc::rlimit {
+        rlim_cur: MEMORY_CAP,
+        rlim_max: MEMORY_CAP,
+    };
+    // SAFETY: setrlimit only reads the struct passed by reference.
+    unsafe { libc::setrlimit(libc::RLIMIT_AS, &cap) };
     let t = std::thread::Builder::new()
         .name("ruff-vm".into())
         .stack_size(512 << 20)

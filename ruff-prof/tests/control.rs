@@ -127,7 +127,9 @@ fn dash_o_dash_writes_the_profile_to_stdout() {
 #[test]
 fn the_format_follows_the_extension_unless_given() {
     let s = Scratch::new("ext");
-    let prog = s.write("p.ruff", &common::hot_loop(1_000_000));
+    // Timed, not a fixed count: a compiled 1M-iteration loop can finish
+    // before the first sample, leaving no `work` frame to look for.
+    let prog = s.write("p.ruff", &common::timed_hot_loop(200));
     for (name, check) in [
         ("p.json", "\"$schema\""),
         ("p.svg", "<svg"),

@@ -351,8 +351,13 @@ impl Gen {
         }
         match self.rng.below(4) {
             0 if self.ctx.mult < 3000 => {
-                // Bounded growth: push only while short.
-                let e = self.expr(elem, 1);
+                // Bounded growth: push only while short, and never the
+                // array's own text (`push(a, str(a))` doubles the size
+                // with each push: 2^40 bytes by the 40th).
+                let mut e = self.expr(elem, 1);
+                if crate::walk::mentions(&e, &name) {
+                    e = self.leaf_no_var(elem);
+                }
                 vec![Stmt::if_then(
                     Expr::bin(
                         BinOp::Lt,
