@@ -126,6 +126,42 @@ describe('activate()', () => {
     assert.equal(messages('shutdown').length, 2);
   });
 
+  it('starts ruffLang.server.path with ruffLang.server.extraArgs, and traces per ruffLang.trace.server', async () => {
+    const argsFile = path.join(ws, 'args.txt');
+    // A server outside the workspace, named by the setting, that records
+    // the arguments it was started with.
+    const server = writeExecutable(
+      path.join(makeTempDir('own-server'), 'my-ruff-lsp'),
+      `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nRUFF_FAKE_LSP_LOG='${logFile}' exec '${process.execPath}' '${FAKE_SERVER}'\n`,
+    );
+    installWorkspaceServer(); // must lose to the setting
+    state.config['ruffLang.server.path'] = server;
+    state.config['ruffLang.server.extraArgs'] = ['--log-level', 'two words'];
+    await startExtension();
+    await waitFor(() => statusText().includes('check'), 10000, 'running client');
+    // vscode-languageclient appends --stdio (TransportKind.stdio).
+    assert.equal(fs.readFileSync(argsFile, 'utf8'), '--log-level\ntwo words\n--stdio\n');
+    const output = (): string => state.outputChannels.map((c) => c.text).join('');
+    assert.ok(output().includes(`starting ${server} (from setting)`), output());
+    // trace.server is off by default: no message is traced.
+    assert.doesNotMatch(output(), /\[Trace/);
+
+    // New arguments restart the server with them.
+    state.config['ruffLang.server.extraArgs'] = ['--other'];
+    state.onDidChangeConfiguration.fire({ affectsConfiguration: (k) => k === 'ruffLang.server.extraArgs' || k === 'ruffLang' });
+    await waitFor(() => messages('initialize').length === 2 && statusText().includes('check'), 10000, 'restart for extraArgs');
+    assert.equal(fs.readFileSync(argsFile, 'utf8'), '--other\n--stdio\n');
+
+    // Turning tracing on logs the LSP traffic to the output channel.
+    state.config['ruffLang.trace.server'] = 'verbose';
+    state.onDidChangeConfiguration.fire({ affectsConfiguration: (k) => k === 'ruffLang.trace.server' || k === 'ruffLang' });
+    const file = path.join(ws, 'app.ruff');
+    fs.writeFileSync(file, 'print(1)\n');
+    state.activeTextEditor = { document: makeDocument(file) };
+    await vscode.commands.executeCommand('ruffLang.runWithJitInsight');
+    await waitFor(() => /\[Trace[^\n]*Sending request 'workspace\/executeCommand/.test(output()), 5000, 'traced request');
+  });
+
   it('ignores the workspace build until the workspace is trusted', async () => {
     installWorkspaceServer();
     state.trusted = false;
