@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crate::ast::Program;
 use crate::finding::{classify, Finding, Kind, Run};
 use crate::modes::Mode;
-use crate::pool::{SeedStatus, Worker};
+use crate::pool::{Failure, SeedStatus, Worker};
 use crate::printer::print_program;
 use crate::runner::Outcome;
 use crate::shrink::{self, Budget};
@@ -157,13 +157,24 @@ fn job(shared: &Shared) {
             }
             // A mismatch, a crash or a hang: look closer, mode by mode,
             // in a fresh worker if this one died.
-            _ => investigate_seed(shared, &mut worker, seed),
+            Ok(_) => investigate_seed(shared, &mut worker, seed, "a mismatch"),
+            Err(Failure::TimedOut) => investigate_seed(
+                shared,
+                &mut worker,
+                seed,
+                "a time-out of all modes together (a slow program on a loaded machine)",
+            ),
+            Err(Failure::Crashed(_)) => {
+                investigate_seed(shared, &mut worker, seed, "a worker crash")
+            }
         }
         shared.done.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-fn investigate_seed(shared: &Shared, worker: &mut Worker, seed: u64) {
+/// `reported` says what the all-modes run reported, for when running the modes
+/// one by one shows no difference.
+fn investigate_seed(shared: &Shared, worker: &mut Worker, seed: u64, reported: &str) {
     let cfg = shared.cfg;
     let program = crate::generate(seed);
     let Some(first) = run_all(worker, &print_program(&program), cfg) else {
@@ -174,7 +185,7 @@ fn investigate_seed(shared: &Shared, worker: &mut Worker, seed: u64) {
     };
     let (off, differing) = first;
     if differing.is_empty() {
-        let line = format!("seed {seed}: a mismatch that did not reproduce (flaky)");
+        let line = format!("seed {seed}: {reported} that did not reproduce mode by mode");
         say(shared, &line);
         shared.summary.lock().expect("summary").lines.push(line);
         return;

@@ -100,7 +100,10 @@ pub fn exprs(p: &mut Program, f: &mut dyn FnMut(&mut Expr) -> bool) -> bool {
 
 /// Whether `e` reads the variable `name` (lambda bodies included).
 pub fn mentions(e: &Expr, name: &str) -> bool {
-    expr(&mut e.clone(), &mut |x| matches!(x, Expr::Var(v) if v == name))
+    expr(
+        &mut e.clone(),
+        &mut |x| matches!(x, Expr::Var(v) if v == name),
+    )
 }
 
 fn block_exprs(b: &mut Block, f: &mut dyn FnMut(&mut Expr) -> bool) -> bool {

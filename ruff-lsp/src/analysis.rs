@@ -2,13 +2,13 @@
 //! `for_snapshot` runs it on tokio's blocking pool so a long parse never
 //! stalls the threads that read requests and write responses.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ruff_core::compiler::{self, Resolution};
 use ruff_core::diagnostics::Diagnostic;
 use ruff_core::syntax::lexer::{Comment, Lexer};
 use ruff_core::syntax::token::Token;
-use ruff_core::syntax::{self, ast::Program, LineIndex};
+use ruff_core::syntax::{self, ast::Program, LineIndex, Span};
 use tower_lsp_server::jsonrpc;
 
 use crate::documents::Snapshot;
@@ -28,8 +28,12 @@ pub struct Analysis {
     /// same parse and resolve, done once here instead of twice).
     pub diagnostics: Vec<Diagnostic>,
     pub index: SemanticIndex,
-    /// Static JIT insight (placeholder rules; see `jit_insight`).
-    pub eligibility: Vec<Eligibility>,
+    /// Spans of the static errors among `diagnostics`.
+    error_spans: Vec<Span>,
+    /// Static JIT insight (`jit_insight`), computed on first use: it
+    /// compiles the file, and completion or hover right after an edit do
+    /// not need it.
+    eligibility: OnceLock<Vec<Eligibility>>,
 }
 
 pub fn analyze(text: Arc<String>) -> Analysis {
@@ -45,7 +49,8 @@ pub fn analyze(text: Arc<String>) -> Analysis {
             comments: Vec::new(),
             resolution: Resolution::default(),
             index: SemanticIndex::default(),
-            eligibility: Vec::new(),
+            error_spans: Vec::new(),
+            eligibility: OnceLock::from(Vec::new()),
         };
     }
     let parsed = syntax::parse(&text);
@@ -55,12 +60,11 @@ pub fn analyze(text: Arc<String>) -> Analysis {
     diagnostics.extend(resolution.diagnostics.iter().cloned());
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     let index = SemanticIndex::build(&parsed.program, &resolution);
-    let errors: Vec<_> = diagnostics
+    let error_spans: Vec<_> = diagnostics
         .iter()
         .filter(|d| d.is_error())
         .map(|d| d.span)
         .collect();
-    let eligibility = jit_insight::static_eligibility(&text, &parsed.program, &errors);
     Analysis {
         text,
         lines,
@@ -70,7 +74,8 @@ pub fn analyze(text: Arc<String>) -> Analysis {
         resolution,
         diagnostics,
         index,
-        eligibility,
+        error_spans,
+        eligibility: OnceLock::new(),
     }
 }
 
@@ -93,7 +98,33 @@ pub async fn for_snapshot(snap: &Snapshot) -> jsonrpc::Result<Arc<Analysis>> {
         .cloned()
 }
 
+/// `a` with its static JIT insight computed, on the blocking pool (it
+/// compiles the file) unless it already is.
+pub async fn with_eligibility(a: Arc<Analysis>) -> Arc<Analysis> {
+    if a.eligibility.get().is_some() {
+        return a;
+    }
+    let b = a.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        b.eligibility();
+    })
+    .await;
+    a
+}
+
 impl Analysis {
+    /// Every function's and loop's JIT verdict, in source order.
+    pub fn eligibility(&self) -> &[Eligibility] {
+        self.eligibility.get_or_init(|| {
+            jit_insight::static_eligibility(
+                &self.program,
+                &self.lines,
+                &self.error_spans,
+                &self.resolution,
+            )
+        })
+    }
+
     /// The source text of a span (empty if out of range).
     pub fn slice(&self, span: ruff_core::syntax::Span) -> &str {
         self.text.get(span.range()).unwrap_or("")

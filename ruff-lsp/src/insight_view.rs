@@ -44,7 +44,7 @@ pub fn inlay_hints(
     show_static: bool,
     visible: Span,
 ) -> Vec<InlayHint> {
-    a.eligibility
+    a.eligibility()
         .iter()
         .filter(|e| e.kind == InsightKind::Loop)
         .filter(|e| e.span.start >= visible.start && e.span.start <= visible.end)
@@ -93,7 +93,7 @@ pub fn code_lenses(
         out.push(lens(0, format!("last run: {}", m.summary)));
     }
     for e in a
-        .eligibility
+        .eligibility()
         .iter()
         .filter(|e| e.kind == InsightKind::Function)
     {
@@ -113,7 +113,7 @@ pub fn code_lenses(
 /// The measured story of the function or loop whose header is on `line0`
 /// (for hover), if the last run measured it.
 pub fn story_at_line(a: &Analysis, measured: Option<&Measured>, line0: usize) -> Option<String> {
-    a.eligibility
+    a.eligibility()
         .iter()
         .filter(|e| a.lines.line0(e.span.start) == line0)
         .find_map(|e| view(a, measured, e))
@@ -272,7 +272,7 @@ fn loop_lines(t: &Telemetry, name: &str, line: u32) -> Vec<String> {
 /// underline the construct the JIT refused.
 pub fn refusal_diagnostics(a: &Analysis, measured: Option<&Measured>) -> Vec<lsp::Diagnostic> {
     let mut out: Vec<(Span, String)> = Vec::new();
-    for e in &a.eligibility {
+    for e in a.eligibility() {
         if let Verdict::Refused {
             code,
             message,

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use ruff_core::compiler;
+use ruff_core::compiler::{self, Resolution};
 use ruff_core::syntax::ast::*;
 use ruff_core::syntax::{LineIndex, Span};
 use ruff_core::telemetry;
@@ -106,39 +106,50 @@ fn without_errors(program: &Program, errors: &[Span]) -> Option<Program> {
     (keep.len() < program.stmts.len()).then_some(Program { stmts: keep })
 }
 
-/// Eligibility of every function and loop in the file, in source order.
-/// `errors` are the spans of the file's static errors (syntax and resolve).
-pub fn static_eligibility(source: &str, program: &Program, errors: &[Span]) -> Vec<Eligibility> {
-    let mut pruned = None;
-    let mut errors = errors.to_vec();
-    let mut resolution = None;
-    for _ in 0..=MAX_PRUNES {
-        let current = pruned.as_ref().unwrap_or(program);
+/// `program` without the top-level statements that hold `errors`, pruned
+/// again while its resolution still reports errors (statements that only
+/// resolved with the ones left out), with that clean resolution.
+fn pruned_until_clean(program: &Program, errors: &[Span]) -> Option<(Program, Resolution)> {
+    let mut current = without_errors(program, errors)?;
+    for _ in 0..MAX_PRUNES {
+        let r = compiler::resolve(&current);
+        let errors: Vec<Span> = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.span)
+            .collect();
         if errors.is_empty() {
-            let r = compiler::resolve(current);
-            errors = r
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| d.span)
-                .collect();
-            if errors.is_empty() {
-                resolution = Some(r);
-                break;
-            }
+            return Some((current, r));
         }
-        match without_errors(current, &errors) {
-            Some(p) => pruned = Some(p),
+        current = without_errors(&current, &errors)?;
+    }
+    None
+}
+
+/// Eligibility of every function and loop in the file, in source order.
+/// `errors` are the spans of the file's static errors (syntax and resolve)
+/// and `resolution` the file's resolution: a clean file is compiled with it
+/// as it is, a file with errors without the statements that hold them.
+pub fn static_eligibility(
+    program: &Program,
+    lines: &LineIndex,
+    errors: &[Span],
+    resolution: &Resolution,
+) -> Vec<Eligibility> {
+    let pruned;
+    let (program, resolution) = if errors.is_empty() {
+        (program, resolution)
+    } else {
+        match pruned_until_clean(program, errors) {
+            Some(p) => {
+                pruned = p;
+                (&pruned.0, &pruned.1)
+            }
             None => return Vec::new(),
         }
-        errors.clear();
-    }
-    let Some(resolution) = resolution else {
-        return Vec::new();
     };
-    let program = pruned.as_ref().unwrap_or(program);
-    let lines = LineIndex::new(source);
-    let compiled = compiler::emit::emit(program, &resolution, &lines);
+    let compiled = compiler::emit::emit(program, resolution, lines);
     // The JIT's verdicts, keyed by (is loop, line): a function by its
     // declaration line, a loop by its header line.
     let mut verdicts: HashMap<(bool, u32), Verdict> = HashMap::new();
@@ -288,7 +299,8 @@ mod tests {
     fn verdicts(src: &str) -> Vec<(String, InsightKind, String)> {
         let p = parse(src);
         assert!(p.errors.is_empty(), "{:?}", p.errors);
-        static_eligibility(src, &p.program, &[])
+        let r = compiler::resolve(&p.program);
+        static_eligibility(&p.program, &LineIndex::new(src), &[], &r)
             .into_iter()
             .map(|e| (e.name.clone(), e.kind, e.label()))
             .collect()
@@ -344,7 +356,7 @@ struct P { x, func get(self) { return self.x } }
             .map(|d| d.span)
             .collect();
         assert!(!errors.is_empty());
-        let v = static_eligibility(src, &p.program, &errors);
+        let v = static_eligibility(&p.program, &a.lines, &errors, &a.resolution);
         let names: Vec<(&str, String)> = v.iter().map(|e| (e.name.as_str(), e.label())).collect();
         assert!(
             names.contains(&("g", "not compiled: try".to_string())),

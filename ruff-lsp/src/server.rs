@@ -144,6 +144,15 @@ impl State {
         }
     }
 
+    /// The analysis with its static JIT insight computed (inlay hints, code
+    /// lenses).
+    async fn insight_analysis(&self, uri: &Uri) -> Result<Option<Arc<Analysis>>> {
+        Ok(match self.analysis(uri).await? {
+            Some(a) => Some(analysis::with_eligibility(a).await),
+            None => None,
+        })
+    }
+
     /// The analysis and the byte offset of a position (clamped).
     async fn at(&self, uri: &Uri, pos: Position) -> Result<Option<(Arc<Analysis>, u32)>> {
         Ok(self.analysis(uri).await?.map(|a| {
@@ -201,7 +210,11 @@ fn schedule_diagnostics(state: Arc<State>, snap: Snapshot, delay: Duration) {
             if !state.docs.is_current(&snap.uri, snap.generation) {
                 return;
             }
-            match analysis::for_snapshot(&snap).await {
+            let work = async {
+                let a = analysis::for_snapshot(&snap).await?;
+                jsonrpc::Result::Ok(analysis::with_eligibility(a).await)
+            };
+            match state.with_progress_if_slow(&snap.uri, work).await {
                 Ok(a) => state.publish(&snap, &a).await,
                 Err(e) => eprintln!("ruff-lsp: {}", e.message),
             }
@@ -235,6 +248,10 @@ fn error_line(stderr: &str) -> String {
         .to_string()
 }
 
+/// An analysis that has not finished after this long gets work-done
+/// progress.
+const SLOW_ANALYSIS: Duration = Duration::from_millis(300);
+
 static PROGRESS_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn uri_of(args: &[Value]) -> Option<Uri> {
@@ -265,6 +282,39 @@ impl State {
             .await
             .ok()
             .map(|()| token)
+    }
+
+    /// Await `work`; if it takes longer than `SLOW_ANALYSIS`, show
+    /// work-done progress ("Analysing NAME") until it ends.
+    async fn with_progress_if_slow<T>(
+        &self,
+        uri: &Uri,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let mut work = std::pin::pin!(work);
+        tokio::select! {
+            done = &mut work => return done,
+            () = tokio::time::sleep(SLOW_ANALYSIS) => {}
+        }
+        let name = uri
+            .to_file_path()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| uri.as_str().to_string());
+        let progress = match self.progress_token(None).await {
+            Some(t) => Some(
+                self.client
+                    .progress(t, "Analysing")
+                    .with_message(name)
+                    .begin()
+                    .await,
+            ),
+            None => None,
+        };
+        let done = work.await;
+        if let Some(p) = progress {
+            p.finish().await;
+        }
+        done
     }
 
     async fn run_with_insight(
@@ -912,7 +962,7 @@ impl LanguageServer for Backend {
         guard("textDocument/inlayHint", async move {
             let uri = params.text_document.uri;
             let generation = self.state.current_generation(&uri);
-            let Some(a) = self.state.analysis(&uri).await? else {
+            let Some(a) = self.state.insight_analysis(&uri).await? else {
                 return Ok(None);
             };
             let visible = positions::span(&a.text, &a.lines, params.range);
@@ -932,7 +982,7 @@ impl LanguageServer for Backend {
         guard("textDocument/codeLens", async move {
             let uri = params.text_document.uri;
             let generation = self.state.current_generation(&uri);
-            let Some(a) = self.state.analysis(&uri).await? else {
+            let Some(a) = self.state.insight_analysis(&uri).await? else {
                 return Ok(None);
             };
             let measured = self.state.measured_for(&uri, generation);

@@ -498,3 +498,18 @@ async def test_server_settings_are_honoured(client: LanguageClient, tmp_path):
     )
     assert result["timedOut"] is True, result
     assert asyncio.get_running_loop().time() - started < 8
+
+
+async def test_long_analysis_shows_work_done_progress(client: LanguageClient, tmp_path):
+    """A file whose analysis takes longer than 300 ms (here 80,000
+    functions, 400,000 lines) gets a server-created progress token, a
+    begin "Analysing big.ruff" and an end, and then its diagnostics."""
+    funcs = "".join(f"func f{i}(a, b) {{\n    mut t := a\n    t = t + b * {i}\n    return t\n}}\n" for i in range(80_000))
+    uri = (tmp_path / "big.ruff").as_uri()
+    open_doc(client, uri, funcs + "print(f7(1, 2))\n")
+    assert list(await diagnostics_for(client, uri, timeout=60)) == []
+    reports = [r for rs in client.progress_reports.values() for r in rs]
+    begins = [r for r in reports if isinstance(r, types.WorkDoneProgressBegin)]
+    assert any(b.title == "Analysing" and b.message == "big.ruff" for b in begins), reports
+    token = next(t for t, rs in client.progress_reports.items() if any(getattr(r, "message", None) == "big.ruff" for r in rs))
+    assert isinstance(client.progress_reports[token][-1], types.WorkDoneProgressEnd), client.progress_reports[token]
