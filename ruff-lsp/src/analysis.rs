@@ -60,11 +60,7 @@ pub fn analyze(text: Arc<String>) -> Analysis {
     diagnostics.extend(resolution.diagnostics.iter().cloned());
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     let index = SemanticIndex::build(&parsed.program, &resolution);
-    let error_spans: Vec<_> = diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.span)
-        .collect();
+    let error_spans = jit_insight::error_spans(&diagnostics);
     Analysis {
         text,
         lines,

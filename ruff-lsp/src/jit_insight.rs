@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 
 use ruff_core::compiler::{self, Resolution};
+use ruff_core::diagnostics::Diagnostic;
 use ruff_core::syntax::ast::*;
 use ruff_core::syntax::{LineIndex, Span};
 use ruff_core::telemetry;
@@ -106,6 +107,15 @@ fn without_errors(program: &Program, errors: &[Span]) -> Option<Program> {
     (keep.len() < program.stmts.len()).then_some(Program { stmts: keep })
 }
 
+/// The spans of the errors (not warnings) among `diagnostics`.
+pub fn error_spans(diagnostics: &[Diagnostic]) -> Vec<Span> {
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.span)
+        .collect()
+}
+
 /// `program` without the top-level statements that hold `errors`, pruned
 /// again while its resolution still reports errors (statements that only
 /// resolved with the ones left out), with that clean resolution.
@@ -113,12 +123,7 @@ fn pruned_until_clean(program: &Program, errors: &[Span]) -> Option<(Program, Re
     let mut current = without_errors(program, errors)?;
     for _ in 0..MAX_PRUNES {
         let r = compiler::resolve(&current);
-        let errors: Vec<Span> = r
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.span)
-            .collect();
+        let errors = error_spans(&r.diagnostics);
         if errors.is_empty() {
             return Some((current, r));
         }
@@ -347,16 +352,9 @@ struct P { x, func get(self) { return self.x } }
     #[test]
     fn static_errors_elsewhere_do_not_hide_verdicts() {
         let src = "func f() { break }\nfunc g() { try { h() } except e { } }\nfunc h() { return f() }\nwhile true { }\n";
-        let p = parse(src);
         let a = crate::test_support::analysis(src);
-        let errors: Vec<Span> = a
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.span)
-            .collect();
-        assert!(!errors.is_empty());
-        let v = static_eligibility(&p.program, &a.lines, &errors, &a.resolution);
+        assert!(!error_spans(&a.diagnostics).is_empty());
+        let v = a.eligibility();
         let names: Vec<(&str, String)> = v.iter().map(|e| (e.name.as_str(), e.label())).collect();
         assert!(
             names.contains(&("g", "not compiled: try".to_string())),
