@@ -300,7 +300,14 @@ impl State {
             .to_file_path()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| uri.as_str().to_string());
-        let progress = match self.progress_token(None).await {
+        // The work does not wait for the client to create the token: a
+        // client slow to answer gets no progress, not late diagnostics.
+        let mut token = std::pin::pin!(self.progress_token(None));
+        let token = tokio::select! {
+            done = &mut work => return done,
+            t = &mut token => t,
+        };
+        let progress = match token {
             Some(t) => Some(
                 self.client
                     .progress(t, "Analysing")
