@@ -299,11 +299,13 @@ impl Lower<'_, '_> {
         }
         self.prof_srcloc(None);
         self.emit_exit_block();
-        // The shared error path.
-        if let Some(err) = self.err_block {
+        // The shared error paths.
+        for (k, err) in self.err_blocks.into_iter().enumerate() {
+            let Some(err) = err else { continue };
             self.b.switch_to_block(err);
             if self.u.osr {
-                self.write_back_locals(None, true);
+                let globals_in_memory = k == 1;
+                self.write_back_locals(None, !globals_in_memory);
                 let len = self.b.ins().iadd_imm_s(self.base, self.nslots as i64);
                 let (tg, pl) = self.call2(Helper::OsrError, &[len]);
                 self.ret(tg, pl);

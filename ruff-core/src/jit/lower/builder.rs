@@ -43,7 +43,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             stack: Vec::new(),
             sigs: Vec::new(),
             exits: Vec::new(),
-            err_block: None,
+            err_blocks: [None, None],
             // Callers copy boxed parameters (a method's receiver too) into
             // the frame's slots: release them on return, or they would
             // keep a reference (and force a copy-on-write copy later).
@@ -190,13 +190,15 @@ impl<'a, 'u> Lower<'a, 'u> {
             .store(MemFlags::trusted(), v, self.shadow, off::SHADOW_IP);
     }
 
+    /// The error path for an error raised here (see `err_blocks`).
     pub(super) fn err_block(&mut self) -> Block {
-        if let Some(b) = self.err_block {
+        let k = self.globals_in_memory as usize;
+        if let Some(b) = self.err_blocks[k] {
             return b;
         }
         let b = self.b.create_block();
         self.b.set_cold_block(b);
-        self.err_block = Some(b);
+        self.err_blocks[k] = Some(b);
         b
     }
 

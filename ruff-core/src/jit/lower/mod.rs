@@ -733,7 +733,11 @@ struct Lower<'a, 'u> {
     stack: Vec<Sv>,
     sigs: Vec<(Vec<Type>, Vec<Type>, SigRef)>,
     exits: Vec<Box<ExitInfo>>,
-    err_block: Option<Block>,
+    /// The shared error paths: `[0]` writes promoted globals back from
+    /// their registers, `[1]` (errors while `globals_in_memory`, e.g. from
+    /// a call to user code) leaves them, since memory holds what the
+    /// callee may have stored.
+    err_blocks: [Option<Block>; 2],
     /// Whether this frame's VM stack slots may hold heap values, as a
     /// Cranelift variable (0/1) so that the answer follows the path taken:
     /// a helper call or an inline heap copy into a slot sets it, and a
