@@ -3,7 +3,10 @@ sys, from wait4) of `ruff run bench.ruff`, RUNS interleaved runs per side,
 medians, as a Markdown table. CPU time rather than wall time so that other
 load on the machine disturbs the comparison less.
 
-    python3 benchmarks/scripts/cpu_ab.py BEFORE_RUFF AFTER_RUFF [RUNS]
+    python3 benchmarks/scripts/cpu_ab.py BEFORE_RUFF AFTER_RUFF [RUNS] [RUN_OPTION...]
+
+RUN_OPTIONs go to both sides' `ruff run` (e.g. `--jit off` to time the
+interpreter alone).
 """
 import glob
 import os
@@ -11,13 +14,14 @@ import statistics
 import sys
 a, b = sys.argv[1], sys.argv[2]
 runs = int(sys.argv[3]) if len(sys.argv) > 3 else 9
+options = sys.argv[4:]
 here = os.path.dirname(os.path.abspath(__file__))
 progs = sorted(glob.glob(os.path.join(here, '..', 'programs', '*', 'bench.ruff')))
 def cpu(binary, prog):
     pid = os.fork()
     if pid == 0:
         fd = os.open('/dev/null', os.O_WRONLY); os.dup2(fd, 1); os.dup2(fd, 2)
-        os.execv(binary, [binary, 'run', prog])
+        os.execv(binary, [binary, 'run', *options, prog])
     _, status, ru = os.wait4(pid, 0)
     return (ru.ru_utime + ru.ru_stime) * 1000
 print("| program | before (ms CPU) | after (ms CPU) | after / before |\n|---|---:|---:|---:|")

@@ -3,11 +3,14 @@
 //! boundaries. Three input shapes: random bytes, soups of real tokens (which
 //! reach much deeper into the parser than random bytes do), and random
 //! edits of a valid program (what an editor sends while someone types).
+//! `parse_with_trivia` must give the same tree, errors, tokens and comments
+//! as `parse` and `Lexer::tokenize_with_trivia` on all of them.
 
 use crate::parser_util;
 
 use proptest::prelude::*;
-use ruff_core::syntax::parse;
+use ruff_core::syntax::lexer::Lexer;
+use ruff_core::syntax::{parse, parse_with_trivia};
 
 /// Every token kind of the language, plus fragments that exercise the
 /// lexer's edge cases (string pieces, comments, numbers at the limits).
@@ -138,6 +141,12 @@ p := Point { x: 1.0, y: -2.5 }
 fn check(src: &str) {
     let parsed = parse(src);
     parser_util::check_spans(src, &parsed);
+    // The language server's single pass agrees with the two it replaces.
+    let (with_trivia, tokens, comments) = parse_with_trivia(src);
+    assert_eq!(format!("{with_trivia:?}"), format!("{parsed:?}"));
+    let (lexed, lexed_comments, _) = Lexer::tokenize_with_trivia(src);
+    assert_eq!(tokens, lexed);
+    assert_eq!(comments, lexed_comments);
 }
 
 fn config(cases: u32) -> ProptestConfig {
@@ -194,6 +203,7 @@ proptest! {
 
 #[test]
 fn the_sample_program_is_valid() {
+    check(SAMPLE);
     let parsed = parse(SAMPLE);
     assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use ruff_core::compiler::{self, Resolution};
 use ruff_core::diagnostics::Diagnostic;
-use ruff_core::syntax::lexer::{Comment, Lexer};
+use ruff_core::syntax::lexer::Comment;
 use ruff_core::syntax::token::Token;
 use ruff_core::syntax::{self, ast::Program, LineIndex, Span};
 use tower_lsp_server::jsonrpc;
@@ -53,8 +53,7 @@ pub fn analyze(text: Arc<String>) -> Analysis {
             eligibility: OnceLock::from(Vec::new()),
         };
     }
-    let parsed = syntax::parse(&text);
-    let (tokens, comments, _) = Lexer::tokenize_with_trivia(&text);
+    let (parsed, tokens, comments) = syntax::parse_with_trivia(&text);
     let resolution = compiler::resolve(&parsed.program);
     let mut diagnostics = parsed.errors;
     diagnostics.extend(resolution.diagnostics.iter().cloned());

@@ -70,11 +70,14 @@ impl DocumentStore {
     ) -> Option<Snapshot> {
         let generation = self.bump();
         let mut doc = self.docs.get_mut(uri)?;
+        // Freeing a big file's analysis takes milliseconds: not here, on
+        // the path of the request that waits for the new one.
+        let old = std::mem::take(&mut doc.analysis);
+        drop_in_background(old);
         let text = Arc::make_mut(&mut doc.text);
         apply_changes(text, changes);
         doc.version = version;
         doc.generation = generation;
-        doc.analysis = AnalysisCell::default();
         Some(snapshot_of(uri, &doc))
     }
 
@@ -95,6 +98,17 @@ impl DocumentStore {
 
     pub fn uris(&self) -> Vec<Uri> {
         self.docs.iter().map(|e| e.key().clone()).collect()
+    }
+}
+
+/// Drops `v` on tokio's blocking pool when there is a runtime (the server),
+/// in place otherwise (unit tests).
+fn drop_in_background<T: Send + 'static>(v: T) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) => {
+            rt.spawn_blocking(move || drop(v));
+        }
+        Err(_) => drop(v),
     }
 }
 

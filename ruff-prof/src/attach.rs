@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use ruff_core::runtime::attach::{
-    control_path, decode_frame, monotonic_ms, start_time, state, Header, HEADER_BYTES, MAGIC,
-    MAX_FRAMES, VERSION,
+    control_path, decode_frame, map_control, monotonic_ms, start_time, state, Header, HEADER_BYTES,
+    MAGIC, MAX_FRAMES, VERSION,
 };
 use ruff_core::runtime::shadow::FrameSample;
 
@@ -138,23 +138,8 @@ impl Attached {
             source: String::new(),
             rate_hz,
         };
-        // SAFETY: our descriptor; the mapping is checked.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                HEADER_BYTES,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(format!(
-                "cannot map {path}: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
+        let p = map_control(fd, 0, HEADER_BYTES, true)
+            .map_err(|e| format!("cannot map {path}: {e}"))?;
         a.header = p as *mut Header;
         a.request()?;
         Ok(a)
@@ -255,23 +240,8 @@ impl Attached {
         if name_off + name_len > len || src_off + src_len > len || ring_off + ring_words * 4 > len {
             return Err("the control file's layout is inconsistent".to_string());
         }
-        // SAFETY: our descriptor; read-only; checked.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                self.fd,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(format!(
-                "cannot map the control file: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
+        let p = map_control(self.fd, 0, len, false)
+            .map_err(|e| format!("cannot map the control file: {e}"))?;
         self.map = p as *const u8;
         self.map_len = len;
         // SAFETY: inside the mapping (checked above).

@@ -97,6 +97,39 @@ pub struct Header {
     pub samples: AtomicU64,
 }
 
+/// Maps `len` bytes of the control file open as `fd`, from byte `offset`
+/// (a multiple of the page size), shared with the other process: the one
+/// mapping both sides use. Read-only unless `writable`. The caller keeps
+/// the file at least `offset + len` bytes long while the mapping is used.
+pub fn map_control(
+    fd: libc::c_int,
+    offset: usize,
+    len: usize,
+    writable: bool,
+) -> std::io::Result<*mut u8> {
+    let prot = if writable {
+        libc::PROT_READ | libc::PROT_WRITE
+    } else {
+        libc::PROT_READ
+    };
+    // SAFETY: a fresh mapping at an address the kernel chooses; it aliases
+    // no Rust object, and failure is checked.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            prot,
+            libc::MAP_SHARED,
+            fd,
+            offset as libc::off_t,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(p.cast())
+}
+
 /// Milliseconds of `CLOCK_MONOTONIC`, the same in every process.
 pub fn monotonic_ms() -> u64 {
     // SAFETY: clock_gettime fills the struct.
@@ -237,19 +270,11 @@ pub fn register() {
             libc::unlink(cpath.as_ptr());
             return;
         }
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            HEADER_BYTES,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED,
-            fd,
-            0,
-        );
-        if p == libc::MAP_FAILED {
+        let Ok(p) = map_control(fd, 0, HEADER_BYTES, true) else {
             libc::close(fd);
             libc::unlink(cpath.as_ptr());
             return;
-        }
+        };
         let h = &*(p as *const Header);
         h.pid.store(pid, Ordering::Relaxed);
         h.start_time
@@ -411,17 +436,7 @@ fn layout(vm: &Vm, c: &Control) -> Option<(*mut AtomicU32, usize)> {
         if !write_at(name, name_off) || !write_at(src, src_off) {
             return None;
         }
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            RING_WORDS * 4,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED,
-            c.fd,
-            ring_off as libc::off_t,
-        );
-        if p == libc::MAP_FAILED {
-            return None;
-        }
+        let p = map_control(c.fd, ring_off, RING_WORDS * 4, true).ok()?;
         h.name_off.store(name_off as u64, Ordering::Relaxed);
         h.name_len.store(name.len() as u64, Ordering::Relaxed);
         h.src_off.store(src_off as u64, Ordering::Relaxed);

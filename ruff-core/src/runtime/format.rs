@@ -32,14 +32,14 @@ pub fn write_key(out: &mut String, k: &Key) {
 }
 
 pub fn write_display(out: &mut String, v: &Value) {
-    if v.is_scalar() {
-        write_scalar(out, v)
-    } else {
+    if !write_scalar(out, v) {
         super::deep::with_stack(|| write_heap(out, v))
     }
 }
 
-fn write_scalar(out: &mut String, v: &Value) {
+/// Writes `v` if it is a scalar (no nesting, so no deep-recursion guard);
+/// `false` for every other value.
+fn write_scalar(out: &mut String, v: &Value) -> bool {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -47,18 +47,20 @@ fn write_scalar(out: &mut String, v: &Value) {
             let _ = write!(out, "{i}");
         }
         Value::Float(f) => write_float(out, *f),
-        _ => write_heap(out, v),
+        Value::Builtin(id) => {
+            let _ = write!(out, "<native function: {}>", builtins::def(*id).name);
+        }
+        _ => return false,
     }
+    true
 }
 
+/// The values `write_scalar` does not write.
 fn write_heap(out: &mut String, v: &Value) {
     match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Builtin(_) => {
+            write_scalar(out, v);
         }
-        Value::Float(f) => write_float(out, *f),
         Value::Str(s) => out.push_str(s),
         Value::Array(items) => {
             out.push('[');
@@ -86,9 +88,6 @@ fn write_heap(out: &mut String, v: &Value) {
         }
         Value::Func(c) => {
             let _ = write!(out, "<function {}>", c.proto.name);
-        }
-        Value::Builtin(id) => {
-            let _ = write!(out, "<native function: {}>", builtins::def(*id).name);
         }
         Value::Struct(s) => {
             out.push_str(&s.def.name);

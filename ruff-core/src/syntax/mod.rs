@@ -30,3 +30,5 @@ pub struct Parsed {
 pub fn parse(source: &str) -> Parsed {
     parser::parse(source)
 }
+
+pub use parser::parse_with_trivia;

@@ -124,9 +124,15 @@ impl Vm {
                     if let Value::Int(i) = self.stack[idx] {
                         // `local OP int` (`n - 1`, `i + 1`, `n < 2`): done
                         // in one dispatch instead of three or four.
-                        // SAFETY: code ends in `Return`, so the instructions
-                        // after a non-`Return` one exist (see `fused_int`).
-                        if let Some(next) = unsafe { fused_int(code, ip, i) } {
+                        let fused = if cfg!(feature = "unfused") {
+                            None
+                        } else {
+                            // SAFETY: code ends in `Return`, so the
+                            // instructions after a non-`Return` one exist
+                            // (see `fused_int`).
+                            unsafe { fused_int(code, ip, i) }
+                        };
+                        if let Some(next) = fused {
                             match next {
                                 Fused::Push(r, skip) => {
                                     self.reserve_one();

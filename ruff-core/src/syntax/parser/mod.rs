@@ -37,7 +37,7 @@ mod stmt;
 use std::collections::VecDeque;
 
 use super::ast::Program;
-use super::lexer::Lexer;
+use super::lexer::{Comment, Lexer};
 use super::span::Span;
 use super::token::{Token, TokenKind};
 use super::{Parsed, MAX_NESTING, MAX_SOURCE_BYTES};
@@ -63,9 +63,30 @@ pub fn parse(source: &str) -> Parsed {
             )],
         };
     }
-    let mut parser = Parser::new(source);
+    let mut parser = Parser::new(source, Lexer::new(source), false);
     let program = parser.program();
-    parser.finish(program)
+    parser.finish(program).0
+}
+
+/// `parse`, plus every token and comment of the source exactly as
+/// `Lexer::tokenize_with_trivia` gives them, from the same single lexing
+/// pass (the language server needs both for every edit).
+pub fn parse_with_trivia(source: &str) -> (Parsed, Vec<Token>, Vec<Comment>) {
+    if source.len() > MAX_SOURCE_BYTES {
+        let eof = Token {
+            kind: TokenKind::Eof,
+            span: Span::new(0, 0),
+            nl_before: false,
+            doc: None,
+        };
+        return (parse(source), vec![eof], Vec::new());
+    }
+    let mut parser = Parser::new(source, Lexer::with_trivia(source), true);
+    let program = parser.program();
+    // The parser stops at the end of file, so every token was pulled.
+    let comments = parser.lexer.take_trivia();
+    let (parsed, tokens) = parser.finish(program);
+    (parsed, tokens, comments)
 }
 
 pub(crate) struct Parser<'src> {
@@ -88,14 +109,16 @@ pub(crate) struct Parser<'src> {
     no_struct: bool,
     /// Inside brackets of an expression, where newlines are insignificant.
     in_group: bool,
+    /// Every token pulled from the lexer, in order (`parse_with_trivia`).
+    record: Option<Vec<Token>>,
 }
 
 impl<'src> Parser<'src> {
-    fn new(src: &'src str) -> Parser<'src> {
-        let mut lexer = Lexer::new(src);
+    fn new(src: &'src str, mut lexer: Lexer<'src>, record: bool) -> Parser<'src> {
         let tok = lexer.next_token();
         Parser {
             src,
+            record: record.then(|| vec![tok.clone()]),
             lexer,
             tok,
             ahead: VecDeque::new(),
@@ -108,7 +131,16 @@ impl<'src> Parser<'src> {
         }
     }
 
-    fn finish(self, program: Program) -> Parsed {
+    /// The next token from the lexer (after any lookahead).
+    fn pull(&mut self) -> Token {
+        let t = self.lexer.next_token();
+        if let Some(r) = &mut self.record {
+            r.push(t.clone());
+        }
+        t
+    }
+
+    fn finish(self, program: Program) -> (Parsed, Vec<Token>) {
         let mut errors = self.lexer.into_errors();
         errors.extend(self.errors);
         // Lexer and parser errors interleave; present them in file order.
@@ -122,7 +154,7 @@ impl<'src> Parser<'src> {
                 at,
             ));
         }
-        Parsed { program, errors }
+        (Parsed { program, errors }, self.record.unwrap_or_default())
     }
 
     // ----- token access -----
@@ -141,7 +173,7 @@ impl<'src> Parser<'src> {
             return &self.tok;
         }
         while self.ahead.len() < n {
-            let t = self.lexer.next_token();
+            let t = self.pull();
             self.ahead.push_back(t);
         }
         &self.ahead[n - 1]
@@ -150,7 +182,7 @@ impl<'src> Parser<'src> {
     fn bump(&mut self) -> Token {
         let next = match self.ahead.pop_front() {
             Some(t) => t,
-            None => self.lexer.next_token(),
+            None => self.pull(),
         };
         let tok = std::mem::replace(&mut self.tok, next);
         if tok.kind != TokenKind::Eof {
