@@ -8,7 +8,8 @@
 //! (`runtime/vm/fused.rs`), with exactly the effect of the instructions
 //! it replaces; the bytecode (which the JIT and the disassembler read) is
 //! unchanged, and a jump into the middle of such a sequence runs the
-//! ordinary instructions.
+//! ordinary instructions. The `unfused` feature turns them off; why they
+//! are not opcodes is in docs/decisions.md ("Measurements behind code").
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Op {
