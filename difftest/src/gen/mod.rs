@@ -2,7 +2,7 @@
 //! out (`generate`).
 //!
 //! A program is a few structs and helper functions, a prelude of globals,
-//! then a sequence of *scenarios* (`scenario.rs`), each exercising one area
+//! then a sequence of *scenarios* (`scenario/`), each exercising one area
 //! the JIT must get right (hot loops with OSR, values changing type, calls
 //! with changing argument types, structs, closures, recursion, ...), filled
 //! with random statements and expressions (`stmt.rs`, `expr.rs`) over the

@@ -35,7 +35,11 @@ fn write_frame(stdin: &Mutex<Option<ChildStdin>>, body: &[u8]) {
 
 impl Lsp {
     pub fn spawn(envs: &[(&str, &str)]) -> Lsp {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ruff-lsp"));
+        // RUFF_LSP_BIN (as for the client tests) runs another build, e.g.
+        // to compare two servers' latency.
+        let bin = std::env::var_os("RUFF_LSP_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_ruff-lsp").into());
+        let mut cmd = Command::new(bin);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());

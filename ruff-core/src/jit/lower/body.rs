@@ -18,7 +18,7 @@ use super::super::exits::ExitReason;
 use super::super::refusal::Refusal;
 use super::super::types::Ty;
 use super::super::EntryCheck;
-use super::{cl_ty, tag_of, Fail, Lower, Sv};
+use super::{cl_ty, tag_of, Fail, GlobalsAt, Lower, Sv};
 
 impl Lower<'_, '_> {
     /// Declares the locals' variables and `dirty` (defined as
@@ -300,12 +300,15 @@ impl Lower<'_, '_> {
         self.prof_srcloc(None);
         self.emit_exit_block();
         // The shared error paths.
-        for (k, err) in self.err_blocks.into_iter().enumerate() {
+        let paths = std::mem::take(&mut self.err_paths);
+        for (at, err) in [
+            (GlobalsAt::Registers, paths.registers),
+            (GlobalsAt::Memory, paths.memory),
+        ] {
             let Some(err) = err else { continue };
             self.b.switch_to_block(err);
             if self.u.osr {
-                let globals_in_memory = k == 1;
-                self.write_back_locals(None, !globals_in_memory);
+                self.write_back_locals(None, at == GlobalsAt::Registers);
                 let len = self.b.ins().iadd_imm_s(self.base, self.nslots as i64);
                 let (tg, pl) = self.call2(Helper::OsrError, &[len]);
                 self.ret(tg, pl);

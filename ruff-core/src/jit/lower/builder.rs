@@ -18,7 +18,7 @@ use super::super::types::Ty;
 use cranelift_codegen::ir::FuncRef;
 use cranelift_frontend::FunctionBuilder;
 
-use super::{tag_of, ExitPlan, Lower, Sv, Unit};
+use super::{tag_of, ErrPaths, ExitPlan, GlobalsAt, Lower, Sv, Unit};
 
 impl<'a, 'u> Lower<'a, 'u> {
     pub(super) fn new(
@@ -43,7 +43,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             stack: Vec::new(),
             sigs: Vec::new(),
             exits: Vec::new(),
-            err_blocks: [None, None],
+            err_paths: ErrPaths::default(),
             // Callers copy boxed parameters (a method's receiver too) into
             // the frame's slots: release them on return, or they would
             // keep a reference (and force a copy-on-write copy later).
@@ -52,7 +52,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             one: None,
             exit_area: None,
             epoch_checked: false,
-            globals_in_memory: false,
+            globals_at: GlobalsAt::Registers,
             record_written: false,
             heap_result: false,
             nslots,
@@ -190,15 +190,14 @@ impl<'a, 'u> Lower<'a, 'u> {
             .store(MemFlags::trusted(), v, self.shadow, off::SHADOW_IP);
     }
 
-    /// The error path for an error raised here (see `err_blocks`).
+    /// The error path for an error raised here (see `ErrPaths`).
     pub(super) fn err_block(&mut self) -> Block {
-        let k = self.globals_in_memory as usize;
-        if let Some(b) = self.err_blocks[k] {
+        if let Some(b) = *self.err_paths.get(self.globals_at) {
             return b;
         }
         let b = self.b.create_block();
         self.b.set_cold_block(b);
-        self.err_blocks[k] = Some(b);
+        *self.err_paths.get(self.globals_at) = Some(b);
         b
     }
 
@@ -403,7 +402,7 @@ impl<'a, 'u> Lower<'a, 'u> {
         for (p, sv) in st.iter().enumerate() {
             self.plan_write(&mut plan, SlotOrGlobal::Slot(self.nslots + p), *sv);
         }
-        let write_globals = write_globals && !self.globals_in_memory;
+        let write_globals = write_globals && self.globals_at == GlobalsAt::Registers;
         self.plan_locals(&mut plan, null.as_deref(), write_globals);
         self.store_exit_values(&plan.vals);
         let span = self
@@ -668,7 +667,7 @@ impl<'a, 'u> Lower<'a, 'u> {
     }
 
     pub(super) fn flush_globals(&mut self) {
-        self.globals_in_memory = true;
+        self.globals_at = GlobalsAt::Memory;
         for k in 0..self.u.promoted.len() {
             if !self.u.dirty_globals[k] {
                 continue;
@@ -722,7 +721,7 @@ impl<'a, 'u> Lower<'a, 'u> {
             let var = self.vars[i].expect("promoted globals are typed");
             self.b.def_var(var, v);
         }
-        self.globals_in_memory = false;
+        self.globals_at = GlobalsAt::Registers;
     }
 
     // ----- unit bodies ---------------------------------------------------

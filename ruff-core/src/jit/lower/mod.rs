@@ -719,6 +719,33 @@ pub(super) struct ExitPlan {
     vals: Vec<V>,
 }
 
+/// Where the current values of promoted globals are: normally in their
+/// registers; in memory from `flush_globals` (before user code that may
+/// change them) until `reload_globals`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum GlobalsAt {
+    Registers,
+    Memory,
+}
+
+/// The shared error paths, one per `GlobalsAt`: the registers one writes
+/// promoted globals back, the memory one leaves them, since memory holds
+/// what the callee may have stored.
+#[derive(Default)]
+struct ErrPaths {
+    registers: Option<Block>,
+    memory: Option<Block>,
+}
+
+impl ErrPaths {
+    fn get(&mut self, at: GlobalsAt) -> &mut Option<Block> {
+        match at {
+            GlobalsAt::Registers => &mut self.registers,
+            GlobalsAt::Memory => &mut self.memory,
+        }
+    }
+}
+
 struct Lower<'a, 'u> {
     b: FunctionBuilder<'a>,
     u: &'u Unit<'u>,
@@ -733,11 +760,8 @@ struct Lower<'a, 'u> {
     stack: Vec<Sv>,
     sigs: Vec<(Vec<Type>, Vec<Type>, SigRef)>,
     exits: Vec<Box<ExitInfo>>,
-    /// The shared error paths: `[0]` writes promoted globals back from
-    /// their registers, `[1]` (errors while `globals_in_memory`, e.g. from
-    /// a call to user code) leaves them, since memory holds what the
-    /// callee may have stored.
-    err_blocks: [Option<Block>; 2],
+    /// The shared error paths (created on first use).
+    err_paths: ErrPaths,
     /// Whether this frame's VM stack slots may hold heap values, as a
     /// Cranelift variable (0/1) so that the answer follows the path taken:
     /// a helper call or an inline heap copy into a slot sets it, and a
@@ -756,12 +780,10 @@ struct Lower<'a, 'u> {
     /// Cleared at every jump target and helper call; kept across a direct
     /// call of this unit to itself when its code cannot rebind globals.
     epoch_checked: bool,
-    /// Promoted globals were written to memory for user code that may
-    /// change them (`flush_globals`) and are not re-read yet
-    /// (`reload_globals`): until then memory holds their values, and an
-    /// exit (a failed guard on the call's result) must not write the
-    /// registers' stale copies back.
-    globals_in_memory: bool,
+    /// Where promoted globals are on the current path: while in memory, an
+    /// exit (a failed guard on a call's result) or an error must not write
+    /// the registers' stale copies back.
+    globals_at: GlobalsAt,
     /// The stack slot exits pass their unboxed values in (one per frame,
     /// as big as the largest exit needs).
     exit_area: Option<cranelift_codegen::ir::StackSlot>,

@@ -8,7 +8,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use dashmap::DashMap;
-use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{self, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
@@ -18,12 +17,18 @@ use crate::config::Settings;
 use crate::documents::{DocumentStore, Snapshot};
 use crate::insight_view::{self, Measured};
 use crate::panic_guard::{guard, guard_notification};
-use crate::run_insight::{self, COMMAND};
+use crate::run_insight::COMMAND;
 use crate::{
     call_hierarchy, code_actions, completion, diagnostics, folding, goto, highlight, hover,
     parameter_hints, positions, rename, selection, semantic_tokens, semantic_tokens_delta,
-    signature, symbols, telemetry, transport, workspace_symbols,
+    signature, symbols, transport, workspace_symbols,
 };
+
+mod capabilities;
+mod progress;
+mod run_command;
+
+use capabilities::{client_caps, server_capabilities, ClientCaps};
 
 /// Edits closer together than this are analysed once, for the last one.
 const DIAGNOSTICS_DEBOUNCE: Duration = Duration::from_millis(30);
@@ -33,14 +38,6 @@ const EOF_GRACE: Duration = Duration::from_millis(500);
 
 /// The env var that enables the hidden `ruff/debugPanic` request (tests).
 pub const TEST_PANIC_ENV: &str = "RUFF_LSP_TEST_PANIC";
-
-#[derive(Clone, Copy, Debug, Default)]
-struct ClientCaps {
-    snippets: bool,
-    work_done_progress: bool,
-    inlay_hint_refresh: bool,
-    code_lens_refresh: bool,
-}
 
 struct State {
     client: Client,
@@ -221,347 +218,6 @@ fn schedule_diagnostics(state: Arc<State>, snap: Snapshot, delay: Duration) {
         })
         .await;
     });
-}
-
-/// The `timeoutSeconds` argument of the run command (what editors/vscode
-/// passes from `ruffLang.insight.timeoutSeconds`), if valid.
-fn timeout_of(args: &[Value]) -> Option<Duration> {
-    let secs = args.first()?.get("timeoutSeconds")?.as_f64()?;
-    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
-}
-
-/// The `ruffPath` argument of the run command (the interpreter the
-/// editor's own setting resolves to; editors/vscode sends it), if any.
-fn ruff_path_of(args: &[Value]) -> Option<std::path::PathBuf> {
-    let p = args.first()?.get("ruffPath")?.as_str()?.trim();
-    (!p.is_empty()).then(|| std::path::PathBuf::from(p))
-}
-
-/// The error line of a failed run's stderr (`error: ...`), else its first line.
-fn error_line(stderr: &str) -> String {
-    stderr
-        .lines()
-        .find(|l| l.starts_with("error"))
-        .or_else(|| stderr.lines().find(|l| !l.trim().is_empty()))
-        .unwrap_or("")
-        .trim()
-        .to_string()
-}
-
-/// An analysis that has not finished after this long gets work-done
-/// progress.
-const SLOW_ANALYSIS: Duration = Duration::from_millis(300);
-
-static PROGRESS_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-fn uri_of(args: &[Value]) -> Option<Uri> {
-    let v = args.first()?;
-    let s = v
-        .get("uri")
-        .and_then(Value::as_str)
-        .or_else(|| v.as_str())?;
-    s.parse().ok()
-}
-
-impl State {
-    /// Work-done progress for a long operation: the client's token if it
-    /// sent one, else a server-created one if the client supports that.
-    async fn progress_token(&self, given: Option<ProgressToken>) -> Option<ProgressToken> {
-        if given.is_some() {
-            return given;
-        }
-        if !self.caps().work_done_progress {
-            return None;
-        }
-        let n = PROGRESS_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let token = ProgressToken::String(format!("ruff-lsp/{n}"));
-        self.client
-            .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
-                token: token.clone(),
-            })
-            .await
-            .ok()
-            .map(|()| token)
-    }
-
-    /// Await `work`; if it takes longer than `SLOW_ANALYSIS`, show
-    /// work-done progress ("Analysing NAME") until it ends.
-    async fn with_progress_if_slow<T>(
-        &self,
-        uri: &Uri,
-        work: impl std::future::Future<Output = T>,
-    ) -> T {
-        let mut work = std::pin::pin!(work);
-        tokio::select! {
-            done = &mut work => return done,
-            () = tokio::time::sleep(SLOW_ANALYSIS) => {}
-        }
-        let name = uri
-            .to_file_path()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| uri.as_str().to_string());
-        // The work does not wait for the client to create the token: a
-        // client slow to answer gets no progress, not late diagnostics.
-        let mut token = std::pin::pin!(self.progress_token(None));
-        let token = tokio::select! {
-            done = &mut work => return done,
-            t = &mut token => t,
-        };
-        let progress = match token {
-            Some(t) => Some(
-                self.client
-                    .progress(t, "Analysing")
-                    .with_message(name)
-                    .begin()
-                    .await,
-            ),
-            None => None,
-        };
-        let done = work.await;
-        if let Some(p) = progress {
-            p.finish().await;
-        }
-        done
-    }
-
-    async fn run_with_insight(
-        &self,
-        args: &[Value],
-        token: Option<ProgressToken>,
-    ) -> Result<Option<Value>> {
-        let uri = uri_of(args).ok_or_else(|| lsp_error("expected arguments [{\"uri\": ...}]"))?;
-        let path = uri
-            .to_file_path()
-            .map(|p| p.into_owned())
-            .filter(|p| p.is_file())
-            .ok_or_else(|| lsp_error(format!("{} is not a file on disk", uri.as_str())))?;
-        let settings = self.settings();
-        let configured = ruff_path_of(args).or(settings.ruff_path.clone());
-        let Some(ruff) = run_insight::find_ruff(configured.as_deref()) else {
-            let msg = "Cannot run with JIT insight: the `ruff` executable was not found (set initializationOptions.ruffPath)";
-            self.client.show_message(MessageType::ERROR, msg).await;
-            return Err(lsp_error(msg));
-        };
-        if let Some(snap) = self.docs.snapshot(&uri) {
-            let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-            if on_disk != *snap.text {
-                self.client
-                    .log_message(
-                        MessageType::WARNING,
-                        "The file has unsaved changes: running the saved version.",
-                    )
-                    .await;
-            }
-        }
-        self.client
-            .log_message(
-                MessageType::INFO,
-                format!(
-                    "Running {} run --telemetry <tmp> {}",
-                    ruff.display(),
-                    path.display()
-                ),
-            )
-            .await;
-        let timeout = timeout_of(args).unwrap_or(settings.insight_timeout);
-        let progress = match self.progress_token(token).await {
-            Some(t) => Some(
-                self.client
-                    .progress(t, "Run with JIT insight")
-                    .with_message(format!(
-                        "running {} (stopped after {} s)",
-                        path.file_name()
-                            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-                        timeout.as_secs_f64()
-                    ))
-                    .begin()
-                    .await,
-            ),
-            None => None,
-        };
-        let run = run_insight::run(&ruff, &path, timeout).await;
-        if let Some(p) = progress {
-            p.finish_with_message("done").await;
-        }
-        let outcome = match run {
-            Ok(o) => o,
-            Err(e) => {
-                let msg = format!("Cannot start {}: {e}", ruff.display());
-                self.client.show_message(MessageType::ERROR, &msg).await;
-                return Err(lsp_error(msg));
-            }
-        };
-        if !outcome.stdout.is_empty() {
-            self.client
-                .log_message(
-                    MessageType::INFO,
-                    format!("[program stdout]\n{}", outcome.stdout),
-                )
-                .await;
-        }
-        if !outcome.stderr.is_empty() {
-            self.client
-                .log_message(
-                    MessageType::INFO,
-                    format!("[program stderr]\n{}", outcome.stderr),
-                )
-                .await;
-        }
-        let ms = outcome.elapsed.as_millis();
-        let t = telemetry::parse(&outcome.telemetry);
-        let exit_code = outcome.status.and_then(|s| s.code());
-        let failed = !outcome.timed_out && outcome.status.is_some_and(|s| !s.success());
-        let compiled = t
-            .units
-            .iter()
-            .filter(|u| u.summary.is_some_and(|s| s.compiled))
-            .count();
-        let jit = format!("{compiled} units compiled, {} exit sites", t.exits.len());
-        let summary = if outcome.timed_out {
-            format!("stopped after {} s (timeout); {jit}", timeout.as_secs_f64())
-        } else if failed {
-            let code =
-                exit_code.map_or_else(|| "a signal".to_string(), |c| format!("exit code {c}"));
-            format!(
-                "failed after {ms} ms ({code}): {}; {jit}",
-                error_line(&outcome.stderr)
-            )
-        } else if t.events == 0 {
-            format!("ran in {ms} ms; no JIT events (JIT not available)")
-        } else {
-            format!("ran in {ms} ms; {jit}")
-        };
-        if outcome.timed_out {
-            self.client
-                .show_message(
-                    MessageType::WARNING,
-                    format!(
-                        "{} did not finish within {} s and was stopped.",
-                        path.display(),
-                        timeout.as_secs_f64()
-                    ),
-                )
-                .await;
-        } else if failed {
-            self.client
-                .show_message(
-                    MessageType::ERROR,
-                    format!("Run with JIT insight: {summary}"),
-                )
-                .await;
-        } else {
-            self.client
-                .show_message(
-                    MessageType::INFO,
-                    format!("Run with JIT insight: {summary}"),
-                )
-                .await;
-        }
-        let result = json!({
-            "exitCode": exit_code,
-            "timedOut": outcome.timed_out,
-            "elapsedMs": ms as u64,
-            "events": t.events,
-            "summary": summary,
-        });
-        if let Some(snap) = self.docs.snapshot(&uri) {
-            let measured = Arc::new(Measured {
-                telemetry: t,
-                summary,
-            });
-            self.measured
-                .insert(uri.clone(), (snap.generation, measured));
-            if let Ok(a) = analysis::for_snapshot(&snap).await {
-                self.publish(&snap, &a).await;
-            }
-        }
-        self.refresh_insight().await;
-        Ok(Some(result))
-    }
-}
-
-fn server_capabilities() -> ServerCapabilities {
-    ServerCapabilities {
-        text_document_sync: Some(TextDocumentSyncCapability::Options(
-            TextDocumentSyncOptions {
-                open_close: Some(true),
-                change: Some(TextDocumentSyncKind::INCREMENTAL),
-                ..TextDocumentSyncOptions::default()
-            },
-        )),
-        hover_provider: Some(HoverProviderCapability::Simple(true)),
-        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
-            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
-            ..CodeActionOptions::default()
-        })),
-        definition_provider: Some(OneOf::Left(true)),
-        references_provider: Some(OneOf::Left(true)),
-        document_highlight_provider: Some(OneOf::Left(true)),
-        rename_provider: Some(OneOf::Right(RenameOptions {
-            prepare_provider: Some(true),
-            work_done_progress_options: WorkDoneProgressOptions::default(),
-        })),
-        document_symbol_provider: Some(OneOf::Left(true)),
-        selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
-        call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
-        workspace_symbol_provider: Some(OneOf::Left(true)),
-        completion_provider: Some(CompletionOptions {
-            trigger_characters: Some(vec![".".into(), ":".into()]),
-            ..CompletionOptions::default()
-        }),
-        signature_help_provider: Some(SignatureHelpOptions {
-            trigger_characters: Some(vec!["(".into(), ",".into()]),
-            retrigger_characters: None,
-            work_done_progress_options: WorkDoneProgressOptions::default(),
-        }),
-        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
-            SemanticTokensOptions {
-                legend: semantic_tokens::legend(),
-                full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
-                range: Some(true),
-                work_done_progress_options: WorkDoneProgressOptions::default(),
-            },
-        )),
-        folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
-        inlay_hint_provider: Some(OneOf::Left(true)),
-        code_lens_provider: Some(CodeLensOptions {
-            resolve_provider: Some(false),
-        }),
-        execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![COMMAND.to_string()],
-            work_done_progress_options: WorkDoneProgressOptions::default(),
-        }),
-        ..ServerCapabilities::default()
-    }
-}
-
-fn client_caps(c: &ClientCapabilities) -> ClientCaps {
-    ClientCaps {
-        snippets: c
-            .text_document
-            .as_ref()
-            .and_then(|t| t.completion.as_ref())
-            .and_then(|c| c.completion_item.as_ref())
-            .and_then(|i| i.snippet_support)
-            .unwrap_or(false),
-        work_done_progress: c
-            .window
-            .as_ref()
-            .and_then(|w| w.work_done_progress)
-            .unwrap_or(false),
-        inlay_hint_refresh: c
-            .workspace
-            .as_ref()
-            .and_then(|w| w.inlay_hint.as_ref())
-            .and_then(|i| i.refresh_support)
-            .unwrap_or(false),
-        code_lens_refresh: c
-            .workspace
-            .as_ref()
-            .and_then(|w| w.code_lens.as_ref())
-            .and_then(|i| i.refresh_support)
-            .unwrap_or(false),
-    }
 }
 
 impl LanguageServer for Backend {
