@@ -1,7 +1,7 @@
 //! A tiny LSP client for the integration tests: spawns the built
 //! `ruff-lsp`, frames JSON-RPC with Content-Length headers, answers the
 //! server's own requests (refresh requests) with `null`, and keeps every
-//! message it receives so tests can wait for notifications.
+//! notification it receives so tests can look for them.
 
 #![allow(dead_code)] // each test file uses a different subset
 
@@ -19,7 +19,8 @@ pub struct Lsp {
     pub child: Child,
     stdin: Arc<Mutex<Option<ChildStdin>>>,
     rx: Receiver<Value>,
-    /// Everything received so far, in order.
+    /// Every notification and server request received so far, in order,
+    /// and the responses no caller took.
     pub seen: Vec<Value>,
     next_id: i64,
 }
@@ -126,16 +127,23 @@ impl Lsp {
     }
 
     /// The first not-yet-seen message matching `pred` (earlier messages are
-    /// kept in `seen`).
+    /// kept in `seen`, and so is the match unless it is a response).
     pub fn wait_for(&mut self, pred: impl Fn(&Value) -> bool, timeout: Duration) -> Option<Value> {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {
                 Ok(msg) => {
-                    self.seen.push(msg.clone());
-                    if pred(&msg) {
+                    let hit = pred(&msg);
+                    // A response goes to its caller only: copying a big one
+                    // (a 1,200-item completion) would add to timed requests.
+                    let response = msg.get("method").is_none();
+                    if hit && response {
                         return Some(msg);
+                    }
+                    self.seen.push(msg);
+                    if hit {
+                        return self.seen.last().cloned();
                     }
                 }
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
